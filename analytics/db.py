@@ -1,0 +1,49 @@
+"""Read-only connections to the database the ingest built.
+
+The file is opened by ATTACHing it to a fresh in-memory DuckDB instance
+rather than with duckdb.connect(path): connect() shares one instance per path
+within a process, so after `ingest build` swaps in a new file a new connect()
+would still be handed the old one while any old connection lives. ATTACH
+reads the file that is at the path now. A connection refuses concurrent calls,
+so callers take a cursor per query (`query`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DB = Path(os.environ.get("INCIDENTS_DB", "incidents.duckdb"))
+
+
+class MissingDatabase(FileNotFoundError):
+    pass
+
+
+def connect(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the database at `path`, session zone UTC."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingDatabase(f"{path}: no database here; build one with `python -m ingest build CORPUS --db {path}`")
+    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con.execute("ATTACH ? AS incidents_db (READ_ONLY)", [str(path)])
+    con.execute("USE incidents_db")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def generation(path: str | os.PathLike) -> tuple[int, int]:
+    """(inode, mtime in ns) of the file: a new value means a new build was swapped in."""
+    st = os.stat(path)
+    return st.st_ino, st.st_mtime_ns
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+    """Run one query on its own cursor (safe from several threads) -> DataFrame."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()

@@ -1,0 +1,207 @@
+"""Action items: tables in any column order, checkbox lists, plain lists, the
+quick template's Fix list; owners, priorities, due dates, tickets, status."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.document import ActionItem
+from ingest.mdblocks import TABLE, Line, Section, checkbox, clean_inline, list_items, walk
+from ingest.problems import Problems
+from ingest.tables import Table, tables
+from ingest.timeparse import BadValue, parse_date
+from ingest.vocab import NO_OWNER, BadPriority, normalise_priority, split_owners, status_class
+
+ACTION_SECTIONS = {"action_items": "action_items", "fix": "fix", "systemic_improvements": "systemic_improvements"}
+COLUMNS = {
+    "action": ("action", "action item", "actions", "item", "task", "description", "improvement", "what",
+               "follow up", "todo", "title", "summary", "remediation", "fix"),
+    "priority": ("priority", "prio", "p", "pri", "severity", "importance"),
+    "owner": ("owner", "owners", "assignee", "assignees", "who", "responsible", "assigned to", "dri", "lead"),
+    "due": ("due date", "due", "deadline", "target date", "target", "by", "eta", "due by", "when"),
+    "ticket": ("ticket", "tickets", "issue", "jira", "link", "tracking", "tracker", "ref", "reference", "pr", "bug"),
+    "status": ("status", "state", "done", "progress", "completed"),
+    "type": ("type", "category", "kind", "class"),
+}  # fmt: skip
+TICKET_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,14}-\d{1,7})\b")
+_NOT_TICKETS = ("SEV-", "UTF-", "ISO-", "RFC-", "COVID-", "SHA-", "MD-", "IPV-", "TLS-", "HTTP-", "P-")
+_ISSUE_URL = re.compile(
+    r"https?://[^\s)>\]]+?/(?:issues|pull|pulls|browse|issue|tickets?|merge_requests)/[\w\-]+[^\s)>\]]*"
+)
+_HASH_REF = re.compile(r"(?<![\w&])#(\d{1,7})\b")
+_META_GROUP = re.compile(
+    r"\s*[(\[]([^()\[\]]*(?:@|\bdue\b|\bowner|\bassignee|\b[A-Z][A-Z0-9]+-\d)[^()\[\]]*)[)\]]\s*\.?\s*$"
+)
+_OWNER_FIELD = re.compile(
+    r"\b(?:owners?|assignees?|assigned to|dri)\s*[:=]\s*([^,;()\]]+(?:,\s*@[\w.\-]+)*)", re.IGNORECASE
+)
+_DUE_FIELD = re.compile(r"\b(?:due(?:\s+date)?|deadline|by)\s*(?:on|by)?\s*[:=]?\s*([^,;()\]]+)", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<![\w.])@([A-Za-z0-9][\w.\-]*[A-Za-z0-9_]|[A-Za-z0-9])")
+_PRIORITY_TOKEN = re.compile(r"(?:^|[\s\[(])\(?(P[0-3])\)?(?=[\s\]):,]|$)")
+_DONE_MARK = re.compile(
+    r"\u2705|\u2714\ufe0f?|\u2611|\u2713|[(\[*_]*\b(?:done|completed?|fixed|resolved|closed|shipped)\b[^)\]]*[)\]]|^\s*(?:done|completed?)\s*[:\-]",
+    re.IGNORECASE,
+)
+_DROPPED_MARK = re.compile(
+    r"[(\[]\s*(?:won'?t (?:do|fix)|wontfix|cancell?ed|dropped|duplicate|obsolete)\s*[)\]]|\u274c", re.IGNORECASE
+)
+_OPEN_MARK = re.compile(r"[(\[]\s*(?:in progress|wip|open|todo|to do|not started|pending)\s*[)\]]", re.IGNORECASE)
+_STRUCK = re.compile(r"^~~(.+)~~$")
+
+
+def _ticket(text: str) -> str | None:
+    for m in TICKET_KEY.finditer(text):
+        key = m.group(1)
+        if not key.startswith(_NOT_TICKETS):
+            return key
+    m = _ISSUE_URL.search(text)
+    if m:
+        return m.group(0).rstrip(".,;")
+    m = _HASH_REF.search(text)
+    return f"#{m.group(1)}" if m else None
+
+
+def _due(raw: str, line: int | None, problems: Problems, item: ActionItem) -> None:
+    s = clean_inline(raw).strip()
+    if not s or s.lower() in NO_OWNER:
+        return
+    try:
+        d = parse_date(s)
+    except BadValue as exc:
+        problems.warn("bad-due-date", line, f"action item due date: {exc}; kept as text")
+        item.due_text = s
+        return
+    if d is None:
+        problems.warn("bad-due-date", line, f"action item due date '{s[:40]}' is not a date; kept as text")
+        item.due_text = s
+        return
+    item.due_date = d
+
+
+def _priority(raw, line: int | None, problems: Problems) -> str | None:
+    try:
+        return normalise_priority(raw)
+    except BadPriority as exc:
+        problems.warn("bad-priority", line, f"action item: {exc}; left without priority")
+        return None
+
+
+def extract(root: Section, lines: list[Line], problems: Problems) -> list[ActionItem]:
+    items: list[ActionItem] = []
+    covered: list[tuple[int, int]] = []
+    for sec in walk(root):
+        where = ACTION_SECTIONS.get(sec.key or "")
+        if where is None or any(a <= sec.head < b for a, b in covered):
+            continue
+        covered.append((sec.head, sec.end))
+        body = lines[sec.start : sec.end]
+        for t in tables(body):
+            items.extend(_table_items(t, where, problems))
+        plain = [ln for ln in body if ln.kind != TABLE]
+        if sec.label and sec.rest:
+            plain.insert(0, Line(lines[sec.head].no, sec.rest, "list", 0, 0, sec.rest))
+        for first, text in list_items(plain):
+            item = _list_item(text, first.no, where, problems)
+            if item is not None:
+                items.append(item)
+    return items
+
+
+def _table_items(t: Table, where: str, problems: Problems) -> list[ActionItem]:
+    cols = t.column(COLUMNS)
+    if "action" not in cols:
+        # The widest text column is the action when none is named so.
+        cols["action"] = next((i for i in range(len(t.header)) if i not in cols.values()), 0)
+    width = len(t.header)
+    out = []
+    for ln, cells in t.rows:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) < width:
+            problems.warn(
+                "short-row",
+                ln.no,
+                f"action items table row has {len(cells)} of {width} cells; the missing ones are left empty",
+            )
+
+        def cell(role: str, cells: list[str] = cells) -> str:
+            return cells[cols[role]] if role in cols and cols[role] < len(cells) else ""
+
+        raw_action = cell("action")
+        action = clean_inline(raw_action)
+        if not action:
+            problems.warn("empty-action", ln.no, "action items table row has no action text; skipped")
+            continue
+        item = ActionItem(action=action, section=where, line=ln.no)
+        item.priority = _priority(cell("priority"), ln.no, problems) if cell("priority") else None
+        item.owners = split_owners(cell("owner"))
+        _due(cell("due"), ln.no, problems, item)
+        ticket_cell = cell("ticket")
+        item.ticket = _ticket(ticket_cell) or (
+            clean_inline(ticket_cell) or None if ticket_cell.strip() not in ("-", "") else None
+        )
+        if item.ticket is None:
+            item.ticket = _ticket(raw_action)
+        st = cell("status")
+        cls = status_class(st) if st else None
+        if cls:
+            item.status, item.status_source, item.status_text = cls, "document", clean_inline(st)
+        typ = clean_inline(cell("type")).lower()
+        item.item_type = typ or None
+        extra = {
+            clean_inline(t.header[i]): clean_inline(cells[i])
+            for i in range(min(len(cells), width))
+            if i not in cols.values() and cells[i].strip()
+        }
+        item.extra = extra or None
+        out.append(item)
+    return out
+
+
+def _list_item(text: str, line: int, where: str, problems: Problems) -> ActionItem | None:
+    done, text = checkbox(text.strip())
+    raw = text
+    status, source = "open", "none"
+    if done is not None:
+        status, source = ("done" if done else "open"), "document"
+    struck = _STRUCK.match(raw.strip())
+    if struck:
+        status, source, raw = "done", "document", struck.group(1)
+    if _DROPPED_MARK.search(raw):
+        status, source = "dropped", "document"
+        raw = _DROPPED_MARK.sub(" ", raw)
+    elif _DONE_MARK.search(raw) and done is None:
+        status, source = "done", "document"
+        raw = _DONE_MARK.sub(" ", raw)
+    elif _OPEN_MARK.search(raw) and done is None:
+        status, source = "open", "document"
+        raw = _OPEN_MARK.sub(" ", raw)
+    ticket = _ticket(raw)
+    item = ActionItem(action="", status=status, status_source=source, section=where, line=line, ticket=ticket)
+    meta = _META_GROUP.search(raw)
+    body = raw[: meta.start()] if meta else raw
+    meta_text = meta.group(1) if meta else ""
+    owners = _HANDLE.findall(meta_text) if meta_text else []
+    of = _OWNER_FIELD.search(meta_text or raw)
+    if of:
+        owners = owners + split_owners(of.group(1))
+    if not owners:
+        lead = re.match(r"^\s*@([\w.\-]+)\s*[:\-\u2013]\s+", body)
+        tail = re.search(r"\s[-\u2013\u2014]\s*@([\w.\-]+)\s*$", body)
+        if lead:
+            owners, body = [lead.group(1)], body[lead.end() :]
+        elif tail:
+            owners, body = [tail.group(1)], body[: tail.start()]
+    item.owners = split_owners(owners)
+    df = _DUE_FIELD.search(meta_text) if meta_text else None
+    if df:
+        _due(df.group(1), line, problems, item)
+    pm = _PRIORITY_TOKEN.search(raw)
+    if pm:
+        item.priority = pm.group(1)
+        body = body.replace(pm.group(1), "", 1) if body.lstrip(" [(").startswith(pm.group(1)) else body
+    action = clean_inline(body).strip(" -:\u2013[]")
+    if not action or len(action) < 3:
+        return None
+    item.action = action[:1000]
+    return item

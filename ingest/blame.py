@@ -1,0 +1,30 @@
+"""The guide's blameless rule, as a scan of a document's sentences."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.document import BlameHit
+from ingest.mdblocks import FENCE, LIST, PARA, TABLE, Line, clean_inline
+from ingest.rules import GuideRules
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z@\"'(])")
+MAX_QUOTE = 300
+
+
+def scan(lines: list[Line], guide: GuideRules) -> list[BlameHit]:
+    """Blame phrasing about people, one hit per sentence, quoting it."""
+    if guide.blame_any is None:
+        return []
+    hits: list[BlameHit] = []
+    for ln in lines:
+        if ln.kind not in (PARA, LIST, TABLE) or ln.kind == FENCE:
+            continue
+        text = clean_inline(ln.content) if ln.kind != TABLE else clean_inline(ln.content.replace("|", " "))
+        if not guide.blame_any.search(text):
+            continue
+        for sentence in _SENTENCE.split(text):
+            m = guide.blame_any.search(sentence)
+            if m:
+                hits.append(BlameHit(ln.no, m.group(0), sentence.strip()[:MAX_QUOTE]))
+    return hits

@@ -1,0 +1,195 @@
+"""What the parser makes of one document, and its one-document JSON view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ingest.problems import Problems
+from ingest.rules import MILESTONES, Duration
+from ingest.timeparse import iso_z
+
+OUTCOMES = ("incident", "attached", "skipped", "rejected")
+KINDS = ("standard", "quick", "five_whys", "structured")
+
+
+@dataclass(slots=True)
+class Event:
+    line: int | None
+    at: datetime | None  # naive UTC
+    kind: str
+    kind_source: str  # 'column' | 'tag' | 'rule' | 'none' | 'structured'
+    text: str
+    time_text: str = ""
+
+
+@dataclass(slots=True)
+class Factor:
+    text: str
+    section: str
+    category: str
+    line: int | None
+
+
+@dataclass(slots=True)
+class Why:
+    level: int
+    question: str
+    answer: str
+    evidence: str | None
+    line: int | None
+
+
+@dataclass(slots=True)
+class ActionItem:
+    action: str
+    priority: str | None = None
+    owners: list[str] = field(default_factory=list)
+    due_date: date | None = None
+    due_text: str | None = None
+    ticket: str | None = None
+    status: str = "open"  # open | done | dropped
+    status_source: str = "none"  # document | none (ticket: set at build time)
+    status_text: str | None = None
+    item_type: str | None = None
+    section: str = "action_items"
+    line: int | None = None
+    extra: dict | None = None  # columns of an action-items table the parser has no role for
+
+
+@dataclass(slots=True)
+class Lesson:
+    kind: str  # went_well | went_wrong | lucky | lesson
+    text: str
+    line: int | None
+
+
+@dataclass(slots=True)
+class BlameHit:
+    line: int | None
+    phrase: str
+    quote: str
+
+
+@dataclass
+class ParsedDocument:
+    path: str
+    outcome: str = "incident"
+    reason: str | None = None
+    kind: str | None = None
+    incident_id: str | None = None
+    id_explicit: bool = False
+    attach_to: str | None = None
+    title: str | None = None
+    date: date | None = None
+    severity: str | None = None
+    status: str | None = None
+    team: str | None = None
+    services: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    timezone: str | None = None
+    milestones: dict[str, datetime | None] = field(default_factory=lambda: dict.fromkeys(MILESTONES))
+    milestone_sources: dict[str, str] = field(default_factory=dict)
+    reported_duration_minutes: float | None = None
+    custom_fields: dict = field(default_factory=dict)
+    timeline: list[Event] = field(default_factory=list)
+    factors: list[Factor] = field(default_factory=list)
+    whys: list[Why] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    lessons: list[Lesson] = field(default_factory=list)
+    blame: list[BlameHit] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+    has_went_well_section: bool = False
+    content_hash: str | None = None
+    size_bytes: int = 0
+    durations: dict[str, float | None] = field(default_factory=dict)
+
+    def compute_durations(self, definitions: list[Duration]) -> None:
+        """Minutes between milestones; a negative one is a problem, not a number."""
+        self.durations = {}
+        for d in definitions:
+            a, b = self.milestones.get(d.start), self.milestones.get(d.end)
+            if a is None or b is None:
+                self.durations[d.id] = None
+                continue
+            minutes = (b - a).total_seconds() / 60
+            if minutes < 0:
+                self.durations[d.id] = None
+                self.problems.warn(
+                    "negative-duration",
+                    None,
+                    f"{d.label} would be negative: {d.end} ({iso_z(b)}) is before {d.start} ({iso_z(a)}); "
+                    "one of the two times is wrong",
+                )
+            else:
+                self.durations[d.id] = minutes
+
+    def to_json(self) -> dict:
+        """The `parse --json` view (FORMAT.md, last section)."""
+        m = self.milestones
+        out = {
+            "path": self.path,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "incident_id": self.incident_id,
+            "attach_to": self.attach_to,
+            "title": self.title,
+            "kind": self.kind,
+            "date": self.date.isoformat() if self.date else None,
+            "severity": self.severity,
+            "status": self.status,
+            "team": self.team,
+            "services": self.services,
+            "tags": self.tags,
+            "authors": self.authors,
+            "timezone": self.timezone,
+        }
+        for name in MILESTONES:
+            out[f"{name}_at"] = iso_z(m.get(name))
+        for key in ("ttd", "tta", "ttm", "ttr"):
+            out[f"{key}_minutes"] = _num(self.durations.get(key))
+        out["durations_minutes"] = {k: _num(v) for k, v in self.durations.items()}
+        out["reported_duration_minutes"] = _num(self.reported_duration_minutes)
+        out["timeline"] = [
+            {"at": iso_z(e.at), "kind": e.kind, "kind_source": e.kind_source, "text": e.text, "line": e.line}
+            for e in self.timeline
+        ]
+        # `categories` repeats `category`: the conformance check reads that name.
+        out["contributing_factors"] = [
+            {"text": f.text, "section": f.section, "category": f.category, "categories": f.category, "line": f.line}
+            for f in self.factors
+        ]
+        out["whys"] = [
+            {"level": w.level, "question": w.question, "answer": w.answer, "evidence": w.evidence, "line": w.line}
+            for w in self.whys
+        ]
+        out["action_items"] = [
+            {
+                "priority": a.priority,
+                "action": a.action,
+                "owners": a.owners,
+                "due_date": a.due_date.isoformat() if a.due_date else None,
+                "due_text": a.due_text,
+                "ticket": a.ticket,
+                "status": a.status,
+                "status_source": a.status_source,
+                "type": a.item_type,
+                "section": a.section,
+                "line": a.line,
+                "extra": a.extra,
+            }
+            for a in self.action_items
+        ]
+        out["lessons"] = [{"kind": x.kind, "text": x.text, "line": x.line} for x in self.lessons]
+        out["blame"] = [{"line": b.line, "phrase": b.phrase, "quote": b.quote} for b in self.blame]
+        out["custom_fields"] = self.custom_fields
+        out["problems"] = [p.as_dict() for p in sorted(self.problems, key=lambda p: p.line or 0)]
+        return out
+
+
+def _num(v: float | None) -> float | int | None:
+    if v is None:
+        return None
+    r = round(v, 4)
+    return int(r) if r == int(r) else r

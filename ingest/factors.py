@@ -1,0 +1,166 @@
+"""Contributing factors, the 5 whys, and the lessons (went well, went wrong, lucky)."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.document import Factor, Lesson, Why
+from ingest.mdblocks import HEADING, LIST, PARA, Line, Section, clean_inline, label_of, list_items, own_lines, walk
+from ingest.rules import Taxonomy
+
+# section key -> the `section` a factor found there is recorded with
+FACTOR_SECTIONS = {
+    "proximate_cause": "proximate_cause",
+    "contributing_factors": "contributing_factors",
+    "root_cause": "root_cause",
+    "root_cause_analysis": "root_cause",
+    "why_it_happened": "root_cause",
+    "root_causes_identified": "root_causes_identified",
+    "what_went_wrong": "what_went_wrong",
+}
+LESSON_SECTIONS = {
+    "what_went_well": "went_well",
+    "what_worked": "worked",
+    "what_went_wrong": "went_wrong",
+    "what_didnt_work": "didnt_work",
+    "could_be_improved": "could_improve",
+    "where_we_got_lucky": "lucky",
+    "lessons": "lesson",
+}
+MAX_TEXT = 1000
+_WHY_HEAD = re.compile(
+    r"^(?:\*\*|__)?why\s*#?\s*(\d{1,2})\s*(?:\*\*|__)?\s*[:.)\-\u2013]\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE
+)
+_ARROW = re.compile(r"\s*(?:\u2192|->|=>|\u21d2|\u27f6|--?>)\s*")
+_WHY_Q = re.compile(r"^(?:\d+[.)]\s*)?(why\b[^?]*\?)\s*(?:(?:because|answer)\s*[:\-]?\s*)?(.*)$", re.IGNORECASE)
+_RANK = re.compile(
+    r"^(?:primary|secondary|tertiary|root cause\s*\d*|cause\s*\d+|\d+)\s*(?:root cause)?\s*:\s*", re.IGNORECASE
+)
+
+
+def _items(sec: Section, lines: list[Line]) -> list[tuple[int, str]]:
+    out = []
+    if sec.label and sec.rest:
+        out.append((lines[sec.head].no, clean_inline(sec.rest)))
+    for first, text in list_items(own_lines(sec, lines)):
+        text = clean_inline(text)
+        if text:
+            out.append((first.no, text))
+    return out
+
+
+def extract_lessons(root: Section, lines: list[Line]) -> tuple[list[Lesson], bool]:
+    """Lessons by kind, and whether a 'What Went Well' section is present."""
+    lessons: list[Lesson] = []
+    has_went_well = False
+    for sec in walk(root):
+        kind = LESSON_SECTIONS.get(sec.key or "")
+        if kind is None:
+            continue
+        if sec.key == "what_went_well":
+            has_went_well = True
+        for no, text in _items(sec, lines):
+            if sec.key == "lessons" and label_of(text) is None and len(text) < 3:
+                continue
+            lessons.append(Lesson(kind, text[:MAX_TEXT], no))
+    return lessons, has_went_well
+
+
+def extract_whys(root: Section, lines: list[Line], whole_document: bool) -> list[Why]:
+    """The 5 whys, from 'Why #N: question' headings with Answer/Evidence
+    labels, or from 'Why ...? -> answer' list items under a 5 Whys section."""
+    whys = _why_headings(lines if whole_document else _five_whys_lines(root, lines))
+    if whys:
+        return whys
+    for sec in walk(root):
+        if sec.key != "five_whys":
+            continue
+        for first, text in list_items(own_lines(sec, lines)):
+            text = clean_inline(text)
+            parts = _ARROW.split(text, maxsplit=1)
+            if len(parts) == 2:
+                q, a = parts
+            else:
+                m = _WHY_Q.match(text)
+                if not m:
+                    continue
+                q, a = m.group(1), m.group(2)
+            if q.strip() or a.strip():
+                whys.append(Why(len(whys) + 1, q.strip()[:MAX_TEXT], a.strip()[:MAX_TEXT], None, first.no))
+        if whys:
+            break
+    return whys
+
+
+def _five_whys_lines(root: Section, lines: list[Line]) -> list[Line]:
+    out: list[Line] = []
+    for sec in walk(root):
+        if sec.key == "five_whys":
+            out.extend(lines[sec.head : sec.end])
+    return out
+
+
+def _why_headings(lines: list[Line]) -> list[Why]:
+    whys: list[Why] = []
+    cur: dict | None = None
+    for ln in lines:
+        if ln.kind not in (HEADING, PARA, LIST):
+            continue
+        m = _WHY_HEAD.match(ln.content)
+        if m:
+            if cur:
+                whys.append(_why(cur, len(whys) + 1))
+            cur = {"q": clean_inline(m.group(2)), "a": [], "e": [], "line": ln.no, "field": "a"}
+            continue
+        if cur is None:
+            continue
+        if ln.kind == HEADING:
+            whys.append(_why(cur, len(whys) + 1))
+            cur = None
+            continue
+        lab = label_of(ln.content)
+        if lab and lab[0].lower() in ("answer", "because", "a"):
+            cur["field"] = "a"
+            cur["a"].append(lab[1])
+        elif lab and lab[0].lower() in ("evidence", "proof", "data"):
+            cur["field"] = "e"
+            cur["e"].append(lab[1])
+        else:
+            cur[cur["field"]].append(ln.content)
+    if cur:
+        whys.append(_why(cur, len(whys) + 1))
+    return whys
+
+
+def _why(cur: dict, level: int) -> Why:
+    answer = clean_inline(" ".join(cur["a"]))[:MAX_TEXT]
+    evidence = clean_inline(" ".join(cur["e"]))[:MAX_TEXT] or None
+    return Why(level, cur["q"][:MAX_TEXT], answer, evidence, cur["line"])
+
+
+def extract_factors(root: Section, lines: list[Line], whys: list[Why], taxonomy: Taxonomy) -> list[Factor]:
+    """Factors from the cause sections, plus the root the 5 whys reached."""
+    factors: list[Factor] = []
+    for sec in walk(root):
+        where = FACTOR_SECTIONS.get(sec.key or "")
+        if where is None:
+            continue
+        if sec.key == "root_cause_analysis" and any(c.key in FACTOR_SECTIONS for c in sec.children):
+            # The template's container: its labelled parts carry the factors.
+            continue
+        for no, text in _items(sec, lines):
+            lab = label_of(text)
+            if lab is not None and not lab[1]:
+                continue  # a bare label like 'Contributing Factors:' with its items below
+            text = _RANK.sub("", text).strip()
+            if len(text) < 4:
+                continue
+            factors.append(Factor(text[:MAX_TEXT], where, taxonomy.categorize(text), no))
+    answered = [w for w in whys if w.answer]
+    if answered:
+        last = answered[-1]
+        factors.append(Factor(last.answer, "five_whys", taxonomy.categorize(last.answer), last.line))
+    return factors
+
+
+__all__ = ["PARA", "extract_factors", "extract_lessons", "extract_whys"]

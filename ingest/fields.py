@@ -1,0 +1,158 @@
+"""Front-matter and structured-document fields onto a ParsedDocument.
+
+The same keys mean the same in YAML front matter, in a structured YAML/JSON
+document, and (for the few that exist there) in the Markdown header. A value
+of the wrong type is a problem and is ignored; unknown keys are kept as
+custom fields."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, tzinfo
+
+from ingest.document import ParsedDocument
+from ingest.header import normalise_severity, normalise_status, split_list
+from ingest.problems import Problems
+from ingest.rules import MILESTONES
+from ingest.timeline import WHEN_RE, Clock
+from ingest.timeparse import BadValue, parse_date, parse_duration_minutes
+from ingest.zones import to_utc, zone_from_name
+
+KNOWN = {
+    "id", "title", "date", "timezone", "severity", "status", "team", "services", "service", "tags",
+    "incident", "authors", "author", "duration", "contributing_factors", "timeline", "action_items",
+    "whys", "lessons", "what_went_well", "what_went_wrong", "where_we_got_lucky", "kind",
+} | {f"{m}_at" for m in MILESTONES}  # fmt: skip
+_ID_OK = re.compile(r"^[\w.\-:/#@ ]{1,200}$")
+
+
+def parse_timestamp(value, zone: tzinfo | None, base: date | None = None) -> datetime:
+    """A front-matter timestamp -> naive UTC. Accepts YAML datetimes, ISO 8601
+    strings (Z or offset), and the timeline's written forms. Raises BadValue."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return to_utc(value, zone)
+    if isinstance(value, date):
+        return to_utc(datetime(value.year, value.month, value.day), zone)
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise BadValue(f"expected a date and time, got a {type(value).__name__}")
+    s = str(value).strip()
+    try:
+        dt = datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
+        if dt.tzinfo is not None:
+            return dt.astimezone(UTC).replace(tzinfo=None)
+        return to_utc(dt, zone)
+    except ValueError:
+        pass
+    m = WHEN_RE.match(s)
+    if m and m.end() >= len(s.rstrip()) - 1:
+        probs = Problems()
+        at = Clock(base, zone, probs).place(m, None)
+        if at is not None:
+            return at
+        raise BadValue(probs[0].message if probs else f"'{s}' is not a date and time")
+    raise BadValue(f"'{s[:60]}' is not a date and time")
+
+
+def apply(doc: ParsedDocument, fm: dict, problems: Problems, line: int | None = 1) -> tzinfo | None:
+    """Apply front matter / structured fields; returns the zone they name.
+    A key present with an empty value (`date:`) counts as not given."""
+    fm = {k: v for k, v in fm.items() if (v is not None and v != "") or k not in KNOWN}
+    zone = None
+    if "timezone" in fm:
+        zone = zone_from_name(str(fm["timezone"])) if isinstance(fm["timezone"], str) else None
+        if zone is None:
+            problems.warn("bad-field", line, f"timezone {fm['timezone']!r} is not a known time zone; ignored")
+        else:
+            doc.timezone = str(fm["timezone"])
+    if "id" in fm:
+        v = fm["id"]
+        if isinstance(v, str | int) and not isinstance(v, bool) and _ID_OK.match(str(v).strip()):
+            doc.incident_id, doc.id_explicit = str(v).strip(), True
+        else:
+            problems.warn("bad-field", line, "id must be a short text (letters, digits, - _ . : /); ignored")
+    if "title" in fm:
+        if isinstance(fm["title"], str | int | float) and str(fm["title"]).strip():
+            doc.title = str(fm["title"]).strip()[:300]
+        else:
+            problems.warn("bad-field", line, "title must be text; ignored")
+    if "date" in fm:
+        try:
+            d = parse_date(fm["date"]) if isinstance(fm["date"], str | date) else None
+            if d is None:
+                raise BadValue(f"{fm['date']!r} is not a date")
+            doc.date = d
+        except BadValue as exc:
+            problems.warn("bad-date", line, f"date: {exc}; ignored")
+    if "severity" in fm:
+        sev = normalise_severity(fm["severity"])
+        if sev is None:
+            problems.warn(
+                "bad-severity",
+                line,
+                f"severity {fm['severity']!r} is not SEV1..SEV5 (or Sev-2, S2, P2, critical/major/minor); ignored",
+            )
+        doc.severity = sev or doc.severity
+    if "status" in fm:
+        st = normalise_status(fm["status"])
+        if st is None:
+            problems.warn("bad-status", line, f"status {fm['status']!r} is not draft, in review or final; ignored")
+        doc.status = st or doc.status
+    if "team" in fm:
+        if isinstance(fm["team"], str | int) and str(fm["team"]).strip():
+            doc.team = str(fm["team"]).strip().lower()
+        else:
+            problems.warn("bad-field", line, "team must be text; ignored")
+    for key in ("services", "service"):
+        if key in fm:
+            if isinstance(fm[key], list | str):
+                doc.services = split_list(fm[key])
+            else:
+                problems.warn("bad-field", line, f"{key} must be a list or a comma-separated text; ignored")
+    if "tags" in fm:
+        if isinstance(fm["tags"], list | str):
+            doc.tags = [t.lower() for t in split_list(fm["tags"])]
+        else:
+            problems.warn("bad-field", line, "tags must be a list; ignored")
+    for key in ("authors", "author"):
+        if key in fm and isinstance(fm[key], list | str):
+            doc.authors = [a.lstrip("@").lower() for a in split_list(fm[key])]
+    if "incident" in fm:
+        if isinstance(fm["incident"], str | int) and str(fm["incident"]).strip():
+            doc.attach_to = str(fm["incident"]).strip()
+        else:
+            problems.warn(
+                "bad-field", line, "incident must be the id of the incident this document belongs to; ignored"
+            )
+    if "duration" in fm:
+        minutes = parse_duration_minutes(fm["duration"]) if not isinstance(fm["duration"], bool) else None
+        if minutes is None:
+            problems.warn("bad-duration", line, f"duration {fm['duration']!r} is not a duration; ignored")
+        else:
+            doc.reported_duration_minutes = minutes
+    for name in MILESTONES:
+        key = f"{name}_at"
+        if key not in fm or fm[key] in (None, ""):
+            continue
+        try:
+            doc.milestones[name] = parse_timestamp(fm[key], zone, doc.date)
+            doc.milestone_sources[name] = "front_matter"
+        except BadValue as exc:
+            problems.warn("bad-time", line, f"{key}: {exc}; ignored")
+    for key, value in fm.items():
+        if key not in KNOWN:
+            doc.custom_fields[key] = _jsonable(value)
+    return zone
+
+
+def _jsonable(v):
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple | set):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, str | int | float | bool) or v is None:
+        return v
+    return str(v)

@@ -1,0 +1,341 @@
+"""A line-oriented reading of Markdown: lines classified once, sections as ranges.
+
+This is not a Markdown renderer. It recovers the structure a postmortem
+carries (headings, pseudo-headings, key/value labels, tables, lists) from the
+lines in one pass, which is what makes it fast and what lets it read documents
+whose Markdown marks were lost (text extracted from PDF exports).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.sections import MINOR_KEYS, section_key
+
+BLANK, HEADING, TABLE, LIST, PARA, FENCE, RULE = "blank", "heading", "table", "list", "para", "fence", "rule"
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+_ATX_EMPTY = re.compile(r"^ {0,3}(#{1,6})[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
+_LIST = re.compile(r"^([ \t]*)([-*+\u2022]|\d{1,3}[.)])[ \t]+(.*)$")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
+_BOLD_LINE = re.compile(r"^[ \t]*(\*\*|__)(.+?)\1[ \t]*:?[ \t]*$")
+# **Label:** rest | **Label**: rest | Label: rest
+_LABEL = re.compile(
+    r"^(?:\*\*|__)([^*_:]{2,60}?):?(?:\*\*|__)[ \t]*:?[ \t]*(.*)$|^([A-Za-z0-9][\w ,&'/\-#]{1,60}?)[ \t]*:[ \t]+(.*)$"
+)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
+_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_EMPH = re.compile(r"(\*\*|__|~~)(.+?)\1")
+_EM1 = re.compile(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])|(?<![\w_])_(?!\s)([^_]+?)(?<!\s)_(?![\w_])")
+_CHECKBOX = re.compile(r"^\[([ xX])\][ \t]+")
+
+
+@dataclass(slots=True)
+class Line:
+    no: int  # 1-based line number in the file
+    text: str  # the line, trailing whitespace removed
+    kind: str
+    indent: int = 0
+    level: int = 0  # heading level
+    content: str = ""  # heading text, list item text, or the stripped line
+
+
+@dataclass(slots=True)
+class Section:
+    key: str | None
+    title: str
+    level: float
+    head: int  # index of the heading line, -1 for the document root
+    start: int  # index of the first body line
+    end: int  # index after the last line (children included)
+    rest: str = ""  # text after an inline label on the heading line
+    label: bool = False  # an inline label (**Contributing Factors:** ...) rather than a heading
+    children: list[Section] = field(default_factory=list)
+
+
+def strip_comments(text: str) -> str:
+    """Remove HTML comments, keeping their line breaks so line numbers hold."""
+    if "<!--" not in text:
+        return text
+    return _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+
+
+def clean_inline(s: str) -> str:
+    """Markdown inline marks -> plain text (links keep their text, code its content)."""
+    if "<" in s:
+        s = _AUTOLINK.sub(r"\1", s)
+        s = _TAG.sub(" ", s)
+    if "[" in s:
+        s = _IMAGE.sub(r"\1", s)
+        s = _LINK.sub(r"\1", s)
+    if "`" in s:
+        s = s.replace("`", "")
+    if "*" in s or "_" in s or "~" in s:
+        s = _EMPH.sub(r"\2", s)
+        s = _EMPH.sub(r"\2", s)
+        s = _EM1.sub(lambda m: m.group(1) or m.group(2), s)
+    if "\\" in s:
+        s = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", s)
+    return " ".join(s.split())
+
+
+def split_row(text: str) -> list[str]:
+    """Cells of a table row; escaped \\| stays in the cell."""
+    s = text.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|") and not s.endswith("\\|"):
+        s = s[:-1]
+    if "\\|" in s:
+        return [c.strip().replace("\x00", "|") for c in s.replace("\\|", "\x00").split("|")]
+    return [c.strip() for c in s.split("|")]
+
+
+def is_table_separator(text: str) -> bool:
+    return bool(_TABLE_SEP.match(text)) and "-" in text
+
+
+def classify(text: str) -> list[Line]:
+    """Classify every line once. `text` has \\n line ends and no front matter
+    (front matter lines are passed as blanks so numbering stays true)."""
+    raw = strip_comments(text).split("\n")
+    lines: list[Line] = []
+    in_fence = ""
+    n = len(raw)
+    for i, t in enumerate(raw):
+        t = t.rstrip()
+        no = i + 1
+        if in_fence:
+            if t.lstrip().startswith(in_fence):
+                in_fence = ""
+            lines.append(Line(no, t, FENCE))
+            continue
+        if not t:
+            lines.append(Line(no, t, BLANK))
+            continue
+        first = t.lstrip()[:1]
+        if first in "`~":
+            fm = _FENCE.match(t)
+            if fm:
+                in_fence = fm.group(1)[:3]
+                lines.append(Line(no, t, FENCE))
+                continue
+        if first == "#":
+            m = _ATX.match(t)
+            if m:
+                lines.append(Line(no, t, HEADING, 0, len(m.group(1)), m.group(2).strip()))
+                continue
+            if _ATX_EMPTY.match(t):
+                lines.append(Line(no, t, BLANK))
+                continue
+        if first == "|" or ("|" in t and i + 1 < n and is_table_separator(raw[i + 1]) and "|" in raw[i + 1]):
+            lines.append(Line(no, t, TABLE, len(t) - len(t.lstrip()), 0, t.strip()))
+            continue
+        if first in "-*_=" and (_RULE.match(t) or _SETEXT.match(t)):
+            prev = lines[-1] if lines else None
+            if prev is not None and prev.kind == PARA and _SETEXT.match(t) and prev.indent < 4:
+                prev.kind, prev.level = HEADING, 1 if t.lstrip()[0] == "=" else 2
+                prev.content = prev.content.strip()
+                lines.append(Line(no, t, BLANK))
+                continue
+            if _RULE.match(t):
+                lines.append(Line(no, t, RULE))
+                continue
+        m = _LIST.match(t)
+        if m:
+            lines.append(Line(no, t, LIST, len(m.group(1).expandtabs(4)), 0, m.group(3).strip()))
+            continue
+        if lines and lines[-1].kind == TABLE and "|" in t:
+            lines.append(Line(no, t, TABLE, len(t) - len(t.lstrip()), 0, t.strip()))
+            continue
+        lines.append(Line(no, t, PARA, len(t) - len(t.lstrip()), 0, t.strip()))
+    return lines
+
+
+def label_of(content: str) -> tuple[str, str] | None:
+    """('Contributing Factors', 'rest') for '**Contributing Factors:** rest' and
+    the other label shapes; None when the line is not a label."""
+    if ":" not in content:
+        return None
+    m = _LABEL.match(content)
+    if not m:
+        return None
+    if m.group(1) is not None:
+        return m.group(1).strip(), m.group(2).strip()
+    return m.group(3).strip(), m.group(4).strip()
+
+
+def _pseudo_level(key: str) -> int:
+    return 3 if key in MINOR_KEYS else 2
+
+
+def build_sections(lines: list[Line]) -> Section:
+    """The section tree. Besides real headings it recognises pseudo-headings:
+    a line that is only a known section title (bold or plain, as in text
+    extracted from PDFs) and inline labels such as '**Contributing Factors:**'
+    or '2. **Proximate Cause:** text', whose section runs over the lines that
+    belong to that label."""
+    heads: list[Section] = []
+    for i, ln in enumerate(lines):
+        if ln.kind == HEADING:
+            heads.append(Section(section_key(ln.content), ln.content, ln.level, i, i + 1, -1))
+        elif ln.kind == PARA and len(ln.content) <= 80:
+            bold = _BOLD_LINE.match(ln.content)
+            title = bold.group(2) if bold else ln.content
+            key = section_key(title) if (bold or not ln.content.endswith(".")) else None
+            if key is not None and (bold or _plain_heading_ok(lines, i, title)):
+                heads.append(Section(key, title.strip().rstrip(":"), _pseudo_level(key), i, i + 1, -1))
+                continue
+            _maybe_label(lines, i, ln, heads)
+        elif ln.kind == LIST:
+            _maybe_label(lines, i, ln, heads)
+    root = Section(None, "", 0, -1, 0, len(lines))
+    # Headings: a section ends where a heading of the same or a higher level starts.
+    stack = [root]
+    for s in heads:
+        if s.label:
+            continue
+        while stack[-1].level >= s.level:
+            stack.pop().end = s.head
+        stack[-1].children.append(s)
+        stack.append(s)
+    while len(stack) > 1:
+        stack.pop().end = len(lines)
+    # Labels live inside the heading section that holds them.
+    for s in heads:
+        if s.label:
+            parent = _innermost(root, s.head)
+            s.end = min(s.end, parent.end)
+            parent.children.append(s)
+            parent.children.sort(key=lambda c: c.head)
+    return root
+
+
+def _plain_heading_ok(lines: list[Line], i: int, title: str) -> bool:
+    """A plain line that equals a section title is a heading unless it sits in
+    the middle of a paragraph of prose."""
+    return not len(title.split()) > 8
+
+
+def _maybe_label(lines: list[Line], i: int, ln: Line, heads: list[Section]) -> None:
+    lab = label_of(ln.content)
+    if lab is None:
+        return
+    key = section_key(lab[0])
+    if key is None:
+        return
+    is_list = ln.kind == LIST
+    end = len(lines)
+    seen_blank = False
+    for j in range(i + 1, len(lines)):
+        nx = lines[j]
+        if nx.kind == HEADING:
+            end = j
+            break
+        if nx.kind == BLANK:
+            seen_blank = True
+            continue
+        if nx.kind in (FENCE, RULE):
+            continue
+        if is_list:
+            if nx.indent <= ln.indent and nx.kind in (LIST, PARA, TABLE):
+                end = j
+                break
+        else:
+            if nx.kind in (PARA, TABLE) and nx.indent == 0 and (seen_blank or label_of(nx.content)):
+                end = j
+                break
+            if nx.kind == LIST and nx.indent == 0 and label_of(nx.content) and section_key(label_of(nx.content)[0]):
+                end = j
+                break
+    heads.append(Section(key, lab[0], 7, i, i + 1, end, lab[1], True))
+
+
+def _innermost(root: Section, index: int) -> Section:
+    node = root
+    while True:
+        for c in node.children:
+            if not c.label and c.head < index < c.end:
+                node = c
+                break
+        else:
+            return node
+
+
+def walk(section: Section):
+    """Every section below `section`, depth first, in document order."""
+    for c in section.children:
+        yield c
+        yield from walk(c)
+
+
+def own_lines(section: Section, lines: list[Line]) -> list[Line]:
+    """The section's body without the bodies (and headings) of its children."""
+    out = []
+    cuts = [(c.head, c.end) for c in section.children]
+    i = section.start
+    for head, end in cuts:
+        out.extend(lines[i:head])
+        i = max(i, end)
+    out.extend(lines[i : section.end])
+    return out
+
+
+def all_lines(section: Section, lines: list[Line]) -> list[Line]:
+    return lines[section.start : section.end]
+
+
+def list_items(body: list[Line]) -> list[tuple[Line, str]]:
+    """Top-level list items of a body with their continuation text joined:
+    [(first line, full text)]. Nested items and wrapped lines are appended to
+    their item. When the body has no list, each paragraph is one item."""
+    items: list[tuple[Line, list[str]]] = []
+    base = min((ln.indent for ln in body if ln.kind == LIST), default=None)
+    if base is None:
+        para: list[str] = []
+        first = None
+        for ln in body:
+            if ln.kind == PARA:
+                if first is None:
+                    first = ln
+                para.append(ln.content)
+            elif ln.kind in (BLANK, HEADING, TABLE, RULE) and para:
+                items.append((first, para))
+                para, first = [], None
+        if para:
+            items.append((first, para))
+        return [(f, " ".join(p)) for f, p in items]
+    current: list[str] | None = None
+    for ln in body:
+        if ln.kind == LIST and ln.indent <= base + 1:
+            current = [ln.content]
+            items.append((ln, current))
+        elif current is not None and ln.kind in (LIST, PARA) and (ln.indent > base or ln.kind == PARA):
+            if ln.kind == PARA and ln.indent <= base and not _continues(current):
+                current = None
+                continue
+            current.append(ln.content)
+        elif ln.kind in (HEADING, TABLE):
+            current = None
+    return [(f, " ".join(p)) for f, p in items]
+
+
+def _continues(parts: list[str]) -> bool:
+    # A lazily wrapped list item: the next line carries on the sentence.
+    last = parts[-1]
+    return bool(last) and last[-1] not in ".:!?)"
+
+
+def checkbox(content: str) -> tuple[bool | None, str]:
+    """(True, rest) for '[x] rest', (False, rest) for '[ ] rest', (None, content)."""
+    m = _CHECKBOX.match(content)
+    if not m:
+        return None, content
+    return m.group(1) != " ", content[m.end() :]

@@ -1,0 +1,133 @@
+"""One file -> ParsedDocument: what kind of file it is, and what became of it.
+
+Every file ends as exactly one outcome: an incident, attached to one (a 5
+whys document naming its incident), skipped (not a postmortem) or rejected
+(with the reason). Nothing a file contains can stop the caller: an
+unexpected failure while parsing is itself a rejection with its reason."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import traceback
+from pathlib import Path, PurePosixPath
+
+from ingest.decode import Unreadable, decode
+from ingest.document import ParsedDocument
+from ingest.frontmatter import TooComplex, load_structured
+from ingest.markdown_doc import parse_markdown
+from ingest.rules import Rules
+from ingest.structured import looks_like_postmortem, parse_structured
+
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".txt", ".text"})
+STRUCTURED_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+
+
+def suffix_of(name: str) -> str:
+    return PurePosixPath(name).suffix.lower()
+
+
+def derived_id(relpath: str) -> str:
+    """The id of a document without one: its path under the corpus root,
+    without the file suffix ('payments/2024-01-15-outage'). Stable across runs."""
+    p = PurePosixPath(relpath)
+    name = p.name
+    for suf in (".pdf.txt", ".md.txt"):
+        if name.lower().endswith(suf):
+            name = name[: -len(suf)]
+            break
+    else:
+        name = p.stem
+    return str(p.with_name(name)) if str(p.parent) != "." else name
+
+
+def parse_bytes(data: bytes, relpath: str, rules: Rules, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+    doc = ParsedDocument(path=relpath, size_bytes=len(data))
+    doc.content_hash = hashlib.sha256(data).hexdigest()[:32]
+    suffix = suffix_of(relpath)
+    if suffix not in MARKDOWN_SUFFIXES and suffix not in STRUCTURED_SUFFIXES:
+        doc.outcome, doc.reason = "skipped", f"not a document type the ingest reads ({suffix or 'no suffix'})"
+        return doc
+    if len(data) > max_bytes:
+        doc.outcome = "rejected"
+        doc.reason = f"larger than the {max_bytes:,} byte limit ({len(data):,} bytes); raise --max-bytes to read it"
+        return doc
+    try:
+        _parse(doc, data, relpath, suffix, rules)
+    except Exception as exc:
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        doc.outcome = "rejected"
+        doc.reason = f"the parser failed on this file ({type(exc).__name__}: {exc}, at {Path(where.filename).name}:{where.lineno}); please report it"
+    if doc.outcome == "rejected" and doc.reason:
+        doc.problems.error("rejected", None, doc.reason)
+    return doc
+
+
+def _parse(doc: ParsedDocument, data: bytes, relpath: str, suffix: str, rules: Rules) -> None:
+    try:
+        text = decode(data, doc.problems)
+    except Unreadable as exc:
+        doc.outcome, doc.reason = "rejected", str(exc)
+        return
+    if not text.strip():
+        doc.outcome, doc.reason = "rejected", "empty file"
+        return
+    parts = PurePosixPath(relpath).parts
+    folder_team = parts[0].lower() if len(parts) > 1 else None
+    stem = derived_id(PurePosixPath(relpath).name)
+    if suffix in STRUCTURED_SUFFIXES:
+        try:
+            value = load_structured(text, suffix)
+        except (ValueError, TooComplex, RecursionError) as exc:
+            doc.outcome, doc.reason = "rejected", f"{suffix[1:].upper()} file: {exc}"
+            return
+        if not looks_like_postmortem(value):
+            doc.outcome = "skipped"
+            doc.reason = (
+                "a data file, not a postmortem (fewer than two of title, timeline, severity, action_items, ...)"
+            )
+            return
+        parse_structured(doc, value, rules, folder_team, stem)
+    else:
+        parse_markdown(doc, text, rules, stem, folder_team)
+        if doc.outcome != "incident":
+            return
+    if not doc.incident_id:
+        doc.incident_id = derived_id(relpath)
+    if doc.attach_to:
+        doc.outcome = "attached"
+    doc.compute_durations(rules.durations)
+
+
+def parse_file(
+    path: Path, rules: Rules, root: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ParsedDocument:
+    """Parse one file; `root` is the corpus root its id and team derive from
+    (default: the file's own folder)."""
+    root = root or path.parent
+    relpath = os.path.relpath(path, root).replace(os.sep, "/")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return _too_big(relpath, size, max_bytes)
+        data = path.read_bytes()
+    except OSError as exc:
+        doc = ParsedDocument(path=relpath, outcome="rejected", reason=f"cannot read: {exc.strerror or exc}")
+        doc.problems.error("rejected", None, doc.reason)
+        return doc
+    return parse_bytes(data, relpath, rules, max_bytes)
+
+
+def _too_big(relpath: str, size: int, max_bytes: int) -> ParsedDocument:
+    doc = ParsedDocument(path=relpath, size_bytes=size)
+    if suffix_of(relpath) not in MARKDOWN_SUFFIXES | STRUCTURED_SUFFIXES:
+        doc.outcome, doc.reason = (
+            "skipped",
+            f"not a document type the ingest reads ({suffix_of(relpath) or 'no suffix'})",
+        )
+        return doc
+    doc.outcome = "rejected"
+    doc.reason = f"larger than the {max_bytes:,} byte limit ({size:,} bytes); raise --max-bytes to read it"
+    doc.problems.error("rejected", None, doc.reason)
+    return doc

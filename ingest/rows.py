@@ -1,0 +1,69 @@
+"""ParsedDocument -> rows of the staging tables (all but the resolved incident id).
+
+Runs in the parser processes, so what crosses back to the main process is
+plain tuples, not objects."""
+
+from __future__ import annotations
+
+import json
+
+from ingest.document import ParsedDocument
+
+# staging table -> columns, in the order the tuples carry them
+STAGING: dict[str, list[str]] = {
+    "sources": ["path", "root", "relpath", "outcome", "reason", "kind", "doc_id", "id_explicit", "attach_to",
+                "content_hash", "size_bytes", "reused"],
+    "documents": ["source_path", "doc_id", "kind", "title", "date", "severity", "status", "team", "services", "tags",
+                  "authors", "timezone", "started_at", "detected_at", "acknowledged_at", "declared_at",
+                  "mitigated_at", "resolved_at", "published_at", "milestone_sources", "reported_duration_minutes",
+                  "has_went_well_section", "custom_fields", "content_hash"],
+    "timeline_events": ["source_path", "seq", "line", "at", "kind", "kind_source", "text", "time_text"],
+    "contributing_factors": ["source_path", "seq", "line", "section", "category", "text"],
+    "whys": ["source_path", "level", "line", "question", "answer", "evidence"],
+    "action_items": ["item_id", "source_path", "seq", "line", "section", "priority", "action", "doc_owners",
+                     "doc_due_date", "due_text", "ticket", "item_type", "extra", "doc_status", "doc_status_source",
+                     "doc_status_text"],
+    "lessons": ["source_path", "seq", "line", "kind", "text"],
+    "blame_hits": ["source_path", "line", "phrase", "quote"],
+    "problems": ["source_path", "line", "level", "code", "message"],
+}  # fmt: skip
+
+
+def _json(v) -> str | None:
+    return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str) if v else None
+
+
+def document_rows(doc: ParsedDocument, path: str, root: str) -> dict[str, list[tuple]]:
+    """Staging rows for one parsed file. `path` is the display path (root +
+    relpath), the key every row carries."""
+    out: dict[str, list[tuple]] = {t: [] for t in STAGING}
+    out["sources"].append((path, root, doc.path, doc.outcome, doc.reason, doc.kind, doc.incident_id, doc.id_explicit,
+                           doc.attach_to, doc.content_hash, doc.size_bytes, False))  # fmt: skip
+    for p in doc.problems:
+        out["problems"].append((path, p.line, p.level, p.code, p.message))
+    if doc.outcome not in ("incident", "attached"):
+        return out
+    m = doc.milestones
+    out["documents"].append((
+        path, doc.incident_id, doc.kind, doc.title, doc.date, doc.severity, doc.status, doc.team, doc.services,
+        doc.tags, doc.authors, doc.timezone, m.get("started"), m.get("detected"), m.get("acknowledged"),
+        m.get("declared"), m.get("mitigated"), m.get("resolved"), m.get("published"),
+        _json(doc.milestone_sources), doc.reported_duration_minutes, doc.has_went_well_section,
+        _json(doc.custom_fields), doc.content_hash,
+    ))  # fmt: skip
+    for i, e in enumerate(doc.timeline):
+        out["timeline_events"].append((path, i, e.line, e.at, e.kind, e.kind_source, e.text, e.time_text))
+    for i, f in enumerate(doc.factors):
+        out["contributing_factors"].append((path, i, f.line, f.section, f.category, f.text))
+    for w in doc.whys:
+        out["whys"].append((path, w.level, w.line, w.question, w.answer, w.evidence))
+    for i, a in enumerate(doc.action_items):
+        out["action_items"].append((
+            f"{path}#{i}", path, i, a.line, a.section, a.priority, a.action, a.owners, a.due_date, a.due_text,
+            a.ticket, a.item_type, _json(a.extra), a.status, a.status_source, a.status_text,
+        ))  # fmt: skip
+    for i, x in enumerate(doc.lessons):
+        out["lessons"].append((path, i, x.line, x.kind, x.text))
+    for b in doc.blame:
+        out["blame_hits"].append((path, b.line, b.phrase, b.quote))
+    return out

@@ -1,0 +1,252 @@
+"""The database schema: defined once, here; docs/SCHEMA.md is generated from it.
+
+Every table that holds rows parsed from a document carries `source_path` (the
+file they came from) and `incident_id` (the incident they belong to after the
+corpus-level resolution of ids and 5-whys attachments). Rows parsed from a
+file depend only on that file's bytes, the parser version and the rule files,
+which is what lets a rebuild reuse them for unchanged files.
+"""
+
+from __future__ import annotations
+
+# (table, description, [(column, type, description)])
+TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
+    ("sources", "Every file the build saw and what became of it.", [
+        ("path", "VARCHAR", "the file, as the corpus root was given plus its path under it"),
+        ("root", "VARCHAR", "the corpus root it was found under"),
+        ("relpath", "VARCHAR", "its path under the corpus root"),
+        ("outcome", "VARCHAR", "incident | attached | skipped | rejected"),
+        ("reason", "VARCHAR", "why it was skipped or rejected; for attached, what it joined"),
+        ("kind", "VARCHAR", "standard | quick | five_whys | structured"),
+        ("doc_id", "VARCHAR", "the id the document declares, else the one derived from its path"),
+        ("id_explicit", "BOOLEAN", "the id was written in the document"),
+        ("attach_to", "VARCHAR", "for 5-whys documents: the incident id they name"),
+        ("incident_id", "VARCHAR", "the incident the file became or joined"),
+        ("content_hash", "VARCHAR", "SHA-256 of the bytes (first 32 hex digits)"),
+        ("size_bytes", "BIGINT", "file size"),
+        ("reused", "BOOLEAN", "records reused from the previous build (file unchanged)"),
+    ]),
+    ("documents", "One row per postmortem document read (incidents and attached parts), as the document says it.", [
+        ("source_path", "VARCHAR", "the file"),
+        ("incident_id", "VARCHAR", "resolved incident id"),
+        ("doc_id", "VARCHAR", "declared or derived id"),
+        ("kind", "VARCHAR", "standard | quick | five_whys | structured"),
+        ("title", "VARCHAR", ""),
+        ("date", "DATE", "incident date"),
+        ("severity", "VARCHAR", "SEV1..SEV5 or NULL"),
+        ("status", "VARCHAR", "draft | in review | final or NULL"),
+        ("team", "VARCHAR", "from front matter, header, else the first folder under the corpus root"),
+        ("services", "VARCHAR[]", ""),
+        ("tags", "VARCHAR[]", ""),
+        ("authors", "VARCHAR[]", ""),
+        ("timezone", "VARCHAR", "zone named in front matter or header"),
+        ("started_at", "TIMESTAMP", "UTC"),
+        ("detected_at", "TIMESTAMP", "UTC"),
+        ("acknowledged_at", "TIMESTAMP", "UTC"),
+        ("declared_at", "TIMESTAMP", "UTC"),
+        ("mitigated_at", "TIMESTAMP", "UTC"),
+        ("resolved_at", "TIMESTAMP", "UTC"),
+        ("published_at", "TIMESTAMP", "UTC, from the document"),
+        ("milestone_sources", "JSON", "{milestone: front_matter | timeline | first_event}"),
+        ("reported_duration_minutes", "DOUBLE", "the header's Incident Duration"),
+        ("has_went_well_section", "BOOLEAN", "a What Went Well section is present"),
+        ("custom_fields", "JSON", "front-matter keys the parser has no field for"),
+        ("content_hash", "VARCHAR", ""),
+    ]),
+    ("incidents", "One row per incident: its main document's fields, resolved milestones and durations.", [
+        ("incident_id", "VARCHAR", "unique"),
+        ("title", "VARCHAR", ""),
+        ("kind", "VARCHAR", "kind of the main document"),
+        ("date", "DATE", ""),
+        ("severity", "VARCHAR", ""),
+        ("status", "VARCHAR", ""),
+        ("team", "VARCHAR", ""),
+        ("services", "VARCHAR[]", ""),
+        ("tags", "VARCHAR[]", ""),
+        ("authors", "VARCHAR[]", ""),
+        ("started_at", "TIMESTAMP", "UTC"),
+        ("detected_at", "TIMESTAMP", "UTC"),
+        ("acknowledged_at", "TIMESTAMP", "UTC"),
+        ("declared_at", "TIMESTAMP", "UTC"),
+        ("mitigated_at", "TIMESTAMP", "UTC"),
+        ("resolved_at", "TIMESTAMP", "UTC"),
+        ("published_at", "TIMESTAMP", "UTC: front matter, else the file's first commit in git"),
+        ("published_source", "VARCHAR", "document | git | NULL"),
+        ("occurred_at", "TIMESTAMP", "started, else detected, else the incident date: what places it in a quarter"),
+        ("ttd_minutes", "DOUBLE", "started -> detected"),
+        ("tta_minutes", "DOUBLE", "detected -> acknowledged"),
+        ("ttm_minutes", "DOUBLE", "started -> mitigated"),
+        ("ttr_minutes", "DOUBLE", "started -> resolved"),
+        ("reported_duration_minutes", "DOUBLE", "the header's Incident Duration"),
+        ("milestone_sources", "JSON", ""),
+        ("custom_fields", "JSON", ""),
+        ("source_path", "VARCHAR", "the main document"),
+        ("n_documents", "INTEGER", "documents that make up the incident (main + attached)"),
+    ]),
+    ("incident_durations", "Every duration of data/durations.yaml per incident, where computable.", [
+        ("incident_id", "VARCHAR", ""),
+        ("duration_id", "VARCHAR", "ttd, tta, ttm, ttr, ... as defined"),
+        ("minutes", "DOUBLE", "end - start, never negative"),
+    ]),
+    ("duration_definitions", "The durations the build computed (data/durations.yaml).", [
+        ("duration_id", "VARCHAR", ""),
+        ("label", "VARCHAR", ""),
+        ("start_milestone", "VARCHAR", ""),
+        ("end_milestone", "VARCHAR", ""),
+        ("position", "INTEGER", ""),
+    ]),
+    ("incident_services", "One row per incident and service it names.", [
+        ("incident_id", "VARCHAR", ""),
+        ("service", "VARCHAR", ""),
+    ]),
+    ("timeline_events", "Timeline rows, in document order.", [
+        ("incident_id", "VARCHAR", ""),
+        ("source_path", "VARCHAR", ""),
+        ("seq", "INTEGER", "position in the document's timeline"),
+        ("line", "INTEGER", "line in the file"),
+        ("at", "TIMESTAMP", "UTC; NULL when the time could not be read"),
+        ("kind", "VARCHAR", "start | detect | acknowledge | declare | mitigate | resolve | other"),
+        ("kind_source", "VARCHAR", "column | tag | rule | structured | none"),
+        ("text", "VARCHAR", ""),
+        ("time_text", "VARCHAR", "the time as written"),
+    ]),
+    ("contributing_factors", "Contributing factors with their taxonomy category.", [
+        ("incident_id", "VARCHAR", ""),
+        ("source_path", "VARCHAR", ""),
+        ("seq", "INTEGER", ""),
+        ("line", "INTEGER", ""),
+        ("section", "VARCHAR", "proximate_cause | contributing_factors | root_cause | root_causes_identified | five_whys | what_went_wrong | front_matter"),
+        ("category", "VARCHAR", "taxonomy id, 'uncategorized' when none matched"),
+        ("text", "VARCHAR", ""),
+    ]),
+    ("whys", "The 5 whys chain.", [
+        ("incident_id", "VARCHAR", ""),
+        ("source_path", "VARCHAR", ""),
+        ("level", "INTEGER", "1 = the first why"),
+        ("line", "INTEGER", ""),
+        ("question", "VARCHAR", ""),
+        ("answer", "VARCHAR", ""),
+        ("evidence", "VARCHAR", ""),
+    ]),
+    ("action_items", "One row per action item; status merged from the ticket tracker export.", [
+        ("item_id", "VARCHAR", "source_path#seq, stable while the file is unchanged"),
+        ("incident_id", "VARCHAR", ""),
+        ("source_path", "VARCHAR", ""),
+        ("seq", "INTEGER", ""),
+        ("line", "INTEGER", ""),
+        ("section", "VARCHAR", "action_items | fix | systemic_improvements"),
+        ("priority", "VARCHAR", "P0..P3 or NULL"),
+        ("action", "VARCHAR", ""),
+        ("doc_owners", "VARCHAR[]", "owners as the document names them, normalised"),
+        ("owners", "VARCHAR[]", "handles after people-file aliases; the ticket's assignee when the document names none"),
+        ("doc_due_date", "DATE", "due date as the document gives it"),
+        ("due_date", "DATE", "from the document, else from the ticket"),
+        ("due_text", "VARCHAR", "a due date as written when it could not be read"),
+        ("ticket", "VARCHAR", "ticket key or link"),
+        ("item_type", "VARCHAR", "as written in a Type column (prevention, detection, mitigation, ...)"),
+        ("extra", "JSON", "table columns the parser has no role for"),
+        ("doc_status", "VARCHAR", "open | done | dropped as the document says"),
+        ("doc_status_source", "VARCHAR", "document (checkbox, Status column, mark) | none"),
+        ("doc_status_text", "VARCHAR", ""),
+        ("status", "VARCHAR", "open | done | dropped: ticket, else document, else open"),
+        ("status_source", "VARCHAR", "ticket | document | none ('no status recorded')"),
+        ("ticket_status", "VARCHAR", "the tracker's status text"),
+        ("done_at", "DATE", "when the ticket was resolved"),
+    ]),
+    ("action_item_owners", "One row per action item and owner, with the people file's name, team and manager.", [
+        ("item_id", "VARCHAR", ""),
+        ("incident_id", "VARCHAR", ""),
+        ("owner", "VARCHAR", "normalised handle"),
+        ("owner_name", "VARCHAR", "from the people file"),
+        ("owner_team", "VARCHAR", "from the people file"),
+        ("manager", "VARCHAR", "from the people file"),
+    ]),
+    ("lessons", "What went well / wrong, where we got lucky, lessons.", [
+        ("incident_id", "VARCHAR", ""),
+        ("source_path", "VARCHAR", ""),
+        ("seq", "INTEGER", ""),
+        ("line", "INTEGER", ""),
+        ("kind", "VARCHAR", "went_well | went_wrong | lucky | lesson | worked | didnt_work | could_improve"),
+        ("text", "VARCHAR", ""),
+    ]),
+    ("blame_hits", "Sentences with blame phrasing about people (data/guide_rules.yaml).", [
+        ("incident_id", "VARCHAR", ""),
+        ("source_path", "VARCHAR", ""),
+        ("line", "INTEGER", ""),
+        ("phrase", "VARCHAR", ""),
+        ("quote", "VARCHAR", ""),
+    ]),
+    ("problems", "Everything the ingest could not read as written: file, line, level, code, message.", [
+        ("source_path", "VARCHAR", "the document, tickets CSV or people file"),
+        ("incident_id", "VARCHAR", ""),
+        ("line", "INTEGER", ""),
+        ("level", "VARCHAR", "error | warning"),
+        ("code", "VARCHAR", "short code, e.g. bad-time, short-row, duplicate-id"),
+        ("message", "VARCHAR", ""),
+        ("stage", "VARCHAR", "parse (from the file alone) | build (across files)"),
+    ]),
+    ("quality_findings", "The guide's rules per incident: pass, fail or unknown (not measurable).", [
+        ("incident_id", "VARCHAR", ""),
+        ("rule", "VARCHAR", "written_within_48h | whys_depth | action_items_complete | what_went_well | blameless | has_action_items | measurable | reported_duration"),
+        ("outcome", "VARCHAR", "pass | fail | unknown"),
+        ("detail", "VARCHAR", "what was found"),
+        ("line", "INTEGER", "where, when one place is at fault"),
+        ("quote", "VARCHAR", "the sentence, for blame findings"),
+    ]),
+    ("tickets", "The ticket tracker export (--tickets).", [
+        ("key", "VARCHAR", "as written"),
+        ("key_norm", "VARCHAR", "upper case, for matching"),
+        ("status", "VARCHAR", ""),
+        ("status_class", "VARCHAR", "done | dropped | open"),
+        ("resolved_at", "DATE", ""),
+        ("due_date", "DATE", ""),
+        ("assignee", "VARCHAR", "normalised"),
+        ("line", "INTEGER", ""),
+    ]),
+    ("people", "The people file (--people).", [
+        ("handle", "VARCHAR", ""),
+        ("name", "VARCHAR", ""),
+        ("team", "VARCHAR", ""),
+        ("manager", "VARCHAR", ""),
+    ]),
+    ("taxonomy", "The factor categories the build used.", [
+        ("category", "VARCHAR", ""),
+        ("label", "VARCHAR", ""),
+        ("description", "VARCHAR", ""),
+        ("position", "INTEGER", ""),
+    ]),
+    ("meta", "Build facts: time, versions, corpus roots, default as-of date, counts.", [
+        ("key", "VARCHAR", ""),
+        ("value", "VARCHAR", ""),
+    ]),
+]  # fmt: skip
+
+COLUMNS: dict[str, list[str]] = {t: [c[0] for c in cols] for t, _, cols in TABLES}
+TYPES: dict[str, dict[str, str]] = {t: {c[0]: c[1] for c in cols} for t, _, cols in TABLES}
+
+INDEXES = [
+    "CREATE INDEX idx_items_incident ON action_items(incident_id)",
+    "CREATE INDEX idx_owners_owner ON action_item_owners(owner)",
+    "CREATE INDEX idx_events_incident ON timeline_events(incident_id)",
+    "CREATE INDEX idx_factors_incident ON contributing_factors(incident_id)",
+]
+
+
+def ddl(table: str) -> str:
+    cols = ", ".join(f'"{c}" {t}' for c, t, _ in next(cols for name, _, cols in TABLES if name == table))
+    return f"CREATE TABLE {table} ({cols})"
+
+
+def markdown() -> str:
+    """docs/SCHEMA.md: the tables as a reader of the database needs them."""
+    out = ["# Database schema", "", "Generated from `ingest/schema.py` (`python -m ingest.schema > docs/SCHEMA.md`).",
+           "All timestamps are UTC (`TIMESTAMP` without zone); durations are minutes.", ""]  # fmt: skip
+    for name, desc, cols in TABLES:
+        out += [f"## `{name}`", "", desc, "", "| column | type | meaning |", "|---|---|---|"]
+        out += [f"| `{c}` | {t} | {d} |" for c, t, d in cols]
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(markdown())

@@ -1,0 +1,87 @@
+"""Section titles as people write them -> the section keys the parser knows."""
+
+from __future__ import annotations
+
+import re
+
+# key -> the titles (normalised: lower case, no punctuation) that mean it.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "timeline": ("timeline", "timeline of events", "incident timeline", "detailed timeline",
+                 "chronology", "sequence of events", "event timeline", "timeline and response"),
+    "summary": ("summary", "executive summary", "overview", "tldr", "tl dr", "incident summary",
+                "description", "background"),
+    "what_happened": ("what happened", "what happened?", "incident description"),
+    "impact": ("impact", "customer impact", "user impact", "business impact", "technical impact",
+               "impact assessment", "impact summary"),
+    "root_cause_analysis": ("root cause analysis", "rca", "analysis", "causes and analysis"),
+    "root_cause": ("root cause", "root causes", "cause", "causes", "what caused it",
+                   "root cause and trigger", "trigger"),
+    "why_it_happened": ("why it happened", "why did it happen"),
+    "proximate_cause": ("proximate cause", "immediate cause", "direct cause"),
+    "contributing_factors": ("contributing factors", "contributing factor", "contributing causes",
+                             "contributors", "factors", "contributing conditions"),
+    "five_whys": ("5 whys", "5 whys analysis", "five whys", "five whys analysis", "whys", "whys analysis"),
+    "root_causes_identified": ("root causes identified",),
+    "problem_statement": ("problem statement",),
+    "detection": ("detection", "how was it detected"),
+    "response": ("response", "incident response"),
+    "resolution": ("resolution", "recovery", "resolution and recovery", "remediation taken",
+                   "mitigation", "how it was fixed", "fix applied"),
+    "lessons": ("lessons", "lessons learned", "lessons learnt", "learnings", "takeaways",
+                "key takeaways", "retrospective"),
+    "what_went_well": ("what went well", "what went right", "things that went well", "went well",
+                       "what went well?"),
+    "what_went_wrong": ("what went wrong", "what went poorly", "what didn t go well",
+                        "what did not go well", "what didn t go so well", "things that went wrong",
+                        "what went badly", "what could have gone better"),
+    "where_we_got_lucky": ("where we got lucky", "where we got lucky?", "what we got lucky with",
+                           "lucky", "where did we get lucky"),
+    "what_worked": ("what worked",),
+    "what_didnt_work": ("what didn t work", "what did not work"),
+    "could_be_improved": ("what could be improved", "opportunities for improvement", "what could improve"),
+    "action_items": ("action items", "action item", "actions", "follow ups", "follow up",
+                     "followups", "follow up items", "follow up actions", "action items and follow ups",
+                     "next steps", "corrective actions", "corrective and preventative measures",
+                     "remediation", "remediations", "remediation items", "action plan",
+                     "preventive actions", "preventative actions", "todo", "to do", "tasks",
+                     "action items follow ups", "follow ups and action items", "improvements"),
+    "fix": ("fix", "fixes"),
+    "systemic_improvements": ("systemic improvements",),
+    "related_incidents": ("related incidents", "related", "see also"),
+    "responders": ("responders", "people involved", "involved", "participants"),
+    "metadata": ("metadata", "incident details", "details", "incident metadata"),
+    "supporting_data": ("supporting data", "appendix", "references", "links"),
+}  # fmt: skip
+
+_LOOKUP = {title: key for key, titles in SYNONYMS.items() for title in titles}
+
+# Keys that are sub-sections of a larger part (lessons under "Lessons Learned",
+# labels under "Why It Happened"); a pseudo-heading with such a key sits one
+# level deeper than the major sections.
+MINOR_KEYS = frozenset({
+    "what_went_well", "what_went_wrong", "where_we_got_lucky", "what_worked", "what_didnt_work",
+    "could_be_improved", "proximate_cause", "contributing_factors", "five_whys",
+    "root_causes_identified", "problem_statement",
+})  # fmt: skip
+
+_STRIP = re.compile(r"[^\w&' ]+")
+_LEADING_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]|[ivx]+[.)])\s+", re.IGNORECASE)
+_PAREN = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+
+
+def normalise_title(title: str) -> str:
+    t = title.replace("**", "").replace("__", "").replace("`", "")
+    t = _LEADING_NUMBER.sub("", t)
+    t = _PAREN.sub("", t)
+    t = t.replace("&", " and ").replace("'", " ").replace("\u2019", " ").replace("/", " ").replace("-", " ")
+    t = _STRIP.sub(" ", t.lower())
+    return " ".join(t.split())
+
+
+def section_key(title: str) -> str | None:
+    """The key of a section title, or None when it is not one the parser knows."""
+    norm = normalise_title(title)
+    key = _LOOKUP.get(norm)
+    if key is None and norm.startswith("timeline") and len(norm) < 60:
+        key = "timeline"
+    return key

@@ -1,0 +1,134 @@
+"""Dates, times of day and durations as people write them in postmortems."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MON = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)"
+_ORD = r"(?:st|nd|rd|th)?"
+
+# A date written in any of the usual ways. Groups: iso y/m/d, mdy month/day/year,
+# dmy day/month/year, num a/b/year (numeric with slashes or dots).
+DATE_RE = re.compile(
+    rf"{_WEEKDAY}?(?:"
+    r"(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?![\d:])"
+    rf"|(?P<mm>{_MON})\s+(?P<md>\d{{1,2}}){_ORD}(?:,?\s+(?P<my>\d{{4}}))?(?![\d:])"
+    rf"|(?P<dd>\d{{1,2}}){_ORD}\.?\s+(?:of\s+)?(?P<dm>{_MON}),?(?:\s+(?P<dy>\d{{4}}))?(?![\d:])"
+    r"|(?P<na>\d{1,2})[/.](?P<nb>\d{1,2})[/.](?P<ny>\d{4}|\d{2})(?![\d:])"
+    r")",
+    re.IGNORECASE,
+)
+TIME_RE = re.compile(
+    r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
+    r"(?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?",
+    re.IGNORECASE,
+)
+_DURATION_PART = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b", re.IGNORECASE
+)
+_CLOCK_DURATION = re.compile(r"^\s*~?\s*(\d{1,3}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+class BadValue(ValueError):
+    """A value has a recognisable shape but no valid meaning (2024-02-30, 25:61)."""
+
+
+def month_number(name: str) -> int:
+    return MONTHS[name.lower().rstrip(".")[:4] if name.lower().startswith("sept") else name.lower()[:3]]
+
+
+def date_from_match(m: re.Match, default_year: int | None = None) -> date | None:
+    """The date of a DATE_RE match; None when it gives no year and no default
+    exists. Raises BadValue for a date that does not exist."""
+    try:
+        if m.group("iy"):
+            return date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
+        if m.group("mm"):
+            year = m.group("my")
+            year = int(year) if year else default_year
+            return None if year is None else date(year, month_number(m.group("mm")), int(m.group("md")))
+        if m.group("dd"):
+            year = m.group("dy")
+            year = int(year) if year else default_year
+            return None if year is None else date(year, month_number(m.group("dm")), int(m.group("dd")))
+        a, b, y = int(m.group("na")), int(m.group("nb")), int(m.group("ny"))
+        y = y + 2000 if y < 100 else y
+        sep = m.group(0)[len(m.group("na"))]
+        if sep == ".":  # 15.01.2024 is day.month.year
+            return date(y, b, a)
+        if a > 12:  # 15/01/2024 can only be day/month
+            return date(y, b, a)
+        return date(y, a, b)  # month/day, the common US form
+    except ValueError as exc:
+        raise BadValue(f"'{m.group(0).strip()}' is not a date that exists") from exc
+
+
+def parse_date(text: str, default_year: int | None = None) -> date | None:
+    """The first date in `text`, or None when there is none. Raises BadValue
+    when a date-shaped value cannot exist (2024-02-30)."""
+    if isinstance(text, datetime):
+        return text.date()
+    if isinstance(text, date):
+        return text
+    m = DATE_RE.search(str(text))
+    if not m:
+        return None
+    return date_from_match(m, default_year)
+
+
+def time_from_match(m: re.Match) -> tuple[int, int, int]:
+    """(hour, minute, second) of a TIME_RE match, in 24-hour form.
+    Raises BadValue for 25:61 and the like."""
+    h, mi, s = int(m.group("h")), int(m.group("m")), int(m.group("s") or 0)
+    ampm = (m.group("ampm") or "").lower().replace(".", "")
+    if ampm and 1 <= h <= 12:
+        if ampm == "pm" and h != 12:
+            h += 12
+        elif ampm == "am" and h == 12:
+            h = 0
+    # "17:14pm" keeps its 24-hour reading: the pm adds nothing.
+    if h > 23 or mi > 59 or s > 59:
+        raise BadValue(f"'{m.group(0).strip()}' is not a time of day")
+    return h, mi, s
+
+
+def parse_duration_minutes(text: str) -> float | None:
+    """'47 minutes', '12 min', '58m', '1h 30m', '1 hour and 48 minutes', '2 days',
+    '1:30' (h:mm) -> minutes; None when nothing readable is there."""
+    if text is None:
+        return None
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    s = str(text)
+    m = _CLOCK_DURATION.match(s)
+    if m:
+        return int(m.group(1)) * 60 + int(m.group(2)) + int(m.group(3) or 0) / 60
+    total = 0.0
+    found = False
+    for num, unit in _DURATION_PART.findall(s):
+        value = float(num.replace(",", "."))
+        u = unit.lower()
+        if u.startswith("d"):
+            total += value * 1440
+        elif u.startswith("h"):
+            total += value * 60
+        elif u.startswith("s"):
+            total += value / 60
+        else:
+            total += value
+        found = True
+    return total if found else None
+
+
+def iso_z(value: datetime | None) -> str | None:
+    """Naive UTC datetime -> '2024-01-15T14:23:00Z'."""
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,187 @@
+"""Time zones as postmortems write them: IANA names, abbreviations, offsets, places.
+
+An abbreviation is a fixed offset and means exactly what it says: PST is
+UTC-8 even in July (a document that writes PST in summer is taken at its
+word). Region names without "standard"/"daylight" (Pacific Time, PT,
+US/Pacific, "Edinburgh, London") follow the region's daylight-saving rules.
+`docs/TIMEZONES.md` lists every abbreviation below; a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# Abbreviation -> offset in minutes east of UTC. Ambiguous ones are resolved to
+# the meaning most common in engineering writing; the comment says which.
+ABBREVIATIONS: dict[str, int] = {
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "WEST": 60,
+    "BST": 60,  # British Summer Time (not Bangladesh)
+    "IST": 330,  # India Standard Time (not Irish or Israel)
+    "CET": 60,
+    "CEST": 120,
+    "MET": 60,
+    "MEST": 120,
+    "EET": 120,
+    "EEST": 180,
+    "MSK": 180,
+    "GST": 240,  # Gulf Standard Time
+    "PKT": 300,
+    "NPT": 345,
+    "ICT": 420,
+    "WIB": 420,
+    "HKT": 480,
+    "SGT": 480,
+    "AWST": 480,
+    "PHT": 480,
+    "KST": 540,
+    "JST": 540,
+    "ACST": 570,
+    "ACDT": 630,
+    "AEST": 600,
+    "AEDT": 660,
+    "NZST": 720,
+    "NZDT": 780,
+    "HST": -600,
+    "AKST": -540,
+    "AKDT": -480,
+    "PST": -480,
+    "PDT": -420,
+    "MST": -420,
+    "MDT": -360,
+    "CST": -360,  # US Central Standard Time (not China)
+    "CDT": -300,
+    "EST": -300,
+    "EDT": -240,
+    "AST": -240,  # Atlantic Standard Time
+    "ADT": -180,
+    "NST": -210,
+    "NDT": -150,
+    "BRT": -180,
+    "ART": -180,
+}
+
+# Region names that follow daylight saving (matched case-insensitively as words).
+REGIONS: dict[str, str] = {
+    "pacific time": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles",
+    "pt": "America/Los_Angeles",
+    "mountain time": "America/Denver",
+    "mt": "America/Denver",
+    "central time": "America/Chicago",
+    "ct": "America/Chicago",
+    "eastern time": "America/New_York",
+    "eastern": "America/New_York",
+    "et": "America/New_York",
+    "central european time": "Europe/Berlin",
+    "london": "Europe/London",
+    "edinburgh": "Europe/London",
+    "dublin": "Europe/Dublin",
+    "lisbon": "Europe/Lisbon",
+    "paris": "Europe/Paris",
+    "berlin": "Europe/Berlin",
+    "amsterdam": "Europe/Amsterdam",
+    "zurich": "Europe/Zurich",
+    "madrid": "Europe/Madrid",
+    "rome": "Europe/Rome",
+    "stockholm": "Europe/Stockholm",
+    "warsaw": "Europe/Warsaw",
+    "helsinki": "Europe/Helsinki",
+    "athens": "Europe/Athens",
+    "istanbul": "Europe/Istanbul",
+    "moscow": "Europe/Moscow",
+    "new york": "America/New_York",
+    "toronto": "America/Toronto",
+    "chicago": "America/Chicago",
+    "denver": "America/Denver",
+    "san francisco": "America/Los_Angeles",
+    "los angeles": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "vancouver": "America/Vancouver",
+    "sao paulo": "America/Sao_Paulo",
+    "bangalore": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata",
+    "mumbai": "Asia/Kolkata",
+    "kolkata": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata",
+    "singapore": "Asia/Singapore",
+    "tokyo": "Asia/Tokyo",
+    "seoul": "Asia/Seoul",
+    "sydney": "Australia/Sydney",
+    "melbourne": "Australia/Melbourne",
+    "auckland": "Pacific/Auckland",
+}
+
+_OFFSET = r"(?:UTC|GMT)\s?[+\-\u2212]\s?\d{1,2}(?::?\d{2})?"
+_IANA = r"\b(?:[A-Z][a-z]+(?:_[A-Z][a-z]+)*/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|UTC|Etc/UTC)\b"
+_ABBR = r"\b(?:" + "|".join(sorted((a for a in ABBREVIATIONS if len(a) > 1), key=len, reverse=True)) + r")\b"
+_REGION = r"\b(?:" + "|".join(re.escape(r) for r in sorted(REGIONS, key=len, reverse=True)) + r")\b"
+
+ZONE_TOKEN = re.compile(f"(?:{_OFFSET}|{_ABBR}|Z\\b)")
+_ANY_ZONE = re.compile(f"({_OFFSET})|({_IANA})|({_ABBR})|({_REGION})", re.IGNORECASE)
+_ANY_ZONE_CASED = re.compile(f"({_OFFSET})|({_IANA})|({_ABBR})")
+_OFFSET_PARTS = re.compile(r"([+\-\u2212])\s?(\d{1,2})(?::?(\d{2}))?")
+
+
+@lru_cache(maxsize=512)
+def zone_from_name(name: str) -> tzinfo | None:
+    """One zone token or name -> tzinfo, or None when it is not a zone."""
+    raw = name.strip().strip("()[]")
+    if not raw:
+        return None
+    up = raw.upper()
+    if up in ABBREVIATIONS:
+        return timezone(timedelta(minutes=ABBREVIATIONS[up]), up)
+    if up.startswith(("UTC", "GMT")) and len(up) > 3:
+        m = _OFFSET_PARTS.search(raw)
+        if m:
+            sign = -1 if m.group(1) in "-\u2212" else 1
+            hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+            if hours <= 14 and minutes < 60:
+                return timezone(sign * timedelta(hours=hours, minutes=minutes))
+        return None
+    low = raw.lower()
+    if low in REGIONS:
+        return ZoneInfo(REGIONS[low])
+    if "/" in raw or raw in ("UTC", "Etc/UTC"):
+        try:
+            return ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    return None
+
+
+def find_zone(text: str, regions: bool = True) -> tzinfo | None:
+    """The zone named in a free-text phrase such as "All times in PST, on
+    February 5th 2019" or "UTC+1 (Zurich time)". An explicit offset wins over a
+    name in the same phrase ("PST (UTC-7)" is UTC-7: the author said so)."""
+    pattern = _ANY_ZONE if regions else _ANY_ZONE_CASED
+    first = None
+    for m in pattern.finditer(text):
+        token = m.group(0)
+        # Case-insensitive matching must not take ordinary words for zones
+        # ("at", "et al"); abbreviations must be written in capitals.
+        if (m.lastindex == 3 or (m.lastindex == 4 and len(token) <= 2)) and token != token.upper():
+            continue
+        zone = zone_from_name(token)
+        if zone is None:
+            continue
+        if m.lastindex == 1:
+            return zone
+        if first is None:
+            first = zone
+    return first
+
+
+def to_utc(local: datetime, zone: tzinfo | None) -> datetime:
+    """A naive local datetime in `zone` (UTC when None) -> naive UTC datetime."""
+    if zone is None:
+        return local
+    aware = local.replace(tzinfo=zone)
+    return aware.astimezone(UTC).replace(tzinfo=None)
