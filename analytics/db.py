@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+ALIAS = "incidents_db"
 DEFAULT_DB = Path(os.environ.get("INCIDENTS_DB", "incidents.duckdb"))
 
 
@@ -28,8 +29,8 @@ def connect(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     if not path.is_file():
         raise MissingDatabase(f"{path}: no database here; build one with `python -m ingest build CORPUS --db {path}`")
     con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
-    con.execute("ATTACH ? AS incidents_db (READ_ONLY)", [str(path)])
-    con.execute("USE incidents_db")
+    con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(path)])
+    con.execute(f"USE {ALIAS}")
     con.execute("SET TimeZone = 'UTC'")
     return con
 
@@ -44,6 +45,7 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None 
     """Run one query on its own cursor (safe from several threads) -> DataFrame."""
     cur = con.cursor()
     try:
+        cur.execute(f"USE {ALIAS}")  # a cursor starts in the in-memory catalog
         return cur.execute(sql, params or []).df()
     finally:
         cur.close()

@@ -1,0 +1,122 @@
+"""The quarterly review as a file: Markdown, HTML or JSON, from review.quarterly_review."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from analytics.durations import DEFINITIONS, HEADLINE
+
+NAMES = {"ttd": "Time to detect", "tta": "Time to acknowledge", "ttm": "Time to mitigate", "ttr": "Time to resolve"}
+
+
+def minutes(v: float | None) -> str:
+    """47 -> '47 min', 150 -> '2 h 30 min', None -> 'n/a'."""
+    if v is None:
+        return "n/a"
+    v = round(v)
+    if v < 60:
+        return f"{v} min"
+    h, m = divmod(v, 60)
+    if h < 48:
+        return f"{h} h {m} min" if m else f"{h} h"
+    d, h = divmod(h, 24)
+    return f"{d} d {h} h"
+
+
+def pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.0%}"
+
+
+def to_json(review: dict) -> str:
+    return json.dumps(review, ensure_ascii=False, indent=2, default=str)
+
+
+def to_markdown(r: dict) -> str:
+    """Corpus text (titles, factor labels) is escaped for Markdown tables."""
+    esc = _md
+    inc = r["incidents"]
+    out = [f"# Quarterly incident review: {r['quarter']}", "",
+           f"As of {r['as_of']}. " + _filters_line(r), "",
+           f"**{inc['total']} incidents** ({inc['previous_quarter']} in {r['previous_quarter']}). By severity: "
+           + ", ".join(f"{k} {v}" for k, v in inc["by_severity"].items() if v) + ".", "",
+           "## Response times", "",
+           "| metric | median | p90 | mean | n | coverage | change vs previous quarter |",
+           "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for m in HEADLINE:
+        s = r[m]
+        out.append(f"| {NAMES[m]} | {minutes(s['median'])} | {minutes(s['p90'])} | {minutes(s['mean'])} | {s['n']} | "
+                   f"{pct(s['coverage'])} | {esc(s['change_vs_previous']['sentence'])} |")  # fmt: skip
+    out += ["", "Medians and p90 are shown because incident durations are skewed; the mean is for reference only. "
+            "A change is reported with a bootstrap 90% interval of the difference in medians.", ""]  # fmt: skip
+    a = r["action_items"]
+    out += ["## Action items (of this quarter's incidents)", "",
+            f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped; "
+            f"completion {pct(a['completion_rate'])}, on time {pct(a['on_time_rate'])}; "
+            f"**{a['overdue']} overdue** ({r['overdue_all_quarters']} overdue across all quarters).", "",
+            "## Recurring contributing factors", ""]  # fmt: skip
+    if r["recurring_factors"]:
+        out += ["| category | incidents | share |", "|---|---|---|"]
+        out += [f"| {esc(x['label'])} | {x['incidents']} | {pct(x['share'])} |" for x in r["recurring_factors"]]
+    else:
+        out.append("No category appears in two or more incidents this quarter.")
+    out += ["", "## New this quarter", ""]
+    out += [f"- {esc(x['label'])} ({x['incidents']} incidents)" for x in r["new_factors"]] or ["Nothing new."]
+    out += ["", "## Postmortems still in draft", ""]
+    out += [f"- {esc(d['incident_id'])}: {esc(d['title'] or '')}" for d in r["drafts"]["incidents"]] or ["None."]
+    out += ["", "## Definitions", ""] + [f"- **{NAMES[m]}**: {DEFINITIONS[m]}" for m in HEADLINE]
+    return "\n".join(out) + "\n"
+
+
+def to_html(r: dict) -> str:
+    """A standalone page; every piece of corpus text is HTML-escaped."""
+    e = html.escape
+    inc = r["incidents"]
+    rows = "".join(
+        f"<tr><td>{NAMES[m]}</td><td>{minutes(r[m]['median'])}</td><td>{minutes(r[m]['p90'])}</td>"
+        f"<td>{minutes(r[m]['mean'])}</td><td>{r[m]['n']}</td><td>{pct(r[m]['coverage'])}</td>"
+        f"<td>{e(r[m]['change_vs_previous']['sentence'])}</td></tr>"
+        for m in HEADLINE
+    )
+    rec = "".join(
+        f"<tr><td>{e(x['label'])}</td><td>{x['incidents']}</td><td>{pct(x['share'])}</td></tr>"
+        for x in r["recurring_factors"]
+    )
+    new = (
+        "".join(f"<li>{e(x['label'])} ({x['incidents']} incidents)</li>" for x in r["new_factors"])
+        or "<li>Nothing new.</li>"
+    )
+    drafts = (
+        "".join(f"<li>{e(d['incident_id'])}: {e(d['title'] or '')}</li>" for d in r["drafts"]["incidents"])
+        or "<li>None.</li>"
+    )
+    a = r["action_items"]
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Quarterly incident review {e(r['quarter'])}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}</style></head>
+<body><h1>Quarterly incident review: {e(r['quarter'])}</h1>
+<p>As of {e(r['as_of'])}. {e(_filters_line(r))}</p>
+<p><strong>{inc['total']} incidents</strong> ({inc['previous_quarter']} in {e(r['previous_quarter'])}). By severity:
+{e(', '.join(f'{k} {v}' for k, v in inc['by_severity'].items() if v))}.</p>
+<h2>Response times</h2>
+<table><tr><th>metric</th><th>median</th><th>p90</th><th>mean</th><th>n</th><th>coverage</th><th>change vs previous quarter</th></tr>{rows}</table>
+<h2>Action items (of this quarter's incidents)</h2>
+<p>{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped; completion {pct(a['completion_rate'])},
+on time {pct(a['on_time_rate'])}; <strong>{a['overdue']} overdue</strong> ({r['overdue_all_quarters']} across all quarters).</p>
+<h2>Recurring contributing factors</h2>
+<table><tr><th>category</th><th>incidents</th><th>share</th></tr>{rec}</table>
+<h2>New this quarter</h2><ul>{new}</ul>
+<h2>Postmortems still in draft</h2><ul>{drafts}</ul>
+</body></html>
+"""  # fmt: skip
+
+
+def _filters_line(r: dict) -> str:
+    f = r["filters"]
+    parts = [f"{k}: {', '.join(v)}" for k, v in f.items() if v]
+    return ("Filtered to " + "; ".join(parts) + ".") if parts else "All teams, services and severities."
+
+
+def _md(s: str) -> str:
+    return str(s).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")

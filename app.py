@@ -1,0 +1,23 @@
+"""The dashboard's entry point: page config, shared filters, navigation."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Incident patterns", page_icon=":material/troubleshoot:", layout="wide")
+
+from pages import ui  # noqa: E402  (set_page_config must come first)
+
+st.session_state["_filters"] = ui.sidebar_filters()
+
+nav = st.navigation(
+    [
+        st.Page(
+            ui.PAGES["review"], title="Quarterly review", icon=":material/event_note:", url_path="review", default=True
+        ),
+        st.Page(ui.PAGES["response_times"], title="Response times", icon=":material/timer:", url_path="response-times"),
+        st.Page(ui.PAGES["factors"], title="Contributing factors", icon=":material/account_tree:", url_path="factors"),
+        st.Page(ui.PAGES["actions"], title="Action items", icon=":material/checklist:", url_path="action-items"),
+        st.Page(ui.PAGES["incidents"], title="Incidents", icon=":material/list_alt:", url_path="incidents"),
+        st.Page(ui.PAGES["data_quality"], title="Data quality", icon=":material/rule:", url_path="data-quality"),
+    ]
+)
+nav.run()

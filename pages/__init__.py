@@ -1,0 +1,1 @@
+"""Dashboard pages. Each page file only draws: its numbers come from analytics/."""

@@ -1,0 +1,72 @@
+"""Altair charts the pages share. Every chart has tooltips; durations are
+drawn per incident on a symlog axis (skewed data, zeros allowed)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+SEVERITY_ORDER = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]
+
+
+def durations_strip(df: pd.DataFrame, group: str, title: str = "") -> alt.Chart:
+    """One point per incident (jittered) with the median marked, per group."""
+    base = alt.Chart(df).encode(
+        y=alt.Y(f"{group}:N", title=None, sort=sorted(df[group].dropna().unique().tolist()) if len(df) else None),
+    )
+    points = (
+        base.mark_circle(size=45, opacity=0.55)
+        .encode(
+            x=alt.X("minutes:Q", scale=alt.Scale(type="symlog"), title="minutes (symlog scale)"),
+            yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
+            color=alt.Color("severity:N", sort=SEVERITY_ORDER, legend=alt.Legend(title="severity")),
+            tooltip=[
+                alt.Tooltip("incident_id:N", title="incident"),
+                alt.Tooltip("title:N"),
+                alt.Tooltip("minutes:Q", format=".0f"),
+                alt.Tooltip("severity:N"),
+                alt.Tooltip("team:N"),
+            ],
+        )
+        .transform_calculate(jitter="(random() - 0.5) * 1.4")
+    )
+    medians = base.mark_tick(color="black", thickness=3, size=28).encode(
+        x=alt.X("median(minutes):Q"),
+        tooltip=[
+            alt.Tooltip(f"{group}:N"),
+            alt.Tooltip("median(minutes):Q", title="median minutes", format=".0f"),
+            alt.Tooltip("count(minutes):Q", title="n"),
+        ],
+    )
+    return (points + medians).properties(title=title, height=alt.Step(36))
+
+
+def trend(df: pd.DataFrame, x: str = "quarter") -> alt.Chart:
+    """Median line with the p90 as a band's upper edge, per quarter, n in the tooltip."""
+    base = alt.Chart(df).encode(x=alt.X(f"{x}:O", title=None))
+    band = base.mark_area(opacity=0.15).encode(
+        y=alt.Y("median:Q", title="minutes"),
+        y2="p90:Q",
+    )
+    line = base.mark_line(point=True).encode(
+        y="median:Q",
+        tooltip=[
+            alt.Tooltip(f"{x}:O"),
+            alt.Tooltip("median:Q", format=".0f"),
+            alt.Tooltip("p90:Q", format=".0f"),
+            alt.Tooltip("mean:Q", format=".0f"),
+            alt.Tooltip("n:Q"),
+        ],
+    )
+    return (band + line).properties(height=220)
+
+
+def bars(df: pd.DataFrame, x: str, y: str, title: str = "", sort=None, color: str | None = None) -> alt.Chart:
+    enc = {
+        "x": alt.X(f"{x}:Q", title=None),
+        "y": alt.Y(f"{y}:N", title=None, sort=sort or "-x"),
+        "tooltip": [alt.Tooltip(c) for c in df.columns],
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", legend=None)
+    return alt.Chart(df).mark_bar().encode(**enc).properties(title=title, height=alt.Step(22))

@@ -1,0 +1,87 @@
+"""Quarterly review: the quarter on one screen, and the same as a file."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics import durations, report
+from analytics.review import quarterly_review
+from pages import charts, ui
+
+f = ui.filters()
+s = ui.settings()
+r = ui.call(quarterly_review, f, s)
+q = r["quarter"]
+
+st.title(f"Quarterly review: {q}")
+st.caption(ui.filter_caption(f) + f" · compared with {r['previous_quarter']}")
+
+inc = r["incidents"]
+c1, c2 = st.columns([1, 3])
+c1.metric("Incidents", inc["total"], delta=inc["total"] - inc["previous_quarter"], delta_color="inverse",
+          help=f"Incidents whose impact started in {q} (else detected, else dated). Change against {r['previous_quarter']}.")  # fmt: skip
+sev = pd.DataFrame([{"severity": k, "incidents": v} for k, v in inc["by_severity"].items() if v])
+if len(sev):
+    c2.altair_chart(
+        charts.bars(sev, "incidents", "severity", sort=list(sev["severity"]), color="severity"), width="stretch"
+    )
+
+st.subheader("Response times")
+st.caption("Median and p90 per metric, with the number of incidents it could be computed for. Durations are skewed, "
+           "so the mean is shown only for reference. A change is the difference of medians with a bootstrap 90% interval.")  # fmt: skip
+cols = st.columns(4)
+for col, m in zip(cols, durations.HEADLINE, strict=True):
+    x = r[m]
+    ch = x["change_vs_previous"]
+    delta = None
+    if ch["verdict"] in ("shorter", "longer"):
+        delta = f"{ch['difference']:+.0f} min vs {r['previous_quarter']}"
+    col.metric(report.NAMES[m], ui.minutes(x["median"]), delta=delta, delta_color="inverse",
+               help=durations.DEFINITIONS[m] + " Median over the quarter's incidents.")  # fmt: skip
+    col.caption(f"p90 {ui.minutes(x['p90'])} · mean {ui.minutes(x['mean'])} · n = {x['n']} of {x['incidents']} "
+                f"({ui.pct(x['coverage'])})")  # fmt: skip
+    col.caption(ch["sentence"])
+
+per = ui.call(durations.per_incident, f.only(f.end))
+if len(per):
+    per = per.assign(metric=per["duration_id"].map(report.NAMES))
+    st.altair_chart(charts.durations_strip(per, "metric", "Every incident of the quarter"), width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Recurring contributing factors")
+    st.caption("Categories in at least two of the quarter's incidents, ranked by incidents (not mentions).")
+    rec = pd.DataFrame(r["recurring_factors"])
+    if len(rec):
+        st.dataframe(rec[["label", "incidents", "share"]], hide_index=True, width="stretch",
+                     column_config={"label": "category", "share": st.column_config.ProgressColumn(
+                         "share of incidents", format="percent", min_value=0, max_value=1)})  # fmt: skip
+    else:
+        st.info("No category appears in two or more incidents this quarter.")
+    if r["new_factors"]:
+        st.markdown("**New this quarter:** " + ", ".join(f"{x['label']} ({x['incidents']})" for x in r["new_factors"]))
+with right:
+    st.subheader("Action items")
+    a = r["action_items"]
+    st.caption(f"Items from the quarter's incidents, status as of {f.as_of.isoformat()}.")
+    a1, a2, a3 = st.columns(3)
+    a1.metric("Completion", ui.pct(a["completion_rate"]), help="done / (all - dropped)")
+    a2.metric("Overdue", a["overdue"], help="Not done, not dropped, due before the as-of date.")
+    a3.metric("On time", ui.pct(a["on_time_rate"]), help="Done on or before the due date / done with both dates known.")
+    st.caption(f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped. "
+               f"{r['overdue_all_quarters']} overdue across all quarters.")  # fmt: skip
+    st.subheader("Postmortems still in draft")
+    drafts = pd.DataFrame(r["drafts"]["incidents"])
+    if len(drafts):
+        drafts["link"] = drafts["incident_id"].map(ui.incident_url)
+        st.dataframe(drafts, hide_index=True, width="stretch", column_config={
+            "link": st.column_config.LinkColumn("open", display_text="open")})  # fmt: skip
+    else:
+        st.success("None: every postmortem of the quarter is past draft.")
+
+st.divider()
+st.subheader("Download this review")
+d1, d2, d3 = st.columns(3)
+d1.download_button("Markdown", report.to_markdown(r), file_name=f"incident-review-{q}.md", mime="text/markdown")
+d2.download_button("HTML", report.to_html(r), file_name=f"incident-review-{q}.html", mime="text/html")
+d3.download_button("JSON", report.to_json(r), file_name=f"incident-review-{q}.json", mime="application/json")
+st.caption(f"The same numbers from the command line: `python -m analytics report --quarter {q} --as-of {f.as_of}`")

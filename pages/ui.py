@@ -1,0 +1,174 @@
+"""What every page shares: the connection, the filters, cached calls, formats.
+
+No SQL here and no statistics: pages call analytics functions through
+`call`, which caches each result per database generation and arguments."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+import streamlit as st
+
+from analytics.db import DEFAULT_DB, connect, generation
+from analytics.filters import Filters
+from analytics.meta import Options, options
+from analytics.periods import last_complete_quarter, parse_quarter
+from analytics.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+PAGES = {
+    "review": "pages/review.py",
+    "response_times": "pages/response_times.py",
+    "factors": "pages/factors.py",
+    "actions": "pages/actions.py",
+    "incidents": "pages/incidents.py",
+    "data_quality": "pages/data_quality.py",
+}
+
+
+def db_path() -> Path:
+    return Path(os.environ.get("INCIDENTS_DB") or DEFAULT_DB)
+
+
+def ensure_database() -> Path:
+    """The database path; on a fresh checkout, build it from the bundled sample."""
+    path = db_path()
+    if path.exists() or not SAMPLE.is_dir() or path != DEFAULT_DB:
+        return path
+    with st.spinner("First run: building the database from the bundled sample corpus..."):
+        cmd = [sys.executable, "-m", "ingest", "build", str(SAMPLE), "--db", str(path), "--quiet", "--no-git"]
+        for flag, f in (("--tickets", ROOT / "data" / "tickets.csv"), ("--people", ROOT / "data" / "people.yaml")):
+            if f.exists():
+                cmd += [flag, str(f)]
+        run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    if run.returncode != 0:
+        st.error(f"Building the sample database failed:\n\n{run.stderr[-2000:]}")
+        st.stop()
+    return path
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connection(path: str, gen: tuple[int, int]):
+    """One read-only connection per database generation (a new build = a new file)."""
+    return connect(path)
+
+
+def current() -> tuple[str, tuple[int, int]]:
+    """(path, generation) of the database as it is on disk now."""
+    path = str(ensure_database())
+    try:
+        return path, generation(path)
+    except FileNotFoundError:
+        st.error(f"No database at `{path}`. Build one with `python -m ingest build CORPUS --db {path}`.")
+        st.stop()
+
+
+def connection():
+    return _connection(*current())
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _cached(path: str, gen: tuple[int, int], fn_name: str, args: tuple, kwargs: tuple):
+    module, name = fn_name.rsplit(".", 1)
+    fn = getattr(importlib.import_module(module), name)
+    return fn(_connection(path, gen), *args, **dict(kwargs))
+
+
+def call(fn, *args, **kwargs):
+    """fn(connection, *args, **kwargs), cached per database generation and arguments."""
+    path, gen = current()
+    return _cached(path, gen, f"{fn.__module__}.{fn.__name__}", args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(show_spinner=False)
+def _settings(mtime: float) -> Settings:
+    return load_settings()
+
+
+def settings() -> Settings:
+    try:
+        p = os.environ.get("INCIDENTS_SETTINGS") or str(ROOT / "data" / "dashboard.yaml")
+        return _settings(os.path.getmtime(p) if os.path.exists(p) else 0.0)
+    except ValueError as exc:
+        st.error(f"Dashboard settings: {exc}")
+        st.stop()
+
+
+def db_options() -> Options:
+    return call(options)
+
+
+def sidebar_filters() -> Filters:
+    """The shared filters, drawn in the sidebar and bound to the URL."""
+    opts = db_options()
+    fs = settings().fiscal_year_start_month
+    sb = st.sidebar
+    as_of = sb.date_input("As of", value=opts.as_of, key="as_of", bind="query-params", format="YYYY-MM-DD",
+                          help="Count everything as it stood on this date: incidents up to it, action items "
+                          "done by then, overdue relative to it. Pin it to reproduce a past review.")  # fmt: skip
+    if not isinstance(as_of, date):
+        as_of = opts.as_of
+    quarters = [q.label for q in reversed(opts.quarters(fs, through=as_of))]
+    default_q = last_complete_quarter(as_of, fs).label
+    q_index = quarters.index(default_q) if default_q in quarters else 0
+    end_label = sb.selectbox("Quarter", quarters, index=q_index, key="quarter", bind="query-params",
+                             help="The quarter under review. Trend charts run from 'Trend since' to here.")  # fmt: skip
+    end = parse_quarter(end_label or quarters[q_index], fs)
+    since_default = end
+    for _ in range(3):
+        since_default = since_default.previous()
+    older = [q for q in quarters if parse_quarter(q, fs) <= end]
+    s_index = older.index(since_default.label) if since_default.label in older else len(older) - 1
+    start_label = sb.selectbox("Trend since", older, index=s_index, key="since", bind="query-params",
+                               help="First quarter of the trend charts and of the lists on the other pages.")  # fmt: skip
+    start = parse_quarter(start_label or older[s_index], fs)
+    teams = sb.multiselect("Team", opts.teams, key="team", bind="query-params", placeholder="All teams")
+    services = sb.multiselect("Service", opts.services, key="service", bind="query-params", placeholder="All services")
+    sevs = sb.multiselect(
+        "Severity", opts.severities, key="severity", bind="query-params", placeholder="All severities"
+    )
+    sb.caption(f"{opts.incidents} incidents in the database, built {opts.built_at or 'unknown'}.")
+    return Filters(start=min(start, end), end=end, as_of=as_of, teams=tuple(teams), services=tuple(services),
+                   severities=tuple(sevs), fiscal_start=fs)  # fmt: skip
+
+
+def filters() -> Filters:
+    return st.session_state["_filters"]
+
+
+def incident_url(incident_id: str) -> str:
+    """A link to one incident's detail, keeping nothing else: paste it into a chat."""
+    return f"incidents?incident={quote(incident_id, safe='')}"
+
+
+def minutes(v) -> str:
+    if v is None or v != v:
+        return "n/a"
+    v = round(float(v))
+    if v < 60:
+        return f"{v} min"
+    h, m = divmod(v, 60)
+    if h < 48:
+        return f"{h} h {m} min" if m else f"{h} h"
+    d, h = divmod(h, 24)
+    return f"{d} d {h} h"
+
+
+def pct(v) -> str:
+    return "n/a" if v is None or v != v else f"{v:.0%}"
+
+
+def filter_caption(f: Filters) -> str:
+    parts = []
+    for name, vals in (("teams", f.teams), ("services", f.services), ("severities", f.severities)):
+        if vals:
+            parts.append(f"{name}: {', '.join(vals)}")
+    scope = "; ".join(parts) if parts else "all teams, services and severities"
+    return f"As of {f.as_of.isoformat()} · {scope}"
