@@ -4,12 +4,15 @@ quick template's Fix list; owners, priorities, due dates, tickets, status."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from ingest.document import ActionItem
-from ingest.mdblocks import TABLE, Line, Section, checkbox, clean_inline, list_items, walk
+from ingest.factors import is_placeholder
+from ingest.mdblocks import HEADING, TABLE, Line, Section, checkbox, clean_inline, list_items, walk
 from ingest.problems import Problems
+from ingest.sections import section_key
 from ingest.tables import Table, tables
-from ingest.timeparse import BadValue, parse_date
+from ingest.timeparse import DATE_RE, BadValue, parse_date
 from ingest.vocab import NO_OWNER, BadPriority, normalise_priority, split_owners, status_class
 
 ACTION_SECTIONS = {"action_items": "action_items", "fix": "fix", "systemic_improvements": "systemic_improvements"}
@@ -35,12 +38,19 @@ _META_GROUP = re.compile(
 _OWNER_FIELD = re.compile(
     r"\b(?:owners?|assignees?|assigned to|dri)\s*[:=]\s*([^,;()\]]+(?:,\s*@[\w.\-]+)*)", re.IGNORECASE
 )
-_DUE_FIELD = re.compile(r"\b(?:due(?:\s+date)?|deadline|by)\s*(?:on|by)?\s*[:=]?\s*([^,;()\]]+)", re.IGNORECASE)
+_DUE_FIELD = re.compile(r"\b(?:due(?:\s+date)?|deadline|by)\s*(?:on|by)?\s*[:=]?\s*", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w.])@([A-Za-z0-9][\w.\-]*[A-Za-z0-9_]|[A-Za-z0-9])")
 _PRIORITY_TOKEN = re.compile(r"(?:^|[\s\[(])\(?(P[0-3])\)?(?=[\s\]):,]|$)")
+# Each alternative starts with a fixed character, so a long line of brackets
+# or asterisks cannot make the search quadratic.
 _DONE_MARK = re.compile(
-    r"\u2705|\u2714\ufe0f?|\u2611|\u2713|[(\[*_]*\b(?:done|completed?|fixed|resolved|closed|shipped)\b[^)\]]*[)\]]|^\s*(?:done|completed?)\s*[:\-]",
+    r"\u2705|\u2714\ufe0f?|\u2611|\u2713|[(\[](?:\*\*|__)?\s{0,3}(?:done|completed?|fixed|resolved|closed|shipped)\b[^)\]\n]{0,80}[)\]]"
+    r"|^\s*(?:done|completed?)\s*[:\-]",
     re.IGNORECASE,
+)
+_SECTION_DONE = re.compile(r"\b(?:completed?|done|shipped|finished|implemented)\b", re.IGNORECASE)
+_SECTION_OPEN = re.compile(
+    r"\b(?:planned|in progress|todo|to do|open|pending|upcoming|future|next steps)\b", re.IGNORECASE
 )
 _DROPPED_MARK = re.compile(
     r"[(\[]\s*(?:won'?t (?:do|fix)|wontfix|cancell?ed|dropped|duplicate|obsolete)\s*[)\]]|\u274c", re.IGNORECASE
@@ -61,12 +71,14 @@ def _ticket(text: str) -> str | None:
     return f"#{m.group(1)}" if m else None
 
 
-def _due(raw: str, line: int | None, problems: Problems, item: ActionItem) -> None:
+def _due(raw: str, line: int | None, problems: Problems, item: ActionItem, base: date | None = None) -> None:
     s = clean_inline(raw).strip()
     if not s or s.lower() in NO_OWNER:
         return
     try:
-        d = parse_date(s)
+        d = parse_date(s, base.year if base else None)
+        if d is not None and base is not None and not re.search(r"\d{4}", s) and d < base - timedelta(days=31):
+            d = d.replace(year=d.year + 1)  # 'due Jan 5' written in December
     except BadValue as exc:
         problems.warn("bad-due-date", line, f"action item due date: {exc}; kept as text")
         item.due_text = s
@@ -86,7 +98,11 @@ def _priority(raw, line: int | None, problems: Problems) -> str | None:
         return None
 
 
-def extract(root: Section, lines: list[Line], problems: Problems) -> list[ActionItem]:
+def extract(root: Section, lines: list[Line], problems: Problems, base: date | None = None) -> list[ActionItem]:
+    """Items of every action-items section (Action Items, Follow-ups, Fix,
+    Systemic Improvements, ...). Each sub-heading block is read on its own: a
+    sub-heading that says '(Completed)' makes its items done, one that names
+    another known section (What went wrong) ends the action items."""
     items: list[ActionItem] = []
     covered: list[tuple[int, int]] = []
     for sec in walk(root):
@@ -94,20 +110,44 @@ def extract(root: Section, lines: list[Line], problems: Problems) -> list[Action
         if where is None or any(a <= sec.head < b for a, b in covered):
             continue
         covered.append((sec.head, sec.end))
-        body = lines[sec.start : sec.end]
-        for t in tables(body):
-            items.extend(_table_items(t, where, problems))
-        plain = [ln for ln in body if ln.kind != TABLE]
-        if sec.label and sec.rest:
-            plain.insert(0, Line(lines[sec.head].no, sec.rest, "list", 0, 0, sec.rest))
-        for first, text in list_items(plain):
-            item = _list_item(text, first.no, where, problems)
-            if item is not None:
-                items.append(item)
+        for block, default in _blocks(sec, lines):
+            for t in tables(block):
+                items.extend(_table_items(t, where, problems, base))
+            plain = [ln for ln in block if ln.kind != TABLE]
+            for it in list_items(plain, paragraphs=True):
+                item = _list_item(it.text, it.head, it.line.no, where, problems, base)
+                if item is not None:
+                    if default is not None and item.status_source == "none":
+                        item.status, item.status_source = default, "document"
+                    items.append(item)
     return items
 
 
-def _table_items(t: Table, where: str, problems: Problems) -> list[ActionItem]:
+def _blocks(sec: Section, lines: list[Line]) -> list[tuple[list[Line], str | None]]:
+    """The section's body cut at its sub-headings, each with the status its
+    heading implies (done / open / None)."""
+    blocks: list[tuple[list[Line], str | None]] = []
+    current: list[Line] = []
+    status: str | None = None
+    if sec.label and sec.rest:
+        current.append(Line(lines[sec.head].no, sec.rest, "list", 0, 0, sec.rest))
+    for ln in lines[sec.start : sec.end]:
+        if ln.kind == HEADING:
+            key = section_key(ln.content)
+            if key is not None and key not in ACTION_SECTIONS and key not in ("related_incidents",):
+                break  # a What Went Wrong inside Action Items is not an action item
+            blocks.append((current, status))
+            current = []
+            status = (
+                "done" if _SECTION_DONE.search(ln.content) else "open" if _SECTION_OPEN.search(ln.content) else None
+            )
+            continue
+        current.append(ln)
+    blocks.append((current, status))
+    return [(b, st) for b, st in blocks if b]
+
+
+def _table_items(t: Table, where: str, problems: Problems, base: date | None = None) -> list[ActionItem]:
     cols = t.column(COLUMNS)
     if "action" not in cols:
         # The widest text column is the action when none is named so.
@@ -135,7 +175,7 @@ def _table_items(t: Table, where: str, problems: Problems) -> list[ActionItem]:
         item = ActionItem(action=action, section=where, line=ln.no)
         item.priority = _priority(cell("priority"), ln.no, problems) if cell("priority") else None
         item.owners = split_owners(cell("owner"))
-        _due(cell("due"), ln.no, problems, item)
+        _due(cell("due"), ln.no, problems, item, base)
         ticket_cell = cell("ticket")
         item.ticket = _ticket(ticket_cell) or (
             clean_inline(ticket_cell) or None if ticket_cell.strip() not in ("-", "") else None
@@ -158,8 +198,12 @@ def _table_items(t: Table, where: str, problems: Problems) -> list[ActionItem]:
     return out
 
 
-def _list_item(text: str, line: int, where: str, problems: Problems) -> ActionItem | None:
+def _list_item(text: str, head: str, line: int, where: str, problems: Problems, base: date | None) -> ActionItem | None:
+    """One list item: checkbox or marks give the status (read from the item's
+    own first line, so a detail bullet saying 'done' does not close it), a
+    trailing '(@kim, due 2024-05-27, AUTH-12)' gives owners, due date and ticket."""
     done, text = checkbox(text.strip())
+    head = checkbox(head.strip())[1]
     raw = text
     status, source = "open", "none"
     if done is not None:
@@ -167,15 +211,13 @@ def _list_item(text: str, line: int, where: str, problems: Problems) -> ActionIt
     struck = _STRUCK.match(raw.strip())
     if struck:
         status, source, raw = "done", "document", struck.group(1)
-    if _DROPPED_MARK.search(raw):
+    if _DROPPED_MARK.search(head):
         status, source = "dropped", "document"
-        raw = _DROPPED_MARK.sub(" ", raw)
-    elif _DONE_MARK.search(raw) and done is None:
+    elif _DONE_MARK.search(head) and done is None:
         status, source = "done", "document"
-        raw = _DONE_MARK.sub(" ", raw)
-    elif _OPEN_MARK.search(raw) and done is None:
+    elif _OPEN_MARK.search(head) and done is None:
         status, source = "open", "document"
-        raw = _OPEN_MARK.sub(" ", raw)
+    raw = _OPEN_MARK.sub(" ", _DONE_MARK.sub(" ", _DROPPED_MARK.sub(" ", raw)))
     ticket = _ticket(raw)
     item = ActionItem(action="", status=status, status_source=source, section=where, line=line, ticket=ticket)
     meta = _META_GROUP.search(raw)
@@ -193,15 +235,18 @@ def _list_item(text: str, line: int, where: str, problems: Problems) -> ActionIt
         elif tail:
             owners, body = [tail.group(1)], body[: tail.start()]
     item.owners = split_owners(owners)
-    df = _DUE_FIELD.search(meta_text) if meta_text else None
-    if df:
-        _due(df.group(1), line, problems, item)
+    if meta_text:
+        dm = _DUE_FIELD.search(meta_text)
+        if dm:
+            rest = meta_text[dm.end() :]
+            date_m = DATE_RE.match(rest.strip())
+            _due(date_m.group(0) if date_m else rest.split(",")[0], line, problems, item, base)
     pm = _PRIORITY_TOKEN.search(raw)
     if pm:
         item.priority = pm.group(1)
         body = body.replace(pm.group(1), "", 1) if body.lstrip(" [(").startswith(pm.group(1)) else body
     action = clean_inline(body).strip(" -:\u2013[]")
-    if not action or len(action) < 3:
+    if not action or len(action) < 3 or is_placeholder(action):
         return None
     item.action = action[:1000]
     return item

@@ -295,7 +295,9 @@ def _finalise(con, rules: Rules, extra_problems: list[tuple], git: dict[str, dat
     con.execute("INSERT INTO problems SELECT p.source_path, r.incident_id, p.line, p.level, p.code, p.message, 'parse' "
                 "FROM _problems p LEFT JOIN _resolved r ON r.path = p.source_path ORDER BY p.source_path, p.line")  # fmt: skip
     if extra_problems:
-        ptbl = arrow_table("problems", ["source_path", "incident_id", "line", "level", "code", "message"], extra_problems)
+        ptbl = arrow_table(
+            "problems", ["source_path", "incident_id", "line", "level", "code", "message"], extra_problems
+        )
         con.register("_build_problems", ptbl)
         con.execute("INSERT INTO problems SELECT *, 'build' FROM _build_problems")
         con.unregister("_build_problems")

@@ -30,23 +30,34 @@ def decode(data: bytes, problems: Problems) -> str:
             raise Unreadable("binary content (NUL bytes); not a text document")
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            try:
-                text = data.decode("cp1252")
-                name = "Windows-1252"
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
-                name = "Latin-1"
+        except UnicodeDecodeError:
+            text, bad = _mixed(data)
+            shown = ", ".join(str(n) for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
             problems.warn(
                 "encoding",
-                line,
-                f"not valid UTF-8 (first bad byte on line {line}); read as {name}. "
-                "Save the file as UTF-8 to be sure accents and symbols are right.",
+                bad[0],
+                f"not valid UTF-8 on line(s) {shown}; those lines were read as Windows-1252 (Latin-1), "
+                "the rest as UTF-8. Save the file as UTF-8 to be sure accents and symbols are right.",
             )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def _mixed(data: bytes) -> tuple[str, list[int]]:
+    """Line by line: UTF-8 where it is valid, Windows-1252 (else Latin-1) where
+    not, so one stray byte does not garble a whole UTF-8 file."""
+    out, bad = [], []
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            out.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            bad.append(n)
+            try:
+                out.append(raw.decode("cp1252"))
+            except UnicodeDecodeError:
+                out.append(raw.decode("latin-1"))
+    return "\n".join(out), bad
 
 
 def _decode_bom(data: bytes, codec: str, problems: Problems) -> str:

@@ -38,14 +38,26 @@ _RANK = re.compile(
 )
 
 
+_JUNK = re.compile(
+    r"^(?:no comments? added|n/?a|none|nothing|tbd|tba|-+|\u2014|todo|to do|see (?:also )?(?:the )?\S+(?: for [\w ]+)?\.?|"
+    r"\[?link[^\]]*\]?|bulleted|list)\.?$",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(text: str) -> bool:
+    """Template filler and empty answers: 'No comments added', 'N/A', 'See <link>.'"""
+    return not text or bool(_JUNK.match(text.strip()))
+
+
 def _items(sec: Section, lines: list[Line]) -> list[tuple[int, str]]:
     out = []
     if sec.label and sec.rest:
         out.append((lines[sec.head].no, clean_inline(sec.rest)))
-    for first, text in list_items(own_lines(sec, lines)):
-        text = clean_inline(text)
-        if text:
-            out.append((first.no, text))
+    for item in list_items(own_lines(sec, lines), paragraphs=True):
+        text = clean_inline(item.text)
+        if text and not is_placeholder(text):
+            out.append((item.line.no, text))
     return out
 
 
@@ -75,8 +87,8 @@ def extract_whys(root: Section, lines: list[Line], whole_document: bool) -> list
     for sec in walk(root):
         if sec.key != "five_whys":
             continue
-        for first, text in list_items(own_lines(sec, lines)):
-            text = clean_inline(text)
+        for item in list_items(own_lines(sec, lines)):
+            first, text = item.line, clean_inline(item.text)
             parts = _ARROW.split(text, maxsplit=1)
             if len(parts) == 2:
                 q, a = parts
@@ -148,7 +160,19 @@ def extract_factors(root: Section, lines: list[Line], whys: list[Why], taxonomy:
         if sec.key == "root_cause_analysis" and any(c.key in FACTOR_SECTIONS for c in sec.children):
             # The template's container: its labelled parts carry the factors.
             continue
-        for no, text in _items(sec, lines):
+        found = _items(sec, lines)
+        if not found and sec.key in ("root_cause", "root_cause_analysis"):
+            # "### Primary issue: Postgres TOAST OID exhaustion" headings and nothing else.
+            for c in sec.children:
+                if (
+                    c.key is None
+                    and not c.label
+                    and not _WHY_HEAD.match(c.title)
+                    and not c.title.rstrip().endswith("?")
+                ):
+                    lab = label_of(c.title)
+                    found.append((lines[c.head].no, clean_inline(lab[1] if lab and lab[1] else c.title)))
+        for no, text in found:
             lab = label_of(text)
             if lab is not None and not lab[1]:
                 continue  # a bare label like 'Contributing Factors:' with its items below

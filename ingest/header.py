@@ -41,19 +41,21 @@ def _field(name: str) -> str | None:
     return FIELD_NAMES.get(normalise_title(name))
 
 
-def scan_header(lines: list[Line], stop: int) -> dict[str, tuple[str, int]]:
+def scan_header(lines: list[Line], stop: int) -> tuple[dict[str, tuple[str, int]], set[int]]:
     """Header fields from lines[:stop]: 'Key: value', '**Key:** value',
     '**Key**: value', '| Key | value |', several per line split by '|',
     '## Key: value' headings and 'KEY' on one line with its value on the next
     (text extracted from PDF exports). First occurrence wins.
-    Returns {field: (raw value, line number)}."""
+    Returns {field: (raw value, line number)} and the line numbers read as fields."""
     found: dict[str, tuple[str, int]] = {}
+    consumed: set[int] = set()
 
     def put(name: str, value: str, no: int) -> None:
         f = _field(name)
         value = clean_inline(value).strip()
         if f and value and f not in found:
             found[f] = (value, no)
+        consumed.add(no)
 
     i = 0
     while i < stop:
@@ -74,10 +76,11 @@ def scan_header(lines: list[Line], stop: int) -> dict[str, tuple[str, int]]:
             if not matched and ln.kind == PARA and _KV_PLAIN_CAPS.match(text) and _field(text):
                 nxt = lines[i + 1] if i + 1 < len(lines) else None
                 if nxt is not None and nxt.kind == PARA:
+                    consumed.add(ln.no)
                     put(text, nxt.content, nxt.no)
                     i += 1
         i += 1
-    return found
+    return found, consumed
 
 
 SEVERITY_WORDS = {

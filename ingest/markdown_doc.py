@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import re
 from datetime import date
 from pathlib import PurePosixPath
 
-from ingest import actions, blame, factors, fields, timeline
+from ingest import actions, blame, factors, fields, timeline, titles
 from ingest.document import Factor, ParsedDocument
 from ingest.frontmatter import split_front_matter
 from ingest.header import normalise_severity, normalise_status, scan_header, split_list
-from ingest.mdblocks import HEADING, PARA, build_sections, classify, clean_inline, walk
-from ingest.rules import KIND_TO_MILESTONE, Rules
+from ingest.mdblocks import HEADING, LIST, PARA, build_sections, classify, clean_inline, label_of, walk
+from ingest.rules import Rules
 from ingest.timeparse import DATE_RE, BadValue, date_from_match, parse_date, parse_duration_minutes
 from ingest.zones import zone_from_name
 
-_TITLE_KINDS = [
-    (re.compile(r"^quick\s+post[- ]?mortem\s*[:\-\u2013\u2014]\s*(.*)$", re.I), "quick"),
-    (re.compile(r"^(?:5|five)\s+whys?(?:\s+analysis)?\s*[:\-\u2013\u2014]\s*(.*)$", re.I), "five_whys"),
-    (re.compile(r"^(?:incident\s+)?post[- ]?mortem(?:\s+report)?\s*[:\-\u2013\u2014]\s*(.*)$", re.I), "standard"),
-    (re.compile(r"^(?:incident\s+(?:report|review|retrospective|analysis)|post[- ]incident\s+(?:review|report)|pir|retrospective|rca)\s*[:\-\u2013\u2014]\s*(.*)$", re.I), "standard"),
-]  # fmt: skip
-_QUICK_HEADER = re.compile(r"date\s*(?:\*\*|__)?\s*:.*\|.*duration.*\|.*severity", re.I)
-_PLACEHOLDER = re.compile(
-    r"\[(?:incident|brief|title|date|service|name)[^\]]*\]|\{\{|<[a-z ]*(?:title|name|date)[a-z ]*>|\bYYYY-MM-DD\b",
-    re.I,
-)
-_LEADING_DATE = re.compile(r"^\s*(?:" + DATE_RE.pattern + r")\s*[:,\-\u2013\u2014|]?\s*", re.I)
 _FILENAME_DATE = re.compile(r"(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})")
-POSTMORTEM_KEYS = frozenset({
-    "timeline", "root_cause", "root_cause_analysis", "why_it_happened", "contributing_factors",
-    "proximate_cause", "five_whys", "root_causes_identified", "action_items", "fix", "what_went_well",
-    "what_went_wrong", "where_we_got_lucky", "lessons", "impact", "detection", "resolution",
-    "systemic_improvements", "what_happened",
-})  # fmt: skip
-FM_POSTMORTEM_KEYS = frozenset({"id", "severity", "incident", "started_at", "detected_at", "resolved_at", "title"})
+_RANGE = re.compile(r"\s+(?:to|until|till|through)\s+|\s*[\u2013\u2014]\s*|\s+-+\s+", re.I)
 
 
 def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, folder_team: str | None) -> None:
@@ -47,33 +29,15 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
     root = build_sections(lines)
     secs = list(walk(root))
 
-    # Title and kind.
-    h1 = next((ln for ln in lines if ln.kind == HEADING and ln.level == 1 and ln.content), None)
-    if h1 is not None and h1.level == 1 and lines.index(h1) > 40:
-        h1 = None
-    title_kind, title = None, None
-    if h1 is not None:
-        raw_title = clean_inline(h1.content)
-        for pattern, kind in _TITLE_KINDS:
-            m = pattern.match(raw_title)
-            if m:
-                title_kind, title = kind, m.group(1).strip()
-                break
-        else:
-            from ingest.sections import section_key
+    # Header fields: before the first content section.
+    stop = next((s.head for s in secs if s.key and s.key not in ("metadata", "summary") and not s.label), len(lines))
+    stop = min(stop, 80)
+    head, consumed = scan_header(lines, max(stop, min(len(lines), 12)))
 
-            if section_key(raw_title) is None:
-                title = raw_title
-    keys = {s.key for s in secs if s.key}
-    quick_header = any(_QUICK_HEADER.search(ln.content) for ln in lines[:30] if ln.kind == PARA)
-    fm_says = bool(FM_POSTMORTEM_KEYS & set(fm))
-    pm_keys = keys & POSTMORTEM_KEYS
-    if title_kind is None:
-        if quick_header:
-            title_kind = "quick"
-        elif fm_says or len(pm_keys) >= 2 or ("timeline" in pm_keys and len(pm_keys) >= 1):
-            title_kind = "standard"
-    if title and _PLACEHOLDER.search(title) and not fm_says:
+    # Kind and title.
+    title_kind, title = titles.kind_and_title(lines, secs, fm, consumed)
+    fm_says = bool(titles.FM_POSTMORTEM_KEYS & set(fm))
+    if title and titles.PLACEHOLDER.search(title) and not fm_says:
         doc.outcome, doc.reason = "skipped", f"a template, not a postmortem (title '{title[:60]}')"
         return
     if title_kind is None:
@@ -87,30 +51,30 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
         doc.outcome, doc.reason = "skipped", "a template, not a postmortem (file name says template)"
         return
     doc.kind = title_kind
-
-    # Header fields: before the first content section.
-    stop = next((s.head for s in secs if s.key and s.key not in ("metadata", "summary") and not s.label), len(lines))
-    stop = min(stop, 80) if stop > 80 else stop
-    head = scan_header(lines, max(stop, min(len(lines), 12)))
     _apply_header(doc, head, problems)
+    if doc.severity is None and "severity" not in head:
+        _severity_anywhere(doc, lines)
     if title:
-        lead = _LEADING_DATE.match(title)
-        if lead and doc.date is None:
-            with contextlib.suppress(BadValue):
-                doc.date = date_from_match(lead)
-        if lead and lead.end() < len(title):
-            title = title[lead.end() :].strip(" :-")
+        title, title_date = titles.clean_title(title)
+        if doc.date is None and title_date is not None:
+            doc.date = title_date
     doc.title = title or doc.title or _title_from_stem(stem)
     zone_fm = fields.apply(doc, fm, problems)
     if doc.date is None:
         doc.date = _date_from_stem(stem)
+    if doc.date is None:
+        doc.date = _date_from_text(lines, secs, problems)
     if not doc.team and folder_team:
         doc.team = folder_team
 
     # Timeline.
     zone = timeline.doc_zone_phrase(body) or zone_fm or (zone_from_name(doc.timezone) if doc.timezone else None)
+    if zone is None and timeline.doc_zone_unknown(body):
+        problems.warn("unknown-zone", None, "the document says which time zone its times are in, but not one "
+                      "the parser knows (see docs/TIMEZONES.md); times are read as UTC")  # fmt: skip
     tl_secs = [s for s in secs if s.key == "timeline"]
     tl_secs = [s for s in tl_secs if not any(o is not s and o.head < s.head < o.end for o in tl_secs)]
+    tl_secs = [_with_dated_headings(s, lines) for s in tl_secs]
     if tl_secs:
         events = timeline.extract(tl_secs, lines, doc.date, zone, rules.timeline, problems)
     else:
@@ -120,14 +84,78 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
         first = next((e.at for e in events if e.at is not None), None)
         doc.date = first.date() if first else None
     _milestones(doc, events)
+    if "impact_time" in head:
+        _impact_window(doc, head["impact_time"], zone, problems)
 
     # Whys, factors, lessons, action items.
     doc.whys = factors.extract_whys(root, lines, whole_document=doc.kind == "five_whys")
     doc.factors = factors.extract_factors(root, lines, doc.whys, rules.taxonomy)
     _factors_from_front_matter(doc, fm, rules)
     doc.lessons, doc.has_went_well_section = factors.extract_lessons(root, lines)
-    doc.action_items = actions.extract(root, lines, problems)
+    doc.action_items = actions.extract(root, lines, problems, doc.date)
     doc.blame = blame.scan(lines, rules.guide)
+
+
+def _with_dated_headings(sec, lines):
+    """A Timeline whose days are headings of the same level ('## Timeline',
+    '## May 12', '## May 13'): the dated headings after it continue it."""
+    end = sec.end
+    while end < len(lines) and lines[end].kind == HEADING and timeline.DATE_LED.match(lines[end].content):
+        level = lines[end].level
+        j = end + 1
+        while j < len(lines) and not (lines[j].kind == HEADING and lines[j].level <= level):
+            j += 1
+        end = j
+    if end == sec.end:
+        return sec
+    return dataclasses.replace(sec, end=end)
+
+
+def _impact_window(doc: ParsedDocument, field, zone, problems) -> None:
+    """'IMPACT TIME: Aug 30 at 11:15 to Aug 30 at 12:13' gives the start and
+    the resolution when the timeline does not."""
+    value, no = field
+    parts = _RANGE.split(value, maxsplit=1)
+    if len(parts) != 2:
+        problems.warn("bad-time", no, f"impact time '{value[:60]}' is not 'START to END'; ignored")
+        return
+    clock = timeline.Clock(doc.date, zone, problems)
+    times = []
+    for part in parts:
+        m = timeline.WHEN_RE.match(part.strip())
+        times.append(clock.place(m, no) if m else None)
+    for name, at in zip(("started", "resolved"), times, strict=True):
+        if at is not None and doc.milestones.get(name) is None:
+            doc.milestones[name], doc.milestone_sources[name] = at, "header"
+
+
+def _severity_anywhere(doc: ParsedDocument, lines) -> None:
+    """A 'Severity:' label outside the header (in an Impact section, say)."""
+    for ln in lines:
+        if ln.kind in (PARA, LIST) and "everity" in ln.content:
+            lab = label_of(clean_inline(ln.content))
+            if lab and lab[0].lower() in ("severity", "incident severity") and normalise_severity(lab[1]):
+                doc.severity = normalise_severity(lab[1])
+                return
+
+
+def _date_from_text(lines, secs, problems):
+    """The first full date in the opening sections, when nothing else dates the document."""
+    stop = next(
+        (s.head for s in secs if s.key and s.key not in ("summary", "metadata", "what_happened", "impact")), len(lines)
+    )
+    for ln in lines[: min(stop, 60)]:
+        if ln.kind not in (PARA, LIST):
+            continue
+        for m in DATE_RE.finditer(ln.content):
+            if m.group("iy") or m.group("my") or m.group("dy") or m.group("ny"):
+                try:
+                    d = date_from_match(m)
+                except BadValue:
+                    continue
+                problems.warn("date-from-text", ln.no, f"no Date field; the incident date is taken from the text ({d})")
+                return d
+    return None
 
 
 def _apply_header(doc: ParsedDocument, head: dict, problems) -> None:
@@ -176,16 +204,10 @@ def _apply_header(doc: ParsedDocument, head: dict, problems) -> None:
 
 
 def _milestones(doc: ParsedDocument, events) -> None:
-    found = timeline.milestones_from(events)
-    for _kind, name in KIND_TO_MILESTONE.items():
-        if doc.milestones.get(name) is None and name in found:
-            doc.milestones[name] = found[name][0]
-            doc.milestone_sources[name] = "timeline"
-    if doc.milestones.get("started") is None:
-        first = timeline.first_event_start(events, doc.milestones.get("detected"))
-        if first is not None:
-            doc.milestones["started"] = first.at
-            doc.milestone_sources["started"] = "first_event"
+    for name, (at, _line, source) in timeline.derive_milestones(events, doc.problems, doc.milestones).items():
+        if doc.milestones.get(name) is None:
+            doc.milestones[name] = at
+            doc.milestone_sources[name] = source
 
 
 def _factors_from_front_matter(doc: ParsedDocument, fm: dict, rules: Rules) -> None:

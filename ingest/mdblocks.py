@@ -104,8 +104,29 @@ def is_table_separator(text: str) -> bool:
 
 def classify(text: str) -> list[Line]:
     """Classify every line once. `text` has \\n line ends and no front matter
-    (front matter lines are passed as blanks so numbering stays true)."""
+    (front matter lines are passed as blanks so numbering stays true). A code
+    fence also closes at a line that ends with ``` (exports glue it to the
+    text); a fence still open at the end is read as text, not code."""
     raw = strip_comments(text).split("\n")
+    ignore: set[int] = set()
+    lines = _classify(raw, ignore)
+    while (opened := _unclosed_fence(lines)) is not None:
+        ignore.add(opened)
+        lines = _classify(raw, ignore)
+    return lines
+
+
+def _unclosed_fence(lines: list[Line]) -> int | None:
+    last_open = None
+    for i, ln in enumerate(lines):
+        if ln.kind == FENCE and ln.level == 1:
+            last_open = i
+        elif ln.kind == FENCE and ln.level == 2:
+            last_open = None
+    return last_open
+
+
+def _classify(raw: list[str], ignore_open: set[int]) -> list[Line]:
     lines: list[Line] = []
     in_fence = ""
     n = len(raw)
@@ -113,19 +134,27 @@ def classify(text: str) -> list[Line]:
         t = t.rstrip()
         no = i + 1
         if in_fence:
-            if t.lstrip().startswith(in_fence):
+            stripped = t.lstrip()
+            if stripped.startswith(in_fence) or (len(stripped) > 3 and stripped.endswith(in_fence)):
                 in_fence = ""
-            lines.append(Line(no, t, FENCE))
+                lines.append(Line(no, t, FENCE, 0, 2))
+            else:
+                lines.append(Line(no, t, FENCE))
             continue
         if not t:
             lines.append(Line(no, t, BLANK))
             continue
         first = t.lstrip()[:1]
-        if first in "`~":
+        if first in "`~" and i not in ignore_open:
             fm = _FENCE.match(t)
             if fm:
-                in_fence = fm.group(1)[:3]
-                lines.append(Line(no, t, FENCE))
+                fence = fm.group(1)[:3]
+                rest = t.lstrip()[len(fm.group(1)) :]
+                if rest.rstrip().endswith(fence):  # ```inline``` on one line
+                    lines.append(Line(no, t, FENCE, 0, 3))
+                    continue
+                in_fence = fence
+                lines.append(Line(no, t, FENCE, 0, 1))
                 continue
         if first == "#":
             m = _ATX.match(t)
@@ -292,39 +321,70 @@ def all_lines(section: Section, lines: list[Line]) -> list[Line]:
     return lines[section.start : section.end]
 
 
-def list_items(body: list[Line]) -> list[tuple[Line, str]]:
-    """Top-level list items of a body with their continuation text joined:
-    [(first line, full text)]. Nested items and wrapped lines are appended to
-    their item. When the body has no list, each paragraph is one item."""
+@dataclass(slots=True)
+class Item:
+    line: Line  # the item's first line
+    head: str  # the text of its first line only (without nested details)
+    text: str  # the whole item: wrapped lines and nested details joined
+
+
+def list_items(body: list[Line], paragraphs: bool = False) -> list[Item]:
+    """Top-level list items of a body. Wrapped lines and nested items join
+    their item; so do same-level bullets that follow an item ending in ':'
+    (they detail it). A paragraph after a blank line ends the item before it;
+    with `paragraphs`, such paragraphs (and any paragraph when the body has no
+    list at all) are items of their own. Block quotes and code are skipped."""
     items: list[tuple[Line, list[str]]] = []
     base = min((ln.indent for ln in body if ln.kind == LIST), default=None)
-    if base is None:
-        para: list[str] = []
-        first = None
-        for ln in body:
-            if ln.kind == PARA:
-                if first is None:
-                    first = ln
-                para.append(ln.content)
-            elif ln.kind in (BLANK, HEADING, TABLE, RULE) and para:
-                items.append((first, para))
-                para, first = [], None
-        if para:
-            items.append((first, para))
-        return [(f, " ".join(p)) for f, p in items]
     current: list[str] | None = None
+    para: list[str] = []
+    para_first: Line | None = None
+    blank = False
+    detail_of: list[str] | None = None
+
+    def end_para() -> None:
+        nonlocal para, para_first
+        if para and (paragraphs or base is None) and not para[-1].endswith(":"):
+            items.append((para_first, para))
+        para, para_first = [], None
+
     for ln in body:
-        if ln.kind == LIST and ln.indent <= base + 1:
-            current = [ln.content]
-            items.append((ln, current))
-        elif current is not None and ln.kind in (LIST, PARA) and (ln.indent > base or ln.kind == PARA):
-            if ln.kind == PARA and ln.indent <= base and not _continues(current):
-                current = None
-                continue
+        k = ln.kind
+        if k in (FENCE, RULE) or ln.text.lstrip().startswith(">"):
+            continue
+        if k == BLANK:
+            blank = True
+            end_para()
+            continue
+        if k in (HEADING, TABLE):
+            end_para()
+            current, detail_of, blank = None, None, False
+            continue
+        if k == LIST and base is not None and ln.indent <= base + 1:
+            end_para()
+            if detail_of is not None and not blank:
+                detail_of.append(ln.content)
+                current = detail_of
+            else:
+                current = [ln.content]
+                items.append((ln, current))
+                detail_of = current if ln.content.endswith(":") else None
+            blank = False
+            continue
+        if current is not None and (
+            k == LIST or (k == PARA and (ln.indent > (base or 0) or (not blank and _continues(current))))
+        ):
             current.append(ln.content)
-        elif ln.kind in (HEADING, TABLE):
-            current = None
-    return [(f, " ".join(p)) for f, p in items]
+            blank = False
+            continue
+        if k == PARA:
+            current, detail_of = None, None
+            if para_first is None:
+                para_first = ln
+            para.append(ln.content)
+        blank = False
+    end_para()
+    return [Item(f, p[0], " ".join(p)) for f, p in sorted(items, key=lambda it: it[0].no)]
 
 
 def _continues(parts: list[str]) -> bool:

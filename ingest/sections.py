@@ -10,7 +10,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                  "chronology", "sequence of events", "event timeline", "timeline and response"),
     "summary": ("summary", "executive summary", "overview", "tldr", "tl dr", "incident summary",
                 "description", "background"),
-    "what_happened": ("what happened", "what happened?", "incident description"),
+    "what_happened": ("what happened", "what happened?", "incident description", "how did it happen",
+                      "how it happened", "events"),
     "impact": ("impact", "customer impact", "user impact", "business impact", "technical impact",
                "impact assessment", "impact summary"),
     "root_cause_analysis": ("root cause analysis", "rca", "analysis", "causes and analysis"),
@@ -41,6 +42,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "could_be_improved": ("what could be improved", "opportunities for improvement", "what could improve"),
     "action_items": ("action items", "action item", "actions", "follow ups", "follow up",
                      "followups", "follow up items", "follow up actions", "action items and follow ups",
+                     "follow up improvements", "follow up work", "follow up tasks", "followup items",
+                     "how are we preventing it from happening again", "how we will prevent this",
+                     "preventing recurrence", "prevention",
                      "next steps", "corrective actions", "corrective and preventative measures",
                      "remediation", "remediations", "remediation items", "action plan",
                      "preventive actions", "preventative actions", "todo", "to do", "tasks",
@@ -78,10 +82,27 @@ def normalise_title(title: str) -> str:
     return " ".join(t.split())
 
 
+_PREFIXES = (
+    ("timeline", "timeline"), ("action items", "action_items"), ("follow up", "action_items"),
+    ("lessons learned", "lessons"), ("root cause", "root_cause"), ("impact on", "impact"),
+    ("how are we preventing", "action_items"), ("what went well", "what_went_well"),
+    ("what went wrong", "what_went_wrong"), ("where we got lucky", "where_we_got_lucky"),
+)  # fmt: skip
+
+
 def section_key(title: str) -> str | None:
-    """The key of a section title, or None when it is not one the parser knows."""
+    """The key of a section title, or None when it is not one the parser knows.
+    'Events/Timeline' is read part by part; 'Timeline of the outage (PST)' and
+    'Impact on users' by their first words."""
     norm = normalise_title(title)
     key = _LOOKUP.get(norm)
-    if key is None and norm.startswith("timeline") and len(norm) < 60:
-        key = "timeline"
+    if key is None and "/" in title:
+        for part in title.split("/"):
+            key = _LOOKUP.get(normalise_title(part))
+            if key is not None:
+                break
+    if key is None and len(norm) < 60:
+        for prefix, k in _PREFIXES:
+            if norm.startswith(prefix):
+                return k
     return key

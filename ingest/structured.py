@@ -7,8 +7,8 @@ from ingest import fields
 from ingest.document import ActionItem, Event, Factor, Lesson, ParsedDocument, Why
 from ingest.header import split_list
 from ingest.mdblocks import clean_inline
-from ingest.rules import KIND_TO_MILESTONE, Rules
-from ingest.timeline import EXPLICIT_KINDS, first_event_start, milestones_from
+from ingest.rules import Rules
+from ingest.timeline import EXPLICIT_KINDS, derive_milestones
 from ingest.timeparse import BadValue, parse_date
 from ingest.vocab import BadPriority, normalise_priority, split_owners, status_class
 
@@ -30,15 +30,9 @@ def parse_structured(doc: ParsedDocument, value: dict, rules: Rules, folder_team
     if not doc.team and folder_team:
         doc.team = folder_team
     doc.timeline = _timeline(value.get("timeline"), doc, zone, rules, problems)
-    found = milestones_from(doc.timeline)
-    for name in KIND_TO_MILESTONE.values():
-        if doc.milestones.get(name) is None and name in found:
-            doc.milestones[name] = found[name][0]
-            doc.milestone_sources[name] = "timeline"
-    if doc.milestones.get("started") is None:
-        first = first_event_start(doc.timeline, doc.milestones.get("detected"))
-        if first is not None:
-            doc.milestones["started"], doc.milestone_sources["started"] = first.at, "first_event"
+    for name, (at, _line, source) in derive_milestones(doc.timeline, problems, doc.milestones).items():
+        if doc.milestones.get(name) is None:
+            doc.milestones[name], doc.milestone_sources[name] = at, source
     if doc.date is None:
         first = next((m for m in (doc.milestones.get("started"), doc.milestones.get("detected")) if m), None)
         doc.date = first.date() if first else None

@@ -7,15 +7,15 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from ingest.document import Event
-from ingest.mdblocks import BLANK, FENCE, HEADING, LIST, PARA, RULE, TABLE, Line, clean_inline, own_lines
+from ingest.mdblocks import BLANK, FENCE, HEADING, LIST, PARA, RULE, TABLE, Line, clean_inline
 from ingest.problems import Problems
-from ingest.rules import KIND_TO_MILESTONE, KINDS, TimelineRules
+from ingest.rules import KINDS, TimelineRules
 from ingest.tables import Table, tables
 from ingest.timeparse import DATE_RE, BadValue, date_from_match, time_from_match
 from ingest.zones import ABBREVIATIONS, find_zone, to_utc, zone_from_name
 
 _ZONE_ALT = (
-    r"(?-i:(?:UTC|GMT)\s?[+\-\u2212]\s?\d{1,2}(?::?\d{2})?|"
+    r"(?-i:(?:UTC|GMT)\s?[+\-\u2212]\s?\d{1,2}(?::?\d{2})?|[+\-]\d{2}:?\d{2}|"
     + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
     + r")(?![\w])"
 )
@@ -23,6 +23,7 @@ WHEN_RE = re.compile(
     r"^[\s>*_`\[(]*"
     r"(?:(?:ca\.?|circa|approx(?:imately|\.)?|about|around|~)\s*)?"
     r"(?:(?P<date>" + DATE_RE.pattern + r"|(?P<mdm>\d{1,2})-(?P<mdd>\d{1,2}))(?:[\s,]*(?:at\s+|T|@\s*|-\s+)?|T))?"
+    r"(?:(?:ca\.?|circa|approx(?:imately|\.)?|about|around|~)\s*)?"
     r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?"
     r"(?:\s*[-\u2013]\s*\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?(?![a-z]))?)?"
     r"(?:\s*\(?(?P<zone>" + _ZONE_ALT + r")\)?)?"
@@ -31,7 +32,11 @@ WHEN_RE = re.compile(
     re.IGNORECASE,
 )
 _DATE_ONLY = re.compile(r"^[\s>*_`\[(#]*(?:" + DATE_RE.pattern + r")[\s*_`\]):,.]*$", re.IGNORECASE)
-_UNKNOWN_TIME = re.compile(r"^[\s*_`]*\[?\?{2,}(?::\?+)?\]?[\s*_`\]:\-]*")
+_UNKNOWN_TIME = re.compile(
+    r"^[\s*_`\[]*(?:\?{2,}(?::\?+)?|\d?[X?]{1,2}:[0-9X?]{2}|\d{1,2}:[X?]{2})\]?[\s*_`\]:\-]*", re.IGNORECASE
+)
+DATE_LED = re.compile(r"^[\s>*_`\[(#]*(?:" + DATE_RE.pattern + r")", re.IGNORECASE)
+_QUOTED = re.compile(r"\u201c[^\u201d]{15,}\u201d|\"[^\"]{40,}\"")
 _TIMES_PHRASE = re.compile(r"\b(?:all\s+)?times?\b|\btime ?zones?\b|\bclock\b", re.IGNORECASE)
 _DOC_ZONE = re.compile(r"all\s+times\b[^.\n]*(?:\n[^.\n#]*)?", re.IGNORECASE)
 
@@ -57,16 +62,20 @@ MAX_EVENT_TEXT = 2000
 class Clock:
     """Places the times of one timeline on the calendar, in UTC.
 
-    A row with a date sets the date for the rows after it; a time earlier than
-    the row before it, with no date given, is the next day when it goes back
-    more than an hour (an incident that crosses midnight); a smaller step back
-    is an out-of-order row, kept on the same day and reported."""
+    A row with a date sets the date for the rows after it. A time that would
+    fall earlier than the row before it (compared as instants, so rows in
+    different zones compare correctly), with no date given, is the next day
+    when it goes back more than an hour (an incident that crosses midnight); a
+    smaller step back is an out-of-order row, kept on its day and reported. A
+    zone written on a row carries on to the rows after it, unless the
+    timeline's heading or intro fixed the zone for the whole timeline."""
 
-    def __init__(self, base: date | None, zone: tzinfo | None, problems: Problems) -> None:
+    def __init__(self, base: date | None, zone: tzinfo | None, problems: Problems, zone_fixed: bool = False) -> None:
         self.base = base
         self.date = base
         self.zone = zone
-        self.prev: datetime | None = None
+        self.zone_fixed = zone_fixed
+        self.prev: datetime | None = None  # UTC instant of the previous timed row
         self.problems = problems
         self.warned_no_date = False
 
@@ -83,9 +92,21 @@ class Clock:
                 explicit = self._date(m)
             except BadValue as exc:
                 self.problems.warn("bad-date", line, f"timeline: {exc}")
+        zone = self.zone
+        if m.group("zone"):
+            zone = zone_from_name(m.group("zone"))
+            if not self.zone_fixed:
+                self.zone = zone
         if explicit is not None:
             self.date = explicit
-            local = datetime.combine(explicit, time(*hms))
+            at = to_utc(datetime.combine(explicit, time(*hms)), zone)
+            if self.prev is not None and at < self.prev - timedelta(hours=1):
+                self.problems.warn(
+                    "out-of-order",
+                    line,
+                    f"timeline: {m.group(0).strip()} is earlier than the row before it although both give dates; "
+                    "one of the dates may be wrong",
+                )
         else:
             if self.date is None:
                 if not self.warned_no_date:
@@ -98,10 +119,14 @@ class Clock:
                     self.warned_no_date = True
                 return None
             local = datetime.combine(self.date, time(*hms))
-            if self.prev is not None and local < self.prev:
-                if self.prev - local > timedelta(hours=1):
-                    while local < self.prev:
+            at = to_utc(local, zone)
+            if self.prev is not None and at < self.prev:
+                if self.prev - at > timedelta(hours=1):
+                    for _ in range(3):  # a timeline crosses midnight a day at a time
                         local += timedelta(days=1)
+                        at = to_utc(local, zone)
+                        if at >= self.prev - timedelta(hours=1):
+                            break
                     self.date = local.date()
                 else:
                     self.problems.warn(
@@ -109,9 +134,8 @@ class Clock:
                         line,
                         f"timeline: {m.group(0).strip()} is earlier than the row before it; kept on the same day",
                     )
-        self.prev = local
-        zone = zone_from_name(m.group("zone")) if m.group("zone") else self.zone
-        return to_utc(local, zone)
+        self.prev = at
+        return at
 
     def _date(self, m: re.Match) -> date | None:
         year = self.base.year if self.base else None
@@ -143,6 +167,12 @@ def doc_zone_phrase(text: str) -> tzinfo | None:
     return find_zone(m.group(0)) if m else None
 
 
+def doc_zone_unknown(text: str) -> bool:
+    """The document has an 'All times ... in X' phrase whose X is no known zone."""
+    m = _DOC_ZONE.search(text)
+    return bool(m) and find_zone(m.group(0)) is None and bool(re.search(r"\bin\s+\S", m.group(0)))
+
+
 def extract(
     sections: list,
     lines: list[Line],
@@ -155,9 +185,9 @@ def extract(
     events: list[Event] = []
     for sec in sections:
         sec_zone = find_zone(sec.title) if sec.title else None
-        clock = Clock(base, sec_zone or zone, problems)
+        clock = Clock(base, sec_zone or zone, problems, zone_fixed=sec_zone is not None)
         body = lines[sec.start : sec.end]
-        events.extend(_section_events(body, clock, sec_zone is not None, rules, problems))
+        events.extend(_section_events(body, clock, rules, problems))
     return events
 
 
@@ -172,26 +202,57 @@ def extract_tables(body: list[Line], base, zone, rules, problems) -> list[Event]
     return out
 
 
-def _section_events(body: list[Line], clock: Clock, zone_fixed: bool, rules, problems) -> list[Event]:
+def classify_text(rules: TimelineRules, first: str, full: str) -> tuple[str, str]:
+    """Kind of an event from its first paragraph, else from all of its text.
+    Long quotations (an advisory pasted into the timeline) are not read."""
+    kind, source = rules.classify(_QUOTED.sub(" ", first)) if first else ("other", "none")
+    if kind == "other" and full and full != first:
+        kind, source = rules.classify(_QUOTED.sub(" ", full))
+    return kind, source
+
+
+class _Pending:
+    __slots__ = ("event", "heading", "indent", "level", "paragraphs")
+
+    def __init__(self, event: Event, first: str, indent: int, heading: bool, level: int) -> None:
+        self.event = event
+        self.paragraphs: list[list[str]] = [[first] if first else []]
+        self.indent = indent
+        self.heading = heading
+        self.level = level
+
+    def add(self, text: str) -> None:
+        if sum(len(t) for p in self.paragraphs for t in p) < MAX_EVENT_TEXT:
+            self.paragraphs[-1].append(text)
+
+    def new_paragraph(self) -> None:
+        if self.paragraphs[-1]:
+            self.paragraphs.append([])
+
+
+def _section_events(body: list[Line], clock: Clock, rules, problems) -> list[Event]:
+    """Events from one timeline: list items, plain lines, one heading per
+    event (its whole body is the event's text), tables; date lines and
+    date headings set the day; intro lines set the zone."""
     events: list[Event] = []
-    current: Event | None = None
-    parts: list[str] = []
-    cur_indent = 0
-    from_heading = False
-    blank_after_text = False
-    i = 0
+    cur: _Pending | None = None
 
     def flush() -> None:
-        nonlocal current, parts
-        if current is not None:
-            text = clean_inline(" ".join(parts))[:MAX_EVENT_TEXT]
-            current.text = text
-            if current.kind == "":
-                current.kind, current.kind_source = rules.classify(text) if text else ("other", "none")
-            events.append(current)
-        current, parts = None, []
+        nonlocal cur
+        if cur is not None:
+            paras = [clean_inline(" ".join(p)) for p in cur.paragraphs if p]
+            full = " ".join(p for p in paras if p)[:MAX_EVENT_TEXT]
+            e = cur.event
+            if full or e.at is not None or e.time_text:
+                e.text = full
+                if e.kind == "":
+                    e.kind, e.kind_source = classify_text(rules, paras[0] if paras else "", full)
+                if full or e.at is not None:
+                    events.append(e)
+        cur = None
 
     n = len(body)
+    i = 0
     while i < n:
         ln = body[i]
         kind = ln.kind
@@ -201,17 +262,16 @@ def _section_events(body: list[Line], clock: Clock, zone_fixed: bool, rules, pro
             while j < n and body[j].kind == TABLE:
                 j += 1
             for t in tables(body[i:j]):
-                cols = t.column({"time": TIME_COLUMNS, "event": EVENT_COLUMNS})
-                if "time" in cols:
+                if "time" in t.column({"time": TIME_COLUMNS, "event": EVENT_COLUMNS}):
                     events.extend(_table_events(t, clock, rules, problems))
             i = j
             continue
-        if kind in (FENCE, RULE):
+        if kind in (FENCE, RULE) or ln.text.lstrip().startswith(">"):
             i += 1
             continue
         if kind == BLANK:
-            if current is not None and parts and len(parts) > 1 and from_heading:
-                blank_after_text = True
+            if cur is not None:
+                cur.new_paragraph()
             i += 1
             continue
         content = ln.content
@@ -219,54 +279,56 @@ def _section_events(body: list[Line], clock: Clock, zone_fixed: bool, rules, pro
         if m is not None and (m.group("sep") or m.end() == len(content)):
             flush()
             at = clock.place(m, ln.no)
-            current = Event(ln.no, at, "", "", "", m.group(0).strip())
-            parts = [content[m.end() :]]
-            cur_indent = ln.indent
-            from_heading = kind == HEADING
-            blank_after_text = False
+            cur = _Pending(Event(ln.no, at, "", "", "", m.group(0).strip()), content[m.end() :], ln.indent,
+                           kind == HEADING, ln.level)  # fmt: skip
             i += 1
             continue
-        um = _UNKNOWN_TIME.match(content) if "??" in content[:8] else None
+        um = _UNKNOWN_TIME.match(content) if ("?" in content[:10] or "X" in content[:6].upper()) else None
         if um is not None:
             flush()
             problems.warn(
-                "unknown-time", ln.no, "timeline: the time of this event is not known ('??'); kept without a time"
+                "unknown-time",
+                ln.no,
+                f"timeline: the time '{um.group(0).strip()[:20]}' is not known; the event is kept without a time",
             )
-            current = Event(ln.no, None, "", "", "", "??")
-            parts = [content[um.end() :]]
-            cur_indent, from_heading, blank_after_text = ln.indent, kind == HEADING, False
+            cur = _Pending(Event(ln.no, None, "", "", "", um.group(0).strip()), content[um.end() :], ln.indent,
+                           kind == HEADING, ln.level)  # fmt: skip
             i += 1
             continue
-        if _DATE_ONLY.match(content):
+        dm = DATE_LED.match(content) if kind in (HEADING, PARA) else None
+        if dm is not None and (kind == HEADING or _DATE_ONLY.match(content)):
             flush()
-            dm = DATE_RE.search(content)
             try:
-                d = date_from_match(dm, clock.base.year if clock.base else None)
+                d = date_from_match(DATE_RE.search(content), clock.base.year if clock.base else None)
             except BadValue as exc:
                 problems.warn("bad-date", ln.no, f"timeline: {exc}")
                 d = None
             if d is not None:
                 clock.set_date(d)
+            if kind == HEADING and _DATE_ONLY.match(content):
+                # "### 2018-01-11" with what happened that day below it: an event with a date, no time.
+                cur = _Pending(
+                    Event(ln.no, None, "", "", "", d.isoformat() if d else ""), "", ln.indent, True, ln.level
+                )
             i += 1
             continue
-        if current is None:
+        if cur is None:
             # Intro lines: "All times in PST, on February 5th 2019".
             if _TIMES_PHRASE.search(content):
-                if not zone_fixed:
+                if not clock.zone_fixed:
                     z = find_zone(content)
                     if z is not None:
-                        clock.zone = z
-                        zone_fixed = True
+                        clock.zone, clock.zone_fixed = z, True
                     elif re.search(r"\ball\s+times\b", content, re.IGNORECASE):
                         problems.warn(
                             "unknown-zone",
                             ln.no,
                             f"timeline: no known time zone in '{clean_inline(content)[:80]}'; times read as UTC",
                         )
-                dm = DATE_RE.search(content)
-                if dm:
+                dm2 = DATE_RE.search(content)
+                if dm2:
                     try:
-                        d = date_from_match(dm, clock.base.year if clock.base else None)
+                        d = date_from_match(dm2, clock.base.year if clock.base else None)
                         if d:
                             clock.set_date(d)
                     except BadValue:
@@ -276,13 +338,12 @@ def _section_events(body: list[Line], clock: Clock, zone_fixed: bool, rules, pro
         # Continuation of the current event.
         if kind == HEADING:
             flush()
-        elif from_heading:
-            if not blank_after_text and len(" ".join(parts)) < MAX_EVENT_TEXT:
-                parts.append(content)
-        elif kind == LIST and ln.indent <= cur_indent:
+        elif cur.heading:
+            cur.add(content)
+        elif kind == LIST and ln.indent <= cur.indent:
             flush()  # a list item without a time ends the event
-        elif kind in (LIST, PARA) and len(" ".join(parts)) < MAX_EVENT_TEXT:
-            parts.append(content)
+        elif kind in (LIST, PARA):
+            cur.add(content)
         i += 1
     flush()
     return events
@@ -347,36 +408,76 @@ def _table_events(t: Table, clock: Clock, rules: TimelineRules, problems: Proble
         if explicit:
             kind, source = explicit, "column"
         else:
-            kind, source = rules.classify(text) if text else ("other", "none")
+            kind, source = classify_text(rules, text, text)
         out.append(Event(ln.no, at, kind, source, text, when))
     return out
 
 
-def milestones_from(events: list[Event]) -> dict[str, tuple[datetime, int | None]]:
-    """{milestone: (earliest time, line)} for each kind present with a time."""
-    out: dict[str, tuple[datetime, int | None]] = {}
-    for e in events:
-        if e.at is None or e.kind not in KIND_TO_MILESTONE:
-            continue
-        name = KIND_TO_MILESTONE[e.kind]
-        if name not in out or e.at < out[name][0]:
-            out[name] = (e.at, e.line)
+RESPONSE_KINDS = ("detect", "acknowledge", "declare", "mitigate", "resolve")
+
+
+def derive_milestones(
+    events: list[Event], problems: Problems, known: dict[str, datetime | None] | None = None
+) -> dict[str, tuple[datetime, int | None, str]]:
+    """{milestone: (time, line, source)} from the timeline, with the sanity a
+    reader applies:
+
+    - detected is the first detection; when an acknowledgement or declaration
+      comes before it, detection was no later than that (source 'earlier_response');
+    - a start inferred by a keyword rule after the response began is a fix
+      being deployed, not the start: it is demoted to 'other';
+    - mitigated and resolved are the first such events at or after the start
+      (earlier ones are reported, not used);
+    - with no start event, the first timed event of the timeline in document
+      order is the start when it comes before detection and is not itself
+      another milestone (source 'first_event'); an untimed start event
+      ('[???] outage began') means the start is unknown: no fallback.
+    """
+    timed = [e for e in events if e.at is not None]
+    out: dict[str, tuple[datetime, int | None, str]] = {}
+
+    def first(kind: str, after: datetime | None = None) -> Event | None:
+        cands = [e for e in timed if e.kind == kind and (after is None or e.at >= after)]
+        return min(cands, key=lambda e: e.at) if cands else None
+
+    det = first("detect")
+    if det is not None:
+        out["detected"] = (det.at, det.line, "timeline")
+        earlier = [e for e in timed if e.kind in ("acknowledge", "declare") and e.at < det.at]
+        if earlier:
+            e = min(earlier, key=lambda e: e.at)
+            out["detected"] = (e.at, e.line, "earlier_response")
+    response_times = [e.at for e in timed if e.kind in RESPONSE_KINDS]
+    response_start = min(response_times) if response_times else None
+    for e in timed:
+        if e.kind == "start" and e.kind_source == "rule" and response_start is not None and e.at > response_start:
+            e.kind, e.kind_source = "other", "rule_after_response"
+    st = first("start")
+    if st is not None:
+        out["started"] = (st.at, st.line, "timeline")
+    elif not any(e.kind == "start" and e.at is None for e in events) and timed:
+        opening = timed[0]
+        detected = (known or {}).get("detected") or out.get("detected", (None,))[0]
+        if opening.kind in ("other", "start") and (detected is None or opening.at < detected):
+            out["started"] = (opening.at, opening.line, "first_event")
+            if opening.at != min(e.at for e in timed):
+                problems.warn("out-of-order", opening.line, "the first row of the timeline is not its earliest time; "
+                              "it is still taken as the start of the incident")  # fmt: skip
+    started = (known or {}).get("started") or out.get("started", (None,))[0]
+    for kind, name in (
+        ("acknowledge", "acknowledged"),
+        ("declare", "declared"),
+        ("mitigate", "mitigated"),
+        ("resolve", "resolved"),
+    ):
+        ev = first(kind, after=started)
+        if ev is not None:
+            out[name] = (ev.at, ev.line, "timeline")
+        before = [e for e in timed if e.kind == kind and started is not None and e.at < started]
+        if before and kind in ("mitigate", "resolve"):
+            problems.warn("before-start", before[0].line, f"timeline: a {kind} event comes before the start of the "
+                          "incident; it is not used for the milestone")  # fmt: skip
     return out
 
 
-def first_event_start(events: list[Event], detected: datetime | None) -> Event | None:
-    """The opening event taken as the start when no event says when impact
-    began: the earliest timed event, when it is not itself another milestone
-    and comes before detection."""
-    timed = [e for e in events if e.at is not None]
-    if not timed:
-        return None
-    first = min(timed, key=lambda e: e.at)
-    if first.kind not in ("other", "start"):
-        return None
-    if detected is not None and not first.at < detected:
-        return None
-    return first
-
-
-__all__ = ["PARA", "WHEN_RE", "Clock", "extract", "extract_tables", "first_event_start", "milestones_from", "own_lines"]
+__all__ = ["WHEN_RE", "Clock", "derive_milestones", "extract", "extract_tables"]

@@ -20,10 +20,10 @@ _ORD = r"(?:st|nd|rd|th)?"
 # dmy day/month/year, num a/b/year (numeric with slashes or dots).
 DATE_RE = re.compile(
     rf"{_WEEKDAY}?(?:"
-    r"(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?![\d:])"
-    rf"|(?P<mm>{_MON})\s+(?P<md>\d{{1,2}}){_ORD}(?:,?\s+(?P<my>\d{{4}}))?(?![\d:])"
-    rf"|(?P<dd>\d{{1,2}}){_ORD}\.?\s+(?:of\s+)?(?P<dm>{_MON}),?(?:\s+(?P<dy>\d{{4}}))?(?![\d:])"
-    r"|(?P<na>\d{1,2})[/.](?P<nb>\d{1,2})[/.](?P<ny>\d{4}|\d{2})(?![\d:])"
+    r"(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?!\d|:\d)"
+    rf"|(?P<mm>{_MON})\s+(?P<md>\d{{1,2}}){_ORD}(?:\s*[-\u2013]\s*\d{{1,2}}{_ORD})?(?:,?\s+(?P<my>\d{{4}}))?(?!\d|:\d)"
+    rf"|(?P<dd>\d{{1,2}}){_ORD}\.?\s+(?:of\s+)?(?P<dm>{_MON}),?(?:\s+(?P<dy>\d{{4}}))?(?!\d|:\d)"
+    r"|(?P<na>\d{1,2})[/.](?P<nb>\d{1,2})[/.](?P<ny>\d{4}|\d{2})(?!\d|:\d)"
     r")",
     re.IGNORECASE,
 )

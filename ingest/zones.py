@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # Abbreviation -> offset in minutes east of UTC. Ambiguous ones are resolved to
 # the meaning most common in engineering writing; the comment says which.
@@ -136,10 +136,12 @@ def zone_from_name(name: str) -> tzinfo | None:
     if not raw:
         return None
     up = raw.upper()
+    if up[:1] in "+-\u2212" and _OFFSET_PARTS.fullmatch(raw.replace(" ", "")):
+        up = "UTC" + raw.replace(" ", "")
     if up in ABBREVIATIONS:
         return timezone(timedelta(minutes=ABBREVIATIONS[up]), up)
     if up.startswith(("UTC", "GMT")) and len(up) > 3:
-        m = _OFFSET_PARTS.search(raw)
+        m = _OFFSET_PARTS.search(up)
         if m:
             sign = -1 if m.group(1) in "-\u2212" else 1
             hours, minutes = int(m.group(2)), int(m.group(3) or 0)
@@ -153,8 +155,21 @@ def zone_from_name(name: str) -> tzinfo | None:
         try:
             return ZoneInfo(raw)
         except (ZoneInfoNotFoundError, ValueError):
-            return None
-    return None
+            # A misspelt area ("UC/Pacific"): try the place after the slash.
+            tail = raw.rsplit("/", 1)[-1].replace("_", " ").lower()
+            return zone_from_name(tail) if tail and tail != low else None
+    city = _cities().get(low.replace(" ", "_"))
+    return ZoneInfo(city) if city else None
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, str]:
+    """'bucharest' -> 'Europe/Bucharest': every IANA zone by its last component."""
+    out: dict[str, str] = {}
+    for name in sorted(available_timezones()):
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
+            out.setdefault(name.rsplit("/", 1)[-1].lower(), name)
+    return out
 
 
 def find_zone(text: str, regions: bool = True) -> tzinfo | None:
@@ -176,6 +191,12 @@ def find_zone(text: str, regions: bool = True) -> tzinfo | None:
             return zone
         if first is None:
             first = zone
+    if first is None and regions:
+        # "All times listed in this report are in Bucharest."
+        for word in re.findall(r"\b(?:in|are)\s+([A-Z][a-z]+(?:[ _][A-Z][a-z]+)?)", text):
+            zone = zone_from_name(word)
+            if zone is not None:
+                return zone
     return first
 
 

@@ -1,0 +1,112 @@
+"""What a Markdown document is (standard, quick, 5 whys, not a postmortem) and its title."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import date
+
+from ingest.mdblocks import HEADING, PARA, Line, Section, clean_inline, label_of
+from ingest.sections import section_key
+from ingest.timeparse import DATE_RE, TIME_RE, BadValue, date_from_match
+
+_SEP = r"\s*[:\-\u2013\u2014]\s*"
+TITLE_KINDS = [
+    (re.compile(rf"^quick\s+post[- ]?mortem{_SEP}(.*)$", re.I), "quick"),
+    (re.compile(rf"^(?:5|five)\s+whys?(?:\s+analysis)?{_SEP}(.*)$", re.I), "five_whys"),
+    (re.compile(rf"^(?:incident\s+)?post[- ]?mortem(?:\s+report)?(?:{_SEP}|\s+(?:of|for|on)\s+)(.*)$", re.I), "standard"),
+    (re.compile(rf"^(?:incident\s+(?:report|review|retrospective|analysis)|post[- ]incident\s+(?:review|report)|pir|retrospective|rca)(?:{_SEP}|\s+)(.*)$", re.I), "standard"),
+]  # fmt: skip
+# A title that says what the document is about, anywhere in it.
+TITLE_SAYS_INCIDENT = re.compile(r"\bpost[- ]?mortem\b|\bincident\b|\boutage\b|\bdowntime\b|\bdegradation\b", re.I)
+QUICK_HEADER = re.compile(r"date\s*(?:\*\*|__)?\s*:.*\|.*duration.*\|.*severity", re.I)
+PLACEHOLDER = re.compile(
+    r"\[(?:incident|brief|title|date|service|name)[^\]]*\]|\{\{|<[a-z ]*(?:title|name|date)[a-z ]*>|\bYYYY-MM-DD\b",
+    re.I,
+)
+_LEADING_DATE = re.compile(r"^\s*(?:" + DATE_RE.pattern + r")\s*[:,\-\u2013\u2014|]?\s*", re.I)
+_LEADING_TIME = re.compile(r"^\s*" + TIME_RE.pattern + r"\s*(?:[A-Z]{2,5}\b)?\s*[:,\-\u2013\u2014|]?\s*", re.I)
+_LEADING_LABEL = re.compile(r"^\s*(?:incident\s+date|date|incident)\s*:\s*", re.I)
+POSTMORTEM_KEYS = frozenset({
+    "timeline", "root_cause", "root_cause_analysis", "why_it_happened", "contributing_factors",
+    "proximate_cause", "five_whys", "root_causes_identified", "action_items", "fix", "what_went_well",
+    "what_went_wrong", "where_we_got_lucky", "lessons", "impact", "detection", "resolution",
+    "systemic_improvements", "what_happened",
+})  # fmt: skip
+FM_POSTMORTEM_KEYS = frozenset({"id", "severity", "incident", "started_at", "detected_at", "resolved_at", "title"})
+
+
+def clean_title(raw: str) -> tuple[str, date | None]:
+    """'2021-06-03: Database Full' -> ('Database Full', 2021-06-03); also drops a
+    leading time ('4:23PM PST, OOM Proxy') and labels ('incident date: ...')."""
+    title, found = raw.strip(), None
+    for _ in range(3):
+        before = title
+        title = _LEADING_LABEL.sub("", title)
+        m = _LEADING_DATE.match(title)
+        if m and m.end() < len(title):
+            if found is None:
+                with contextlib.suppress(BadValue):
+                    found = date_from_match(m)
+            title = title[m.end() :]
+        m = _LEADING_TIME.match(title)
+        if m and m.end() < len(title):
+            title = title[m.end() :]
+        title = title.strip(" :-,|\u2013\u2014")
+        if title == before:
+            break
+    return title or raw.strip(), found
+
+
+def kind_and_title(
+    lines: list[Line], secs: list[Section], fm: dict, consumed: set[int]
+) -> tuple[str | None, str | None]:
+    """(kind, title) of a Markdown document; kind None when it is not a postmortem."""
+    h1 = next((ln for ln in lines[:60] if ln.kind == HEADING and ln.level == 1 and ln.content), None)
+    title_kind, title = None, None
+    if h1 is not None:
+        raw_title = clean_inline(h1.content)
+        lab = label_of(raw_title)
+        if lab and lab[0].lower() == "title" and lab[1]:
+            raw_title = lab[1]
+        for pattern, kind in TITLE_KINDS:
+            m = pattern.match(raw_title)
+            if m:
+                title_kind, title = kind, m.group(1).strip() or None
+                break
+        else:
+            if section_key(raw_title) is None:
+                title = raw_title
+    if title is None:
+        title = _standalone_title(lines, secs, consumed)
+    keys = {s.key for s in secs if s.key}
+    pm_keys = keys & POSTMORTEM_KEYS
+    if title_kind is None:
+        if any(QUICK_HEADER.search(ln.content) for ln in lines[:30] if ln.kind == PARA):
+            title_kind = "quick"
+        elif (
+            FM_POSTMORTEM_KEYS & set(fm)
+            or len(pm_keys) >= 2
+            or "timeline" in pm_keys
+            or (title and TITLE_SAYS_INCIDENT.search(title) and keys)
+        ):
+            title_kind = "standard"
+    return title_kind, title
+
+
+def _standalone_title(lines: list[Line], secs: list[Section], consumed: set[int]) -> str | None:
+    """Text without a H1 (exported from PDF): the first short line of its own
+    before the first section that is not a header field or a zone note."""
+    stop = min((s.head for s in secs if s.key), default=len(lines))
+    for ln in lines[: min(stop, 40)]:
+        if ln.kind != PARA or ln.no in consumed:
+            continue
+        t = clean_inline(ln.content)
+        if not (6 <= len(t) <= 120) or t.endswith((".", ":", ",")) or t.startswith(("*", "(")):
+            continue
+        if re.search(r"\ball times\b|\btime zone\b", t, re.I) or label_of(t):
+            continue
+        if t.upper() == t:  # PDF export field names: IMPACT TIME, DURATION
+            continue
+        return t
+    return None
