@@ -1,4 +1,4 @@
-"""The dashboard's entry point: page config, shared filters, navigation."""
+"""The dashboard's entry point: page config, navigation, the shared filters."""
 
 import streamlit as st
 
@@ -6,13 +6,9 @@ st.set_page_config(page_title="Incident patterns", page_icon=":material/troubles
 
 from pages import ui  # noqa: E402  (set_page_config must come first)
 
-st.session_state["_filters"] = ui.sidebar_filters()
-
 nav = st.navigation(
     [
-        st.Page(
-            ui.PAGES["review"], title="Quarterly review", icon=":material/event_note:", url_path="review", default=True
-        ),
+        st.Page(ui.PAGES["review"], title="Quarterly review", icon=":material/event_note:", default=True),
         st.Page(ui.PAGES["response_times"], title="Response times", icon=":material/timer:", url_path="response-times"),
         st.Page(ui.PAGES["factors"], title="Contributing factors", icon=":material/account_tree:", url_path="factors"),
         st.Page(ui.PAGES["actions"], title="Action items", icon=":material/checklist:", url_path="action-items"),
@@ -20,4 +16,5 @@ nav = st.navigation(
         st.Page(ui.PAGES["data_quality"], title="Data quality", icon=":material/rule:", url_path="data-quality"),
     ]
 )
+st.session_state["_filters"] = ui.sidebar_filters()
 nav.run()

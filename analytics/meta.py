@@ -56,7 +56,7 @@ def options(con) -> Options:
         return None if v is None or v != v else v.date()
 
     def t(v):
-        return tuple(v) if v is not None and len(v) else ()
+        return tuple(v) if isinstance(v, list | tuple) or hasattr(v, "tolist") else ()
 
     return Options(t(row["teams"]), t(row["services"]), t(row["severities"]), d(row["first"]), d(row["last"]),
                    int(row["incidents"]), as_of, meta.get("built_at", ""))  # fmt: skip

@@ -31,7 +31,13 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# Formatting tags people put in Markdown are dropped (an image keeps its alt
+# text); any other tag, <script> included, stays as the literal text it is.
+_TAG = re.compile(
+    r"</?(?:img|br|hr|p|div|span|b|i|u|em|strong|sub|sup|kbd|code|pre|details|summary|small|big|center|font|a|ul|ol|li|table|tr|td|th|thead|tbody)\b[^<>]{0,2000}?/?>",
+    re.IGNORECASE,
+)
+_ALT = re.compile(r"\balt\s*=\s*[\"']([^\"']*)[\"']", re.IGNORECASE)
 _EMPH = re.compile(r"(\*\*|__|~~)(.+?)\1")
 _EM1 = re.compile(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])|(?<![\w_])_(?!\s)([^_]+?)(?<!\s)_(?![\w_])")
 _CHECKBOX = re.compile(r"^\[([ xX])\][ \t]+")
@@ -67,11 +73,16 @@ def strip_comments(text: str) -> str:
     return _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
+def _tag_text(m: re.Match) -> str:
+    alt = _ALT.search(m.group(0)) if m.group(0)[1:4].lower() == "img" else None
+    return f" {alt.group(1)} " if alt else " "
+
+
 def clean_inline(s: str) -> str:
     """Markdown inline marks -> plain text (links keep their text, code its content)."""
     if "<" in s:
         s = _AUTOLINK.sub(r"\1", s)
-        s = _TAG.sub(" ", s)
+        s = _TAG.sub(_tag_text, s)
     if "[" in s:
         s = _IMAGE.sub(r"\1", s)
         s = _LINK.sub(r"\1", s)

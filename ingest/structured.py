@@ -57,7 +57,10 @@ def parse_structured(doc: ParsedDocument, value: dict, rules: Rules, folder_team
             doc.has_went_well_section = True
         if isinstance(items, list | str):
             for t in split_list(items) if isinstance(items, str) else [str(i) for i in items if i is not None]:
-                doc.lessons.append(Lesson(kind, clean_inline(t)[:1000], None))
+                text = clean_inline(t)[:1000]
+                doc.lessons.append(Lesson(kind, text, None))
+                if kind == "went_wrong" and text:
+                    doc.factors.append(Factor(text, "what_went_wrong", rules.taxonomy.categorize(text), None))
 
 
 def _timeline(raw, doc, zone, rules, problems) -> list[Event]:

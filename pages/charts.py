@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 
 SEVERITY_ORDER = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]
+MINUTE_TICKS = [0, 5, 15, 30, 60, 120, 240, 480, 960, 1920, 3840, 7680]
 
 
 def durations_strip(df: pd.DataFrame, group: str, title: str = "") -> alt.Chart:
@@ -17,7 +18,12 @@ def durations_strip(df: pd.DataFrame, group: str, title: str = "") -> alt.Chart:
     points = (
         base.mark_circle(size=45, opacity=0.55)
         .encode(
-            x=alt.X("minutes:Q", scale=alt.Scale(type="symlog"), title="minutes (symlog scale)"),
+            x=alt.X(
+                "minutes:Q",
+                scale=alt.Scale(type="symlog"),
+                title="minutes (symlog scale)",
+                axis=alt.Axis(values=MINUTE_TICKS, grid=True),
+            ),
             yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
             color=alt.Color("severity:N", sort=SEVERITY_ORDER, legend=alt.Legend(title="severity")),
             tooltip=[
@@ -63,10 +69,49 @@ def trend(df: pd.DataFrame, x: str = "quarter") -> alt.Chart:
 
 def bars(df: pd.DataFrame, x: str, y: str, title: str = "", sort=None, color: str | None = None) -> alt.Chart:
     enc = {
-        "x": alt.X(f"{x}:Q", title=None),
+        "x": alt.X(f"{x}:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)),
         "y": alt.Y(f"{y}:N", title=None, sort=sort or "-x"),
         "tooltip": [alt.Tooltip(c) for c in df.columns],
     }
     if color:
         enc["color"] = alt.Color(f"{color}:N", legend=None)
     return alt.Chart(df).mark_bar().encode(**enc).properties(title=title, height=alt.Step(22))
+
+
+KIND_COLORS = {
+    "start": "#d62728", "detect": "#ff7f0e", "acknowledge": "#bcbd22", "declare": "#9467bd",
+    "mitigate": "#17becf", "resolve": "#2ca02c", "other": "#aaaaaa",
+}  # fmt: skip
+
+
+def incident_timeline(events: pd.DataFrame, milestones: pd.DataFrame) -> alt.LayerChart:
+    """Events as points on a UTC time axis (coloured by kind), milestones as rules."""
+    ev = events.dropna(subset=["at"]).copy()
+    ev["text"] = ev["text"].str.slice(0, 140)
+    kinds = list(KIND_COLORS)
+    color = alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[KIND_COLORS[k] for k in kinds]))
+    points = (
+        alt.Chart(ev)
+        .mark_circle(size=90)
+        .encode(
+            x=alt.X("at:T", title="UTC"),
+            y=alt.Y("kind:N", sort=kinds, title=None),
+            color=color,
+            tooltip=[alt.Tooltip("at:T", format="%Y-%m-%d %H:%M"), "kind:N", "text:N"],
+        )
+    )
+    layers = [points]
+    if len(milestones):
+        ms = milestones[milestones["milestone"] != "published"]
+        rules = (
+            alt.Chart(ms)
+            .mark_rule(strokeDash=[4, 3], opacity=0.6)
+            .encode(x="at:T", tooltip=["milestone:N", alt.Tooltip("at:T", format="%Y-%m-%d %H:%M")])
+        )
+        labels = (
+            alt.Chart(ms)
+            .mark_text(angle=270, align="left", dx=4, dy=-4, fontSize=10)
+            .encode(x="at:T", y=alt.value(0), text="milestone:N")
+        )
+        layers += [rules, labels]
+    return alt.layer(*layers).properties(height=260)

@@ -1,4 +1,119 @@
+"""Incidents: a searchable list; one incident's whole record, from its documents."""
+
 import streamlit as st
 
-st.title("incidents")
-st.info("This page is being built.")
+from analytics import incidents
+from pages import charts, ui
+
+f = ui.filters()
+selected = st.query_params.get("incident")
+
+if selected:
+    d = ui.call(incidents.detail, selected)
+    if d is None:
+        st.warning(f"There is no incident with the id '{ui.md(selected)}' in this database. It may have been renamed "
+                   "or removed since the link was made.")  # fmt: skip
+        if st.button("Back to the list"):
+            del st.query_params["incident"]
+            st.rerun()
+        st.stop()
+    inc = d["incident"]
+    if st.button("← All incidents"):
+        del st.query_params["incident"]
+        st.rerun()
+    st.title(ui.md(inc["title"] or inc["incident_id"]))
+    sev = inc["severity"] or "severity unknown"
+    services = ", ".join(inc["services"]) if inc["services"] is not None and len(inc["services"]) else "none named"
+    st.caption(ui.md(f"{inc['incident_id']} · {sev} · {inc['status'] or 'status unknown'} · team "
+                     f"{inc['team'] or 'unknown'} · services: {services} · {inc['source_path']}"))  # fmt: skip
+    st.caption("Link to this view: the page URL (it ends in `?incident=...`).")
+
+    st.subheader("Milestones")
+    ms = d["milestones"]
+    tl = d["timeline"]
+    if len(ms) or len(tl.dropna(subset=["at"])):
+        st.altair_chart(charts.incident_timeline(tl, ms), width="stretch")
+    else:
+        st.info("The timeline gives no times, so nothing can be placed on a time axis.")
+    dur = d["durations"]
+    rep = inc.get("reported_duration_minutes")
+    cols = st.columns(len(dur) + 1)
+    for col, r in zip(cols, dur.itertuples(), strict=False):
+        col.metric(r.label, ui.minutes(r.minutes), help=f"From {r.start_milestone} to {r.end_milestone}.")
+    cols[-1].metric("Reported duration", ui.minutes(rep), help="The header's Incident Duration, as written.")
+
+    st.subheader("Timeline")
+    if len(tl):
+        st.dataframe(tl[["at", "kind", "text", "time_text", "line"]], hide_index=True, width="stretch", column_config={
+            "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"), "time_text": "as written",
+        })  # fmt: skip
+    else:
+        st.info("No timeline was found in the document.")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Contributing factors")
+        if len(d["factors"]):
+            st.dataframe(d["factors"][["category", "text", "section", "line"]], hide_index=True, width="stretch")
+        else:
+            st.info("No contributing factors recorded.")
+        st.subheader("5 whys")
+        if len(d["whys"]):
+            st.dataframe(d["whys"][["level", "question", "answer"]], hide_index=True, width="stretch")
+        else:
+            st.info("No whys recorded.")
+    with right:
+        st.subheader("Lessons")
+        if len(d["lessons"]):
+            st.dataframe(d["lessons"][["kind", "text"]], hide_index=True, width="stretch")
+        else:
+            st.info("No lessons recorded.")
+        st.subheader("Guide rules")
+        fnd = d["findings"]
+        if len(fnd):
+            st.dataframe(fnd[["rule", "outcome", "detail", "quote"]], hide_index=True, width="stretch")
+
+    st.subheader("Action items")
+    items = d["action_items"]
+    if len(items):
+        s = ui.settings()
+        items = items.assign(ticket_link=items["ticket"].map(s.ticket_url))
+        st.dataframe(items[["priority", "action", "owners", "due_date", "status", "status_source", "ticket", "ticket_link",
+                            "done_at"]], hide_index=True, width="stretch", column_config={
+            "due_date": st.column_config.DateColumn("due"), "done_at": st.column_config.DateColumn("done"),
+            "status_source": st.column_config.TextColumn("status from", help="ticket tracker, the document, or none (no status recorded)"),
+            "ticket_link": st.column_config.LinkColumn("link", display_text="open"),
+        })  # fmt: skip
+    else:
+        st.info("No action items.")
+    with st.expander(f"Documents and problems ({len(d['documents'])} file(s), {len(d['problems'])} problem(s))"):
+        st.dataframe(d["documents"], hide_index=True, width="stretch")
+        if len(d["problems"]):
+            st.dataframe(d["problems"], hide_index=True, width="stretch")
+    st.stop()
+
+st.title("Incidents")
+st.caption(ui.filter_caption(f) + f" · {f.start.label} to {f.end.label}")
+search = st.text_input("Search", key="q", placeholder="id, title, service, or words from factors and timelines",
+                       max_chars=200)  # fmt: skip
+df = ui.call(incidents.listing, f, search)
+st.caption(f"{len(df)} incident(s). Select a row to open it.")
+if df.empty:
+    st.info("No incident matches these filters and this search.")
+    st.stop()
+view = df.assign(link=df["incident_id"].map(ui.incident_url))
+event = st.dataframe(
+    view[["link", "title", "quarter", "team", "severity", "status", "ttd_minutes", "ttr_minutes", "items",
+          "open_items", "problems", "rule_failures"]],
+    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="incident_table",
+    column_config={
+        "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
+        "ttd_minutes": st.column_config.NumberColumn("TTD (min)", format="%.0f"),
+        "ttr_minutes": st.column_config.NumberColumn("TTR (min)", format="%.0f"),
+        "open_items": "open items", "rule_failures": st.column_config.NumberColumn("guide rules failed"),
+    },
+)  # fmt: skip
+rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+if rows:
+    st.query_params["incident"] = str(view.iloc[rows[0]]["incident_id"])
+    st.rerun()

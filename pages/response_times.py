@@ -1,4 +1,80 @@
+"""Response times: distributions and trends of TTD, TTA, TTM, TTR."""
+
 import streamlit as st
 
-st.title("response_times")
-st.info("This page is being built.")
+from analytics import durations
+from pages import charts, ui
+
+f = ui.filters()
+st.title("Response times")
+st.caption(ui.filter_caption(f) + f" · {f.start.label} to {f.end.label}")
+
+defs = ui.call(durations.definitions)
+labels = dict(zip(defs["duration_id"], defs["label"], strict=True))
+metric = (
+    st.segmented_control(
+        "Metric", list(defs["duration_id"]), format_func=lambda m: labels.get(m, m), default="ttr", key="metric"
+    )
+    or "ttr"
+)
+row = defs[defs["duration_id"] == metric].iloc[0]
+st.caption(f"**{row['label']}** ({row['start_milestone']} → {row['end_milestone']}): {row['definition']}")
+
+s = ui.call(durations.summary, f, metric)
+c = st.columns(5)
+c[0].metric("Median", ui.minutes(s["median"]), help="Half the incidents took less, half took longer.")
+c[1].metric("p90", ui.minutes(s["p90"]), help="90% of the incidents took less (linear interpolation).")
+c[2].metric("Mean", ui.minutes(s["mean"]), help="Shown for reference: a few long incidents dominate it.")
+c[3].metric(
+    "n", s["n"], help="Incidents this duration could be computed for (both milestones known, end not before start)."
+)
+c[4].metric("Coverage", ui.pct(s["coverage"]), help=f"{s['n']} of {s['incidents']} incidents in the filters; "
+            f"{s['missing']} lack one of the two milestones.")  # fmt: skip
+
+per = ui.call(durations.per_incident, f, (metric,))
+if per.empty:
+    st.info(
+        "No incident in these filters has both milestones of this duration. The Data quality page shows what the timelines lack."
+    )
+    st.stop()
+
+st.subheader("Every incident, by quarter")
+st.caption("One point per incident (symlog scale: durations are skewed); the black tick is the quarter's median.")
+st.altair_chart(charts.durations_strip(per, "quarter"), width="stretch")
+
+trend = ui.call(durations.by_group, f, metric, "quarter")
+st.subheader("Trend")
+st.caption(
+    "Median per quarter (line) up to the p90 (band); hover for n. Whether a change is real is on the Quarterly review."
+)
+st.altair_chart(charts.trend(trend), width="stretch")
+
+ch = ui.call(durations.change_vs_previous, f, metric, ui.settings().min_n_for_change, ui.settings().bootstrap_samples)
+st.info(f"{f.end.label} against {f.end.previous().label}: {ch.sentence}")
+
+st.subheader("Breakdowns")
+tabs = st.tabs(["By severity", "By team", "By service"])
+for tab, group in zip(tabs, ("severity", "team", "service"), strict=True):
+    with tab:
+        g = ui.call(durations.by_group, f, metric, group)
+        st.dataframe(g, hide_index=True, width="stretch", column_config={
+            group: group, "n": st.column_config.NumberColumn("n", help="incidents with this duration"),
+            "median": st.column_config.NumberColumn("median (min)", format="%.0f"),
+            "p90": st.column_config.NumberColumn("p90 (min)", format="%.0f"),
+            "mean": st.column_config.NumberColumn("mean (min)", format="%.0f"),
+        })  # fmt: skip
+
+st.subheader("Coverage")
+st.caption("How many of the filtered incidents each duration could be computed for. Low coverage means the timelines "
+           "do not say when something happened; the medians above speak only for the incidents that do.")  # fmt: skip
+cov = ui.call(durations.coverage, f)
+st.dataframe(cov, hide_index=True, width="stretch", column_config={
+    "duration_id": None, "label": "duration", "computable": "incidents with it", "incidents": "incidents",
+    "share": st.column_config.ProgressColumn("coverage", format="percent", min_value=0, max_value=1),
+})  # fmt: skip
+
+with st.expander("The incidents behind these numbers"):
+    table = per.assign(link=per["incident_id"].map(ui.incident_url))
+    st.dataframe(table[["link", "title", "quarter", "team", "severity", "minutes"]], hide_index=True, width="stretch",
+                 column_config={"link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
+                                "minutes": st.column_config.NumberColumn("minutes", format="%.0f")})  # fmt: skip

@@ -58,7 +58,9 @@ with left:
     else:
         st.info("No category appears in two or more incidents this quarter.")
     if r["new_factors"]:
-        st.markdown("**New this quarter:** " + ", ".join(f"{x['label']} ({x['incidents']})" for x in r["new_factors"]))
+        st.markdown(
+            "**New this quarter:** " + ", ".join(f"{ui.md(x['label'])} ({x['incidents']})" for x in r["new_factors"])
+        )
 with right:
     st.subheader("Action items")
     a = r["action_items"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -106,29 +107,34 @@ def db_options() -> Options:
 
 
 def sidebar_filters() -> Filters:
-    """The shared filters, drawn in the sidebar and bound to the URL."""
+    """The shared filters, drawn in the sidebar and bound to the URL.
+
+    Left empty, the as-of date is the database's and the quarter the last
+    complete one before it; chosen explicitly, they stay in the URL, so a
+    pinned view reopens with the same numbers after later builds."""
     opts = db_options()
     fs = settings().fiscal_year_start_month
     sb = st.sidebar
-    as_of = sb.date_input("As of", value=opts.as_of, key="as_of", bind="query-params", format="YYYY-MM-DD",
-                          help="Count everything as it stood on this date: incidents up to it, action items "
-                          "done by then, overdue relative to it. Pin it to reproduce a past review.")  # fmt: skip
-    if not isinstance(as_of, date):
-        as_of = opts.as_of
+    picked = sb.date_input("As of", value=None, key="as_of", bind="query-params", format="YYYY-MM-DD",
+                           help="Count everything as it stood on this date: incidents up to it, action items "
+                           "done by then, overdue relative to it. Empty: the database's as-of date "
+                           f"({opts.as_of}). Pin a date to reproduce a past review.")  # fmt: skip
+    as_of = picked if isinstance(picked, date) else opts.as_of
     quarters = [q.label for q in reversed(opts.quarters(fs, through=as_of))]
-    default_q = last_complete_quarter(as_of, fs).label
-    q_index = quarters.index(default_q) if default_q in quarters else 0
-    end_label = sb.selectbox("Quarter", quarters, index=q_index, key="quarter", bind="query-params",
-                             help="The quarter under review. Trend charts run from 'Trend since' to here.")  # fmt: skip
-    end = parse_quarter(end_label or quarters[q_index], fs)
+    latest = last_complete_quarter(as_of, fs)
+    end_label = sb.selectbox("Quarter", quarters, index=None, key="quarter", bind="query-params",
+                             placeholder=f"{latest.label} (latest complete)",
+                             help="The quarter under review. Empty: the last complete quarter before the "
+                             "as-of date. Trend charts run from 'Trend since' to here.")  # fmt: skip
+    end = parse_quarter(end_label, fs) if end_label else latest
     since_default = end
     for _ in range(3):
         since_default = since_default.previous()
     older = [q for q in quarters if parse_quarter(q, fs) <= end]
-    s_index = older.index(since_default.label) if since_default.label in older else len(older) - 1
-    start_label = sb.selectbox("Trend since", older, index=s_index, key="since", bind="query-params",
+    start_label = sb.selectbox("Trend since", older, index=None, key="since", bind="query-params",
+                               placeholder=f"{since_default.label} (a year of quarters)",
                                help="First quarter of the trend charts and of the lists on the other pages.")  # fmt: skip
-    start = parse_quarter(start_label or older[s_index], fs)
+    start = parse_quarter(start_label, fs) if start_label else since_default
     teams = sb.multiselect("Team", opts.teams, key="team", bind="query-params", placeholder="All teams")
     services = sb.multiselect("Service", opts.services, key="service", bind="query-params", placeholder="All services")
     sevs = sb.multiselect(
@@ -145,7 +151,21 @@ def filters() -> Filters:
 
 def incident_url(incident_id: str) -> str:
     """A link to one incident's detail, keeping nothing else: paste it into a chat."""
-    return f"incidents?incident={quote(incident_id, safe='')}"
+    return f"incidents?incident={quote(incident_id, safe='/:@-._~')}"
+
+
+LINK_TEXT = r"incident=(.*)$"  # LinkColumn display_text: the id out of incident_url
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+
+
+def md(text) -> str:
+    """Corpus text for st.markdown/title/caption: shown literally, never as
+    markup (HTML tags and Markdown marks are escaped, not interpreted)."""
+    s = "" if text is None else str(text)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def minutes(v) -> str:
@@ -166,9 +186,10 @@ def pct(v) -> str:
 
 
 def filter_caption(f: Filters) -> str:
+    """One line saying what the filters select (Markdown, values escaped)."""
     parts = []
     for name, vals in (("teams", f.teams), ("services", f.services), ("severities", f.severities)):
         if vals:
-            parts.append(f"{name}: {', '.join(vals)}")
+            parts.append(f"{name}: {md(', '.join(vals))}")
     scope = "; ".join(parts) if parts else "all teams, services and severities"
     return f"As of {f.as_of.isoformat()} · {scope}"

@@ -155,9 +155,7 @@ def test_summary_counts(con):
 
 
 def test_duplicate_id_is_kept_and_reported(con):
-    row = con.execute(
-        "SELECT level, code, message FROM problems WHERE code = 'duplicate-id'"
-    ).fetchone()
+    row = con.execute("SELECT level, code, message FROM problems WHERE code = 'duplicate-id'").fetchone()
     assert row[0:2] == ("warning", "duplicate-id")
     assert "kept as 'PAY-1#2'" in row[2]
     assert con.execute("SELECT title FROM incidents WHERE incident_id = 'PAY-1#2'").fetchone() == (
@@ -177,12 +175,23 @@ def test_incident_fields_and_durations(con):
         datetime(2024, 1, 15, 15, 10), datetime(2024, 1, 15, 15, 18), datetime(2024, 1, 16, 10, 0), "document",
         8.0, 2.0, 47.0, 55.0, 55.0, 2,
     )  # fmt: skip
-    durations = dict(con.execute("SELECT duration_id, minutes FROM incident_durations WHERE incident_id = 'PAY-1'").fetchall())
-    assert durations == {"ttd": 8.0, "tta": 2.0, "ttm": 47.0, "ttr": 55.0, "ttr_from_detect": 47.0, "postmortem_lag": 1122.0}
+    durations = dict(
+        con.execute("SELECT duration_id, minutes FROM incident_durations WHERE incident_id = 'PAY-1'").fetchall()
+    )
+    assert durations == {
+        "ttd": 8.0,
+        "tta": 2.0,
+        "ttm": 47.0,
+        "ttr": 55.0,
+        "ttr_from_detect": 47.0,
+        "postmortem_lag": 1122.0,
+    }
 
 
 def test_team_defaults_to_first_folder(con):
-    assert con.execute("SELECT team FROM incidents WHERE incident_id = 'search/2024-04-02-cache'").fetchone() == ("search",)
+    assert con.execute("SELECT team FROM incidents WHERE incident_id = 'search/2024-04-02-cache'").fetchone() == (
+        "search",
+    )
 
 
 def test_attached_whys_belong_to_their_incident(con):
@@ -235,11 +244,15 @@ def test_people_resolve_aliases_and_give_manager(con):
         "JOIN action_items a USING (item_id) WHERE a.ticket = 'ENG-2' ORDER BY o.owner"
     ).fetchall()
     assert rows == [("alice", "Alice Chen", "payments", "maria"), ("bob", "Bob Stone", "platform", "pete")]
-    assert con.execute("SELECT doc_owners FROM action_items WHERE ticket = 'ENG-2'").fetchone() == (["alice chen", "bob"],)
+    assert con.execute("SELECT doc_owners FROM action_items WHERE ticket = 'ENG-2'").fetchone() == (
+        ["alice chen", "bob"],
+    )
 
 
 def test_guide_rules_per_incident(con):
-    rows = con.execute("SELECT rule, outcome FROM quality_findings WHERE incident_id = 'PAY-1' ORDER BY rule").fetchall()
+    rows = con.execute(
+        "SELECT rule, outcome FROM quality_findings WHERE incident_id = 'PAY-1' ORDER BY rule"
+    ).fetchall()
     assert rows == [
         ("action_items_complete", "fail"),
         ("blameless", "pass"),

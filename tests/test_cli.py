@@ -34,7 +34,12 @@ def test_every_option_is_documented_in_the_readme(command):
 
 
 def test_parse_prints_the_one_document_view(tmp_path):
-    doc = write_corpus(tmp_path, {"a.md": "# Postmortem: X\n\n**Date:** 2024-01-02\n**Severity:** SEV3\n\n## Timeline\n\n- 10:00 - Alert fired\n- 10:30 - Resolved\n"})
+    doc = write_corpus(
+        tmp_path,
+        {
+            "a.md": "# Postmortem: X\n\n**Date:** 2024-01-02\n**Severity:** SEV3\n\n## Timeline\n\n- 10:00 - Alert fired\n- 10:30 - Resolved\n"
+        },
+    )
     out = run("parse", str(doc / "a.md"), "--json")
     assert out.returncode == 0
     view = json.loads(out.stdout)
@@ -66,7 +71,13 @@ def test_invalid_rule_file_is_reported_before_any_document(tmp_path):
 
 
 def test_build_prints_a_summary(tmp_path):
-    write_corpus(tmp_path / "c", {"t/a.md": "# Postmortem: X\n\n**Date:** 2024-01-02\n\n## Timeline\n\n- 10:00 - Alert fired\n- 10:30 - Resolved\n", "README.md": "# index\n"})
+    write_corpus(
+        tmp_path / "c",
+        {
+            "t/a.md": "# Postmortem: X\n\n**Date:** 2024-01-02\n\n## Timeline\n\n- 10:00 - Alert fired\n- 10:30 - Resolved\n",
+            "README.md": "# index\n",
+        },
+    )
     out = run("build", str(tmp_path / "c"), "--db", str(tmp_path / "x.duckdb"), "--no-git")
     assert out.returncode == 0, out.stderr
     assert "2 files seen: 1 incidents, 0 attached, 1 skipped, 0 rejected" in out.stderr
@@ -74,7 +85,12 @@ def test_build_prints_a_summary(tmp_path):
 
 
 def test_check_exit_status_follows_fail_on(tmp_path):
-    write_corpus(tmp_path / "c", {"a.md": "# Postmortem: X\n\n**Date:** 2024-01-02\n\n## Timeline\n\n- 10:00 - Alert fired\n- 10:30 - Resolved\n\nBob forgot to renew the certificate.\n"})
+    write_corpus(
+        tmp_path / "c",
+        {
+            "a.md": "# Postmortem: X\n\n**Date:** 2024-01-02\n\n## Timeline\n\n- 10:00 - Alert fired\n- 10:30 - Resolved\n\nBob forgot to renew the certificate.\n"
+        },
+    )
     out = run("check", str(tmp_path / "c"), "--no-git")
     assert out.returncode == 0
     assert "guide/blameless" in out.stdout and "Bob forgot" in out.stdout

@@ -42,7 +42,11 @@ def _dump(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {
-            t: con.execute(f"SELECT * EXCLUDE (reused) FROM {t} ORDER BY ALL" if t == "sources" else f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            t: con.execute(
+                f"SELECT * EXCLUDE (reused) FROM {t} ORDER BY ALL"
+                if t == "sources"
+                else f"SELECT * FROM {t} ORDER BY ALL"
+            ).fetchall()
             for t in ("sources", "incidents", "timeline_events", "action_items", "problems", "quality_findings")
         }
     finally:

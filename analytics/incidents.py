@@ -1,0 +1,94 @@
+"""Incidents: the searchable list and one incident's whole record."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics import filters as flt
+from analytics.db import query
+from analytics.filters import Filters
+
+LISTING = """
+WITH {cte},
+items AS (
+    SELECT incident_id, count(*) AS items, count(*) FILTER (WHERE status = 'open') AS open_items
+    FROM action_items GROUP BY 1
+),
+probs AS (SELECT incident_id, count(*) AS problems FROM problems WHERE incident_id IS NOT NULL GROUP BY 1),
+fails AS (SELECT incident_id, count(*) AS rule_failures FROM quality_findings WHERE outcome = 'fail' GROUP BY 1)
+SELECT f.incident_id, f.title, f.quarter, f.occurred_at, f.team, f.severity, f.status, f.services,
+       f.ttd_minutes, f.ttr_minutes, coalesce(items.items, 0) AS items, coalesce(items.open_items, 0) AS open_items,
+       coalesce(probs.problems, 0) AS problems, coalesce(fails.rule_failures, 0) AS rule_failures, f.source_path
+FROM f LEFT JOIN items USING (incident_id) LEFT JOIN probs USING (incident_id) LEFT JOIN fails USING (incident_id)
+WHERE ? = ''
+   OR f.incident_id ILIKE '%' || ? || '%' OR f.title ILIKE '%' || ? || '%'
+   OR list_contains(f.services, lower(?))
+   OR f.incident_id IN (SELECT incident_id FROM contributing_factors WHERE text ILIKE '%' || ? || '%')
+   OR f.incident_id IN (SELECT incident_id FROM timeline_events WHERE text ILIKE '%' || ? || '%')
+ORDER BY f.occurred_at DESC, f.incident_id
+"""
+
+
+def listing(con, f: Filters, search: str = "") -> pd.DataFrame:
+    """Incidents of the filters; `search` matches id, title, service, factor or timeline text."""
+    s = (search or "").strip()[:200]
+    return query(con, LISTING.format(cte=flt.cte(f)), [*flt.params(f), s, s, s, s, s, s])
+
+
+INCIDENT = "SELECT * FROM incidents WHERE incident_id = ?"
+EVENTS = """
+SELECT seq, line, "at", kind, kind_source, text, time_text, source_path
+FROM timeline_events WHERE incident_id = ? ORDER BY source_path, seq
+"""
+FACTORS = "SELECT section, category, text, line, source_path FROM contributing_factors WHERE incident_id = ? ORDER BY source_path, seq"
+WHYS = "SELECT level, question, answer, evidence, line, source_path FROM whys WHERE incident_id = ? ORDER BY source_path, level"
+ITEMS = """
+SELECT item_id, priority, action, owners, due_date, due_text, ticket, status, status_source, ticket_status, done_at,
+       item_type, line, source_path
+FROM action_items WHERE incident_id = ? ORDER BY source_path, seq
+"""
+LESSONS = "SELECT kind, text, line, source_path FROM lessons WHERE incident_id = ? ORDER BY source_path, seq"
+PROBLEMS = (
+    "SELECT level, code, line, message, source_path FROM problems WHERE incident_id = ? ORDER BY source_path, line"
+)
+FINDINGS = "SELECT rule, outcome, detail, line, quote FROM quality_findings WHERE incident_id = ? ORDER BY rule"
+DOCUMENTS = "SELECT path, outcome, kind, reason FROM sources WHERE incident_id = ? ORDER BY outcome DESC, path"
+DURATIONS = """
+SELECT d.duration_id, d.label, d.start_milestone, d.end_milestone, x.minutes
+FROM duration_definitions d LEFT JOIN incident_durations x ON x.duration_id = d.duration_id AND x.incident_id = ?
+ORDER BY d.position
+"""
+MILESTONES = ("started", "detected", "acknowledged", "declared", "mitigated", "resolved", "published")
+
+
+def exists(con, incident_id: str) -> bool:
+    return len(query(con, "SELECT 1 FROM incidents WHERE incident_id = ?", [incident_id])) > 0
+
+
+def detail(con, incident_id: str) -> dict | None:
+    """Everything recorded about one incident, or None when there is no such id."""
+    inc = query(con, INCIDENT, [incident_id])
+    if inc.empty:
+        return None
+    row = inc.iloc[0].to_dict()
+    p = [incident_id]
+    milestones = pd.DataFrame(
+        [
+            {"milestone": m, "at": row.get(f"{m}_at")}
+            for m in MILESTONES
+            if row.get(f"{m}_at") is not None and not pd.isna(row.get(f"{m}_at"))
+        ]
+    )
+    return {
+        "incident": row,
+        "milestones": milestones,
+        "durations": query(con, DURATIONS, p),
+        "timeline": query(con, EVENTS, p),
+        "factors": query(con, FACTORS, p),
+        "whys": query(con, WHYS, p),
+        "action_items": query(con, ITEMS, p),
+        "lessons": query(con, LESSONS, p),
+        "problems": query(con, PROBLEMS, p),
+        "findings": query(con, FINDINGS, p),
+        "documents": query(con, DOCUMENTS, p),
+    }

@@ -1,0 +1,79 @@
+"""Data quality: what the ingest saw and could not read, and the guide's rules."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics import filters as flt
+from analytics.db import query
+from analytics.filters import Filters
+
+RULE_LABELS = {
+    "written_within_48h": "Written within 48 hours of resolution",
+    "whys_depth": "Root cause traced through 3 levels of why",
+    "action_items_complete": "Every action item has owner, priority, due date",
+    "what_went_well": "'What Went Well' present and not empty",
+    "blameless": "Blameless wording",
+    "has_action_items": "Has concrete action items",
+    "measurable": "Timeline gives detected and resolved",
+    "reported_duration": "Reported duration agrees with the timeline",
+}
+OUTCOMES = "SELECT outcome, count(*) AS files FROM sources GROUP BY 1 ORDER BY files DESC"
+SOURCES = """
+SELECT path, outcome, reason, kind, incident_id, size_bytes, reused FROM sources
+WHERE ? = '' OR outcome = ? ORDER BY outcome, path
+"""
+BY_CODE = """
+SELECT level, code, count(*) AS problems, count(DISTINCT source_path) AS files
+FROM problems GROUP BY 1, 2 ORDER BY level, problems DESC, code
+"""
+PROBLEMS = """
+SELECT source_path AS path, line, level, code, message, incident_id FROM problems
+WHERE ? = '' OR code = ? ORDER BY source_path, line NULLS FIRST, code
+"""
+COMPLIANCE = """
+WITH {cte}
+SELECT q.rule, count(*) FILTER (WHERE q.outcome = 'pass') AS pass,
+       count(*) FILTER (WHERE q.outcome = 'fail') AS fail,
+       count(*) FILTER (WHERE q.outcome = 'unknown') AS unknown
+FROM quality_findings q JOIN f USING (incident_id) GROUP BY 1 ORDER BY 1
+"""
+FINDINGS = """
+WITH {cte}
+SELECT f.incident_id, f.title, f.team, f.quarter, q.rule, q.outcome, q.detail, q.line, q.quote, f.source_path
+FROM quality_findings q JOIN f USING (incident_id)
+WHERE (? = '' OR q.rule = ?) AND (? = '' OR q.outcome = ?)
+ORDER BY q.rule, f.occurred_at DESC, f.incident_id
+"""
+
+
+def outcomes(con) -> dict[str, int]:
+    df = query(con, OUTCOMES)
+    out = {k: 0 for k in ("incident", "attached", "skipped", "rejected")}
+    out.update({r.outcome: int(r.files) for r in df.itertuples()})
+    return out
+
+
+def sources(con, outcome: str = "") -> pd.DataFrame:
+    return query(con, SOURCES, [outcome, outcome])
+
+
+def problems_by_code(con) -> pd.DataFrame:
+    return query(con, BY_CODE)
+
+
+def problems(con, code: str = "") -> pd.DataFrame:
+    return query(con, PROBLEMS, [code, code])
+
+
+def compliance(con, f: Filters) -> pd.DataFrame:
+    """Per guide rule, over the filtered incidents: pass, fail, unknown and the pass share of the measurable."""
+    df = query(con, COMPLIANCE.format(cte=flt.cte(f)), flt.params(f))
+    df["label"] = df["rule"].map(RULE_LABELS).fillna(df["rule"])
+    measurable = df["pass"] + df["fail"]
+    df["pass_share"] = df["pass"] / measurable.where(measurable > 0)
+    return df[["rule", "label", "pass", "fail", "unknown", "pass_share"]]
+
+
+def findings(con, f: Filters, rule: str = "", outcome: str = "fail") -> pd.DataFrame:
+    return query(con, FINDINGS.format(cte=flt.cte(f)), [*flt.params(f), rule, rule, outcome, outcome])
