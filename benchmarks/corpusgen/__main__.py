@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.corpusgen.cli import main
+
+sys.exit(main())

@@ -1,0 +1,266 @@
+"""Action items: completion and on-time rates, overdue owners, aging, the
+overdue list as CSV. Every number comes from analytics.actions (METRICS.md)."""
+
+import re
+import shlex
+
+import pandas as pd
+import streamlit as st
+
+from analytics import actions, export
+from pages import action_charts, ui
+
+f = ui.filters()
+s = ui.settings()
+back = actions.through_as_of(f)
+as_of = f.as_of.isoformat()
+period = f.end.label if f.start == f.end else f"{f.start.label} to {f.end.label}"
+
+DEF_COMPLETION = "Completion rate = done / (all items - dropped). Dropped = won't do, duplicate, cancelled."
+DEF_ON_TIME = "On-time rate = items done on or before their due date / done items with both dates known."
+DEF_OVERDUE = "Overdue = not done, not dropped, due date before the as-of date; days overdue = as-of date - due date."
+DEF_STATUS = (f"Status as of {as_of}: from the ticket tracker export, else the document, else open ('no status "
+              "recorded'); a ticket resolved after the as-of date was still open then.")  # fmt: skip
+NONE_LABELS = {"priority": "no priority", "team": "no team", "owner_team": "not in people file",
+               "manager": "not in people file", "quarter": "no quarter", "owner": "(no owner)"}  # fmt: skip
+
+
+def link_column(label: str = "incident") -> st.column_config.LinkColumn:
+    return st.column_config.LinkColumn(label, display_text=ui.LINK_TEXT, help="Open the incident's detail page.")
+
+
+def with_links(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out.insert(0, "link", [ui.incident_url(i) for i in out["incident_id"]])
+    if "ticket" in out.columns:
+        out["ticket_link"] = [s.ticket_url(t) if isinstance(t, str) else None for t in out["ticket"]]
+    return out
+
+
+def n_items(n: int, what: str = "item", verb: str = "") -> str:
+    """'1 item carries' / '3 items carry' (verb given in the plural)."""
+    singular = {"carry": "carries", "take": "takes", "name": "names", "count": "counts"}.get(verb, verb)
+    return f"{n} {what}{'' if n == 1 else 's'}" + (f" {singular if n == 1 else verb}" if verb else "")
+
+
+def blank(df: pd.DataFrame) -> pd.DataFrame:
+    """Missing text shown as an empty cell rather than 'None' (a name could be None)."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object:
+            out[c] = out[c].where(out[c].notna(), "")
+    return out
+
+
+TICKET_LINK = st.column_config.LinkColumn("ticket link", display_text="open", help="The ticket in the tracker.")
+PCT = {"format": "percent", "min_value": 0, "max_value": 1}
+MAX_LIST_ROWS = 5000  # the open-item and incomplete lists: enough to browse, light enough to send
+MAX_CHART_GROUPS = 40  # more bars than this are unreadable: the table has them all
+TOP_OWNERS = 25
+
+
+def md(text: str) -> str:
+    """Corpus text (a handle, a team) inside Markdown: shown as written, never as markup."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
+
+
+def capped(df: pd.DataFrame) -> pd.DataFrame:
+    if len(df) > MAX_LIST_ROWS:
+        st.caption(f"The first {MAX_LIST_ROWS:,} of {len(df):,} rows; narrow the view with the selectors above.")
+    return df.head(MAX_LIST_ROWS)
+
+
+st.title("Action items")
+st.caption(ui.filter_caption(f))
+
+# ------------------------------------------------------------------ who
+choices = ui.call(actions.owner_choices)
+w1, w2, w3 = st.columns(3)
+owner = w1.selectbox("Owner", choices["owners"], index=None, key="owner", bind="query-params", placeholder="All owners",
+                     help="Only items this person owns; per-owner tables keep only their rows.")  # fmt: skip
+owner_team = w2.selectbox("Owner's team", choices["owner_teams"], index=None, key="owner_team", bind="query-params",
+                          placeholder="All owners' teams", disabled=not choices["owner_teams"],
+                          help="The owner's own team from the people file, whatever team the incident belongs to "
+                          "(the sidebar's Team filter selects incidents by their team).")  # fmt: skip
+manager = w3.selectbox("Manager", choices["managers"], index=None, key="manager", bind="query-params",
+                       placeholder="All managers", disabled=not choices["managers"],
+                       help="Only items owned by people this manager manages (people file), on any team's incident.")  # fmt: skip
+who = {"owner": owner, "owner_team": owner_team, "manager": manager}
+chosen = [f"owner {md(owner)}" if owner else "", f"owner's team {md(owner_team)}" if owner_team else "",
+          f"manager {md(manager)}" if manager else ""]  # fmt: skip
+chosen = [c for c in chosen if c]
+if not choices["owner_teams"]:
+    st.caption("No people file was loaded (build with `--people`): owners have no team or manager to select by.")
+
+st.markdown(
+    f"**Rates** and the list of incomplete items cover the items of incidents in **{period}**. "
+    f"**Overdue items, overdue owners and aging** cover **every incident up to {as_of}**, whatever the quarter: "
+    "overdue work from older incidents still matters."
+    + (f" Only items owned by **{', '.join(chosen)}** (per-owner rows: only the matching owners)." if chosen else "")
+)
+
+p = ui.call(actions.summary, f, **who)
+b = ui.call(actions.summary, back, **who)
+m = st.columns(5)
+m[0].metric("Items", p["total"], help=f"Action items of incidents in {period}: {p['done']} done, {p['open']} open, "
+            f"{p['dropped']} dropped, as of {as_of}.")  # fmt: skip
+m[1].metric("Completion", ui.pct(p["completion_rate"]), help=DEF_COMPLETION + f" Incidents in {period}.")
+m[1].caption(f"{p['done']} of {p['total'] - p['dropped']} (n excludes {p['dropped']} dropped)")
+m[2].metric("On time", ui.pct(p["on_time_rate"]), help=DEF_ON_TIME + f" Incidents in {period}.")
+m[2].caption(f"{p['done_on_time']} of {p['done_dated']} done with both dates known")
+m[3].metric("Overdue (all quarters)", b["overdue"], help=DEF_OVERDUE + f" Every incident up to {as_of}.")
+m[3].caption(f"of {b['open']} open items; {p['overdue']} from incidents in {period}")
+m[4].metric("Overdue P0 (all quarters)", b["overdue_p0"], help="Overdue items of priority P0, every incident up to "
+            f"{as_of}.")  # fmt: skip
+
+# ------------------------------------------------------------------ status sources
+src = ui.call(actions.status_sources, f, **who)
+if src["tickets_file"]:
+    note = (f"Status from the ticket tracker export: **{src['matched_ticket']} of {n_items(src['items'])} matched "
+            f"a ticket**; **{n_items(src['no_status_recorded'], verb='carry')} 'no status recorded'** (counted as "
+            f"open); {n_items(src['document_status'], verb='take')} the status from the document; "
+            f"{n_items(src['ticket_not_in_export'], verb='name')} a ticket the export does not list. The export has "
+            f"{n_items(src['tickets'], 'ticket')}, {src['tickets_unmatched']} of them named by no item.")  # fmt: skip
+    if src["resolved_after_as_of"]:
+        note += (f" {n_items(src['resolved_after_as_of'])} resolved in the tracker after {as_of} "
+                 f"{'counts' if src['resolved_after_as_of'] == 1 else 'count'} as open here.")  # fmt: skip
+else:
+    note = (f"No ticket tracker export was loaded (build with `--tickets`): statuses come from the documents. "
+            f"**{src['no_status_recorded']} of {n_items(src['items'])} carry 'no status recorded'** (counted as open).")  # fmt: skip
+st.info(note + f" Items of incidents in {period}.", icon=":material/confirmation_number:")
+probs = ui.call(actions.source_problems)
+if len(probs):
+    errors = int((probs["level"] == "error").sum())
+    with st.expander(f"Problems in the ticket export and people file: {len(probs)} ({errors} errors)",
+                     icon=":material/warning:"):  # fmt: skip
+        st.caption("The build went on without what these lines say it could not use; fix the file and rebuild.")
+        st.dataframe(probs, hide_index=True, width="stretch", column_config={
+            "file": "file", "source_path": "path", "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
+
+# ------------------------------------------------------------------ rates
+st.subheader("Completion and on-time rates")
+st.caption(f"{DEF_COMPLETION} {DEF_ON_TIME} {DEF_STATUS} Items of incidents in {period}; an item with several "
+           "owners counts once for each of its owners (and their teams and managers). n is the denominator.")  # fmt: skip
+DIMS = [("priority", "By priority"), ("team", "By incident team"), ("owner", "By owner"),
+        ("owner_team", "By owner's team"), ("manager", "By manager"), ("quarter", "By incident quarter")]  # fmt: skip
+for (by, label), tab in zip(DIMS, st.tabs([label for _, label in DIMS]), strict=True):
+    with tab:
+        r = ui.call(actions.rates, f, by, **who)
+        if not len(r):
+            st.info(f"No action items of incidents in {period} for this selection.")
+            continue
+        r[by] = r[by].fillna(NONE_LABELS[by])
+        order = list(r[by])
+        if len(r) <= MAX_CHART_GROUPS:
+            st.altair_chart(action_charts.rate_bars(r, by, order), width="stretch")
+        else:
+            st.caption(f"{len(r)} groups: too many to chart; the table has them all.")
+        cols = [by] + (["owner_name", "owner_team", "manager"] if by == "owner" else [])
+        cols += ["items", "dropped", "done", "open", "completion_rate", "rated", "on_time_rate", "done_dated"]
+        st.dataframe(blank(r[cols]), hide_index=True, width="stretch", column_config={
+            by: label.removeprefix("By "), "owner_name": "name", "owner_team": "owner's team",
+            "completion_rate": st.column_config.ProgressColumn("completion", help=DEF_COMPLETION, **PCT),
+            "rated": st.column_config.NumberColumn("n (completion)", help="items - dropped"),
+            "on_time_rate": st.column_config.ProgressColumn("on time", help=DEF_ON_TIME, **PCT),
+            "done_dated": st.column_config.NumberColumn("n (on time)", help="done items with a due date and a "
+                                                        "resolution date")})  # fmt: skip
+        if by in ("owner", "owner_team", "manager") and p["no_owner"]:
+            st.caption(f"{n_items(p['no_owner'])} with no owner: in no row here (listed below).")
+
+# ------------------------------------------------------------------ overdue owners
+st.subheader("Overdue owners")
+own = ui.call(actions.overdue_owners, f, **who)
+st.caption(f"Every incident up to {as_of}. Per owner: overdue items, the oldest in days overdue, and open P0 items "
+           "(overdue or not). An item with several owners counts for each. Name, team and manager from the people "
+           f"file where it lists the owner. Ranked by overdue items, then oldest. n = {len(own)} owners.")  # fmt: skip
+if len(own):
+    own["owner"] = own["owner"].fillna(NONE_LABELS["owner"])
+    left, right = st.columns([2, 3])
+    top = own.head(TOP_OWNERS)
+    left.altair_chart(action_charts.owner_bars(top, list(top["owner"])), width="stretch")
+    if len(own) > TOP_OWNERS:
+        left.caption(f"The {TOP_OWNERS} owners ranked first; the table has all {len(own)}.")
+    right.dataframe(blank(own), hide_index=True, width="stretch", column_config={
+        "owner_name": "name", "owner_team": "owner's team",
+        "overdue": st.column_config.NumberColumn("overdue", help=DEF_OVERDUE),
+        "oldest_days_overdue": st.column_config.NumberColumn("oldest (days overdue)"),
+        "open_p0": st.column_config.NumberColumn("open P0", help="Open P0 items as of the date, overdue or not.")})  # fmt: skip
+else:
+    st.success(f"Nobody has an overdue item as of {as_of}.")
+
+# ------------------------------------------------------------------ aging
+st.subheader("Open-item aging")
+ag = ui.call(actions.aging, f, **who)
+n_open = int(ag["items"].sum())
+st.caption(f"Items open on {as_of}, of every incident up to it, by age = as-of date - incident date, and whether "
+           f"they are overdue, not yet due or have no due date. n = {n_open} open items.")  # fmt: skip
+if n_open:
+    a1, a2 = st.columns([3, 2])
+    a1.altair_chart(action_charts.aging_bars(ag, list(actions.AGE_BUCKETS), list(actions.DUE_STATES)), width="stretch")
+    grid = ag.pivot(index="age", columns="due_state", values="items").reindex(
+        index=list(actions.AGE_BUCKETS), columns=list(actions.DUE_STATES)
+    )
+    a2.dataframe(grid, width="stretch")
+    with st.expander(f"The {n_open} open items, oldest first"):
+        oi = blank(with_links(capped(ui.call(actions.open_items, f, **who))))
+        st.dataframe(oi, hide_index=True, width="stretch",
+                     column_order=["link", "incident_title", "priority", "action", "owners",
+                                   "incident_date", "age_days", "due_date", "days_overdue", "ticket", "ticket_link",
+                                   "status", "team"],
+                     column_config={"link": link_column(), "incident_title": "title",
+                                    "incident_date": st.column_config.DateColumn("incident date"),
+                                    "age_days": st.column_config.NumberColumn("age (days)"),
+                                    "due_date": st.column_config.DateColumn("due"),
+                                    "days_overdue": "days overdue", "ticket_link": TICKET_LINK})  # fmt: skip
+else:
+    st.success(f"No open items as of {as_of}.")
+
+# ------------------------------------------------------------------ overdue list
+st.subheader("Overdue items")
+ov = ui.call(actions.overdue, f, **who)
+st.caption(f"{DEF_OVERDUE} Every incident up to {as_of}; one row per item and owner, most overdue first. "
+           f"n = {b['overdue']} items, {len(ov)} rows. 'status' is the status as recorded.")  # fmt: skip
+if len(ov):
+    st.dataframe(blank(with_links(ov)), hide_index=True, width="stretch",
+                 column_order=["link", "incident_title", "priority", "action", "owner", "due_date", "days_overdue",
+                               "ticket", "ticket_link", "status", "owner_name", "owner_team", "manager", "team",
+                               "quarter", "document", "line"],
+                 column_config={"link": link_column(), "incident_title": "title", "team": "incident team",
+                                "owner_name": "name", "owner_team": "owner's team",
+                                "due_date": st.column_config.DateColumn("due"),
+                                "days_overdue": st.column_config.NumberColumn("days overdue", help=DEF_OVERDUE),
+                                "ticket_link": TICKET_LINK, "quarter": "incident quarter",
+                                "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
+else:
+    st.success(f"No overdue items as of {as_of}.")
+st.download_button("Download the overdue items (CSV)", lambda: export.csv_text(ov, bom=True), mime="text/csv",
+                   file_name=f"overdue-action-items-{as_of}.csv", icon=":material/download:",
+                   help="The table above as CSV (UTF-8). Cells a spreadsheet would run as formulas are neutralised.")  # fmt: skip
+cmd = ["python", "-m", "analytics", "overdue", "--as-of", as_of]
+for flag, values in (("--team", f.teams), ("--service", f.services), ("--severity", f.severities),
+                     ("--owner", (owner,) if owner else ())):  # fmt: skip
+    for v in values:
+        cmd += [flag, v]
+st.caption("The same CSV from the command line, for a weekly job"
+           + (" (without the owner's-team or manager selection: the command line has no such option)"
+              if owner_team or manager else "") + ":")  # fmt: skip
+st.code(shlex.join(cmd), language="bash", wrap_lines=True)
+
+# ------------------------------------------------------------------ incomplete items
+st.subheader("Items with no owner, due date or priority")
+st.caption(f"The guide: every action item has an owner, a priority and a due date. Items of incidents in {period}; "
+           "a due date that could not be read counts as none (its text is shown).")  # fmt: skip
+i1, i2, i3 = st.columns(3)
+i1.metric("No owner", p["no_owner"], help=f"Items naming no owner (TBD, -, empty), of {p['total']}.")
+i2.metric("No due date", p["no_due_date"], help=f"Items with no readable due date, of {p['total']}.")
+i3.metric("No priority", p["no_priority"], help=f"Items with no priority P0..P3, of {p['total']}.")
+inc = ui.call(actions.incomplete, f, **who)
+if len(inc):
+    st.dataframe(blank(with_links(capped(inc))), hide_index=True, width="stretch",
+                 column_order=["link", "incident_title", "missing", "priority", "action", "owners",
+                               "due_date", "due_text", "status", "team", "quarter"],
+                 column_config={"link": link_column(), "incident_title": "title",
+                                "due_date": st.column_config.DateColumn("due"), "due_text": "due as written",
+                                "status": "status (as of)", "quarter": "incident quarter"})  # fmt: skip
+else:
+    st.success("Every item has an owner, a due date and a priority.")
