@@ -43,7 +43,9 @@ def make_parser() -> argparse.ArgumentParser:
     o = sub.add_parser("overdue", help="overdue action items as CSV",
                        description="Overdue action items as CSV on stdout, one row per item and owner, "
                        "most overdue first. Cells a spreadsheet would run as formulas are neutralised.")  # fmt: skip
-    o.add_argument("--owner", help="only items owned by this person (handle)")
+    o.add_argument("--owner", help="only items owned by this person (handle, @handle or the people file's name)")
+    o.add_argument("--owner-team", help="only items whose owner belongs to this team (people file)")
+    o.add_argument("--manager", help="only items whose owner reports to this manager (people file)")
     _common(o)
     return ap
 
@@ -87,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         from analytics import actions, export
 
         f = Filters(Quarter(1900, 1, fs), last_complete_quarter(as_of, fs).next().next(), **base)
-        sys.stdout.write(export.csv_text(actions.overdue(con, f, owner=args.owner)))
+        rows = actions.overdue(con, f, owner=args.owner, owner_team=args.owner_team, manager=args.manager)
+        sys.stdout.buffer.write(export.csv_text(rows).encode("utf-8"))
         return 0
     finally:
         con.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from analytics.periods import Quarter, last_complete_quarter, quarter_sql
+from analytics.periods import Quarter, last_complete_quarter, quarter_of, quarter_sql
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Filters:
 
     def all_time(self) -> Filters:
         """The same team/service/severity filters over every quarter up to the as-of date."""
-        return replace(self, start=Quarter(1900, 1, self.fiscal_start), end=self.end)
+        return replace(self, start=Quarter(1900, 1, self.fiscal_start), end=quarter_of(self.as_of, self.fiscal_start))
 
 
 # The incidents a filter selects, with their quarter. `?` order: see params().

@@ -343,7 +343,7 @@ INSERT INTO action_items
 WITH m AS (SELECT coalesce(map(list(alias), list(handle)), map()) AS m FROM _aliases)
 SELECT a.item_id, r.incident_id, a.source_path, a.seq, a.line, a.section, a.priority, a.action, a.doc_owners,
        CASE WHEN len(a.doc_owners) = 0 AND t.assignee IS NOT NULL THEN [coalesce(m.m[t.assignee], t.assignee)]
-            ELSE list_transform(a.doc_owners, lambda o: coalesce(m.m[o], o)) END,
+            ELSE list_filter(x.mapped, lambda o, i: list_position(x.mapped, o) = i) END,
        a.doc_due_date, coalesce(a.doc_due_date, t.due_date), a.due_text, a.ticket, a.item_type, a.extra,
        a.doc_status, a.doc_status_source, a.doc_status_text,
        CASE WHEN t.status_class IS NOT NULL THEN t.status_class ELSE a.doc_status END,
@@ -352,6 +352,7 @@ SELECT a.item_id, r.incident_id, a.source_path, a.seq, a.line, a.section, a.prio
 FROM _action_items a
 JOIN _resolved r ON r.path = a.source_path
 CROSS JOIN m
+CROSS JOIN LATERAL (SELECT list_transform(a.doc_owners, lambda o: coalesce(m.m[o], o)) AS mapped) x
 LEFT JOIN _tickets t ON t.key_norm = upper(a.ticket)
 ORDER BY a.source_path, a.seq
 """

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import actions, export
-from pages import action_charts, ui
+from views import action_charts, ui
 
 f = ui.filters()
 s = ui.settings()

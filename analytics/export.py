@@ -1,0 +1,76 @@
+"""CSV exports that are safe to open in a spreadsheet.
+
+A text cell that begins with =, +, -, @, a tab or a carriage return could be
+run as a formula by Excel, LibreOffice or Google Sheets ("CSV injection"), so
+it is prefixed with a single quote, which the spreadsheet shows as text.
+Numbers stay numbers. Dates are written as YYYY-MM-DD, missing values as
+empty cells, and the text is UTF-8 with every name and action as written.
+Lines end with CRLF (RFC 4180)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def neutralise(text: str) -> str:
+    """'=cmd' -> "'=cmd"; text a spreadsheet would not run stays as it is."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def cell(value) -> str:
+    """One value as CSV text (before quoting)."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, pd.Timestamp | datetime):
+        if pd.isna(value):
+            return ""
+        ts = pd.Timestamp(value)
+        return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | np.ndarray):
+        return neutralise("; ".join(cell(v) for v in value))
+    return neutralise(str(value))
+
+
+def column_text(s: pd.Series) -> list[str]:
+    """Every value of a column as `cell` writes it; whole columns at once where the type allows."""
+    if pd.api.types.is_datetime64_any_dtype(s) and s.dt.tz is None:
+        present = s.notna()
+        if (s[present] == s[present].dt.normalize()).all():
+            return s.dt.strftime("%Y-%m-%d").where(present, "").tolist()
+    elif pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("Int64").astype("string").fillna("").tolist()
+    elif pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        text = s.astype(object).where(s.notna(), "").astype(str)
+        risky = text.str.startswith(FORMULA_START)
+        return text.where(~risky, "'" + text).tolist()
+    return [cell(v) for v in s]
+
+
+def csv_text(df: pd.DataFrame, bom: bool = False) -> str:
+    """The frame as CSV text (RFC 4180): a header row, then one line per row, in order;
+    every text cell neutralised. `bom` prefixes a UTF-8 byte order mark, which
+    Excel needs to read UTF-8 (leave it off for scripts)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote a cell holding a lone CR
+    w.writerow([neutralise(str(c)) for c in df.columns])
+    w.writerows(zip(*(column_text(df.iloc[:, i]) for i in range(df.shape[1])), strict=True))
+    return (BOM if bom else "") + buf.getvalue()
