@@ -4,7 +4,7 @@ import streamlit as st
 
 st.set_page_config(page_title="Incident patterns", page_icon=":material/troubleshoot:", layout="wide")
 
-from pages import ui  # noqa: E402  (set_page_config must come first)
+from views import ui  # noqa: E402  (set_page_config must come first)
 
 nav = st.navigation(
     [

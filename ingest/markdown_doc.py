@@ -187,6 +187,13 @@ def _apply_header(doc: ParsedDocument, head: dict, problems) -> None:
         doc.reported_duration_minutes = parse_duration_minutes(value)
         if doc.reported_duration_minutes is None:
             problems.warn("bad-duration", no, f"duration '{value[:40]}' is not a duration; ignored")
+    if "published" in head:
+        value, no = head["published"]
+        try:
+            doc.milestones["published"] = fields.parse_timestamp(value, None, doc.date)
+            doc.milestone_sources["published"] = "header"
+        except BadValue as exc:
+            problems.warn("bad-time", no, f"Published: {exc}; ignored")
     if "team" in head:
         doc.team = clean_inline(head["team"][0]).lower() or None
     if "services" in head:

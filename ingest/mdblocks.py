@@ -212,6 +212,11 @@ def label_of(content: str) -> tuple[str, str] | None:
     return m.group(3).strip(), m.group(4).strip()
 
 
+# Section names that are ordinary words in running text: never a label.
+_NO_LABEL_KEYS = frozenset({"summary", "metadata", "responders", "supporting_data", "related_incidents", "response",
+                            "detection", "resolution", "analysis"})  # fmt: skip
+
+
 def _pseudo_level(key: str) -> int:
     return 3 if key in MINOR_KEYS else 2
 
@@ -229,7 +234,7 @@ def build_sections(lines: list[Line]) -> Section:
         elif ln.kind == PARA and len(ln.content) <= 80:
             bold = _BOLD_LINE.match(ln.content)
             title = bold.group(2) if bold else ln.content
-            key = section_key(title) if (bold or not ln.content.endswith(".")) else None
+            key = section_key(title, prefixes=False) if (bold or not ln.content.endswith(".")) else None
             if key is not None and (bold or _plain_heading_ok(lines, i, title)):
                 heads.append(Section(key, title.strip().rstrip(":"), _pseudo_level(key), i, i + 1, -1))
                 continue
@@ -248,10 +253,13 @@ def build_sections(lines: list[Line]) -> Section:
         stack.append(s)
     while len(stack) > 1:
         stack.pop().end = len(lines)
-    # Labels live inside the heading section that holds them.
+    # Labels live inside the heading section that holds them; inside a
+    # timeline, a label is part of an event's text, never a section.
     for s in heads:
         if s.label:
             parent = _innermost(root, s.head)
+            if parent.key == "timeline":
+                continue
             s.end = min(s.end, parent.end)
             parent.children.append(s)
             parent.children.sort(key=lambda c: c.head)
@@ -268,8 +276,8 @@ def _maybe_label(lines: list[Line], i: int, ln: Line, heads: list[Section]) -> N
     lab = label_of(ln.content)
     if lab is None:
         return
-    key = section_key(lab[0])
-    if key is None:
+    key = section_key(lab[0], prefixes=False)
+    if key is None or key in _NO_LABEL_KEYS:
         return
     is_list = ln.kind == LIST
     end = len(lines)

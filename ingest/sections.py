@@ -90,10 +90,11 @@ _PREFIXES = (
 )  # fmt: skip
 
 
-def section_key(title: str) -> str | None:
+def section_key(title: str, prefixes: bool = True) -> str | None:
     """The key of a section title, or None when it is not one the parser knows.
-    'Events/Timeline' is read part by part; 'Timeline of the outage (PST)' and
-    'Impact on users' by their first words."""
+    'Events/Timeline' is read part by part; with `prefixes`, 'Timeline of the
+    outage (PST)' and 'Impact on users' by their first words (headings only:
+    a label 'Root cause hypothesis:' in running text is not a section)."""
     norm = normalise_title(title)
     key = _LOOKUP.get(norm)
     if key is None and "/" in title:
@@ -101,7 +102,7 @@ def section_key(title: str) -> str | None:
             key = _LOOKUP.get(normalise_title(part))
             if key is not None:
                 break
-    if key is None and len(norm) < 60:
+    if key is None and prefixes and len(norm) < 60:
         for prefix, k in _PREFIXES:
             if norm.startswith(prefix):
                 return k

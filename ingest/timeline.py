@@ -55,6 +55,7 @@ EXPLICIT_KINDS = {
     "mitigate": "mitigate", "mitigated": "mitigate", "mitigation": "mitigate",
     "resolve": "resolve", "resolved": "resolve", "resolution": "resolve", "recovered": "resolve",
     "recovery": "resolve", "end": "resolve", "impact end": "resolve", "all clear": "resolve",
+    "other": "other", "note": "other", "investigation": "other", "update": "other", "info": "other",
 }  # fmt: skip
 MAX_EVENT_TEXT = 2000
 

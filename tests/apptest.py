@@ -15,7 +15,7 @@ TIMEOUT = 60
 
 def open_page(db: Path, page: str | None = None, **query_params) -> AppTest:
     """The app on `db`, with the given URL query parameters, switched to `page`
-    (a file under pages/, e.g. 'pages/incidents.py'), run once."""
+    (a file under views/, e.g. 'views/incidents.py'), run once."""
     os.environ["INCIDENTS_DB"] = str(db)
     st.cache_data.clear()
     st.cache_resource.clear()

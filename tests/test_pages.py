@@ -10,10 +10,10 @@ from analytics import durations, incidents, quality
 from analytics.db import connect
 from analytics.filters import Filters
 from analytics.periods import parse_quarter
-from pages import ui
 from tests import small_corpus
 from tests.apptest import metric, open_page, texts
 from tests.conftest import write_corpus
+from views import ui
 
 BROKEN = """\
 # Postmortem: A broken one
@@ -67,7 +67,7 @@ def test_duration_summary_and_groups(db):
 
 
 def test_response_times_page(db):
-    at = open_page(db, "pages/response_times.py", quarter="2025Q2", since="2025Q1", as_of="2025-07-15")
+    at = open_page(db, "views/response_times.py", quarter="2025Q2", since="2025Q1", as_of="2025-07-15")
     assert at.title[0].value == "Response times"
     assert metric(at, "Median") == "1 h 10 min"
     assert metric(at, "n") == "11"
@@ -89,7 +89,7 @@ def test_incident_listing_and_search(db):
 
 
 def test_incident_detail_page(db):
-    at = open_page(db, "pages/incidents.py", as_of="2025-07-15", incident="Q1-5")
+    at = open_page(db, "views/incidents.py", as_of="2025-07-15", incident="Q1-5")
     assert at.title[0].value == ui.md("Incident Q1-5")
     assert metric(at, "Time to detect") == "50 min"
     assert metric(at, "Time to resolve") == "10 h"
@@ -98,12 +98,12 @@ def test_incident_detail_page(db):
 
 
 def test_unknown_incident_in_the_url_is_a_clear_message(db):
-    at = open_page(db, "pages/incidents.py", incident="no-such<script>")
+    at = open_page(db, "views/incidents.py", incident="no-such<script>")
     assert f"There is no incident with the id '{ui.md('no-such<script>')}'" in texts(at)
 
 
 def test_incidents_page_lists_and_filters(db):
-    at = open_page(db, "pages/incidents.py", quarter="2025Q2", since="2025Q1", as_of="2025-07-15", team="search")
+    at = open_page(db, "views/incidents.py", quarter="2025Q2", since="2025Q1", as_of="2025-07-15", team="search")
     assert "6 incident(s)" in texts(at)
 
 
@@ -121,7 +121,7 @@ def test_data_quality_numbers(db):
 
 
 def test_data_quality_page(db):
-    at = open_page(db, "pages/data_quality.py", quarter="2025Q2", since="2025Q1", as_of="2025-07-15")
+    at = open_page(db, "views/data_quality.py", quarter="2025Q2", since="2025Q1", as_of="2025-07-15")
     assert metric(at, "Files seen") == "14"
     assert metric(at, "Rejected") == "1"
     assert metric(at, "Skipped") == "1"

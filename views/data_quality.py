@@ -4,7 +4,7 @@ import altair as alt
 import streamlit as st
 
 from analytics import quality
-from pages import ui
+from views import ui
 
 f = ui.filters()
 st.title("Data quality")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import curation, factors, repeats
-from pages import ui
+from views import ui
 
 ALL = "__all__"
 SECTIONS = {

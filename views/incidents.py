@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import incidents
-from pages import charts, ui
+from views import charts, ui
 
 f = ui.filters()
 selected = st.query_params.get("incident")

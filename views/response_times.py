@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import durations
-from pages import charts, ui
+from views import charts, ui
 
 f = ui.filters()
 st.title("Response times")

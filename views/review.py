@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics import durations, report
 from analytics.review import quarterly_review
-from pages import charts, ui
+from views import charts, ui
 
 f = ui.filters()
 s = ui.settings()

@@ -25,12 +25,12 @@ from analytics.settings import Settings, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 PAGES = {
-    "review": "pages/review.py",
-    "response_times": "pages/response_times.py",
-    "factors": "pages/factors.py",
-    "actions": "pages/actions.py",
-    "incidents": "pages/incidents.py",
-    "data_quality": "pages/data_quality.py",
+    "review": "views/review.py",
+    "response_times": "views/response_times.py",
+    "factors": "views/factors.py",
+    "actions": "views/actions.py",
+    "incidents": "views/incidents.py",
+    "data_quality": "views/data_quality.py",
 }
 
 

@@ -25,7 +25,7 @@ from tests.conftest import ROOT, write_corpus
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(__file__).parent / "screenshots"
-PAGES = ["", "response-times", "factors", "action-items", "incidents", "data-quality"]
+PAGES = ["action-items", "", "response-times", "factors", "incidents", "data-quality"]  # a deep link first
 HOSTILE = """\
 # Postmortem: <script>alert('x')</script> in the title
 

@@ -1,0 +1,160 @@
+"""Repeat incidents: what happened again, and whether the last fix had landed.
+
+A repeat is an incident of the period that shares a contributing-factor
+category (not 'uncategorized') and a service with an earlier incident. Its
+earlier incident, per shared (category, service), is the latest one strictly
+before it (of several at that same time, the greatest id); the rows are one
+per (incident, earlier incident), with the
+categories and services they share. Earlier incidents are looked for over all
+time up to the as-of date, with the same team/service/severity filters (with
+a service filter, only the chosen services count as shared).
+
+Did the fix hold? The earlier incident's action items, at the time of the
+repeat: done when the status is done and it was resolved on an earlier day
+than the repeat began, or done with no date recorded; dropped items are left
+out. All done and it happened again: the fix did not hold. Some not done: the
+fix had not landed yet."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics import filters as flt
+from analytics.db import query
+from analytics.filters import Filters
+
+REPEATS = """
+WITH {cte},
+pairs AS (
+    SELECT DISTINCT c.incident_id, c.category, s.service, f.occurred_at
+    FROM contributing_factors c JOIN f USING (incident_id) JOIN incident_services s USING (incident_id)
+    WHERE c.category <> 'uncategorized'
+      AND (len(CAST(? AS VARCHAR[])) = 0 OR list_contains(CAST(? AS VARCHAR[]), s.service))
+),
+moments AS (  -- incidents of one category and service that began at the same time are one moment
+    SELECT category, service, occurred_at, list(incident_id) AS ids, max(incident_id) AS last_id, count(*) AS n
+    FROM pairs GROUP BY category, service, occurred_at
+),
+ordered AS (
+    SELECT *, lag(last_id) OVER w AS earlier_id,
+           CAST(coalesce(sum(n) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS times_before
+    FROM moments
+    WINDOW w AS (PARTITION BY category, service ORDER BY occurred_at)
+),
+later AS (
+    SELECT unnest(ids) AS incident_id, category, service, occurred_at, times_before, earlier_id
+    FROM ordered
+    WHERE earlier_id IS NOT NULL AND occurred_at >= CAST(? AS TIMESTAMP) AND occurred_at < CAST(? AS TIMESTAMP)
+),
+grouped AS (
+    SELECT incident_id, earlier_id, any_value(occurred_at) AS occurred_at,
+           list(DISTINCT category ORDER BY category) AS categories,
+           list(DISTINCT service ORDER BY service) AS services,
+           max(times_before) AS times_before
+    FROM later GROUP BY incident_id, earlier_id
+),
+items AS (
+    SELECT g.incident_id, g.earlier_id,
+           count(a.item_id) AS items,
+           count(a.item_id) FILTER (WHERE a.status = 'dropped') AS dropped,
+           count(a.item_id) FILTER (
+               WHERE a.status = 'done' AND (a.done_at IS NULL OR a.done_at < CAST(g.occurred_at AS DATE))
+           ) AS done_before
+    FROM grouped g LEFT JOIN action_items a ON a.incident_id = g.earlier_id
+    GROUP BY g.incident_id, g.earlier_id
+)
+SELECT g.incident_id, f.title, f.quarter, g.occurred_at, f.team, f.severity,
+       g.earlier_id, e.title AS earlier_title, e.occurred_at AS earlier_occurred_at,
+       date_diff('day', CAST(e.occurred_at AS DATE), CAST(g.occurred_at AS DATE)) AS days_between,
+       g.categories, g.services, g.times_before,
+       i.items, i.dropped, i.done_before, i.items - i.dropped - i.done_before AS not_done,
+       CASE WHEN i.items = 0 THEN 'no_items'
+            WHEN i.items = i.dropped THEN 'all_dropped'
+            WHEN i.done_before = i.items - i.dropped THEN 'did_not_hold'
+            ELSE 'not_finished' END AS verdict,
+       CASE WHEN i.items = 0 THEN 'no action items'
+            WHEN i.items = i.dropped THEN 'all items dropped'
+            WHEN i.done_before = i.items - i.dropped THEN 'all done before: the fix did not hold'
+            ELSE CAST(i.items - i.dropped - i.done_before AS VARCHAR) || ' of '
+                 || CAST(i.items - i.dropped AS VARCHAR) || ' not done yet' END AS verdict_text,
+       CASE WHEN i.items > i.dropped THEN i.done_before / (i.items - i.dropped) END AS done_share
+FROM grouped g
+JOIN f USING (incident_id)
+JOIN incidents e ON e.incident_id = g.earlier_id
+JOIN items i ON i.incident_id = g.incident_id AND i.earlier_id = g.earlier_id
+ORDER BY g.occurred_at, g.incident_id, e.occurred_at DESC, g.earlier_id
+"""
+EARLIER_ITEMS = """
+SELECT a.item_id, a.incident_id, a.source_path, a.line, a.priority, a.action, a.owners, a.due_date, a.ticket,
+       a.status, a.status_source, a.done_at,
+       CASE WHEN a.status = 'dropped' THEN 'dropped'
+            WHEN a.status = 'done' AND (a.done_at IS NULL OR a.done_at < CAST(? AS DATE)) THEN 'done before'
+            WHEN a.status = 'done' AND a.done_at <= CAST(? AS DATE) THEN 'done after'
+            ELSE 'open' END AS at_repeat
+FROM action_items a
+WHERE a.incident_id = ?
+ORDER BY a.source_path, a.seq
+"""
+OCCURRED = "SELECT occurred_at FROM incidents WHERE incident_id = ?"
+PAIR_FACTORS = """
+SELECT c.incident_id, i.occurred_at, c.category, coalesce(t.label, c.category) AS label, c.section, c.line,
+       c.source_path, c.text
+FROM contributing_factors c JOIN incidents i USING (incident_id) LEFT JOIN taxonomy t USING (category)
+WHERE list_contains(CAST(? AS VARCHAR[]), c.incident_id) AND list_contains(CAST(? AS VARCHAR[]), c.category)
+ORDER BY i.occurred_at DESC, c.incident_id, c.source_path, c.seq
+"""
+
+
+def repeats(con, f: Filters) -> pd.DataFrame:
+    """One row per repeat incident of the period and earlier incident (module docstring):
+    shared categories and services, `times_before` (the most earlier incidents any one
+    shared category and service had), and the earlier incident's action items at the
+    time: items, dropped, done_before, not_done, verdict (+ verdict_text)."""
+    fa = f.all_time()
+    services = list(f.services)
+    params = [*flt.params(fa), services, services, f.start.start, f.end.end]
+    df = query(con, REPEATS.format(cte=flt.cte(fa)), params)
+    for col in ("categories", "services"):
+        df[col] = [list(v) for v in df[col]]
+    return df
+
+
+def summarize(df: pd.DataFrame) -> dict:
+    """The counts of a repeats() table: distinct repeat incidents, pairs, and how many
+    incidents had an earlier incident whose fix did not hold / had not landed / had no items."""
+
+    def n(verdict: str) -> int:
+        return int(df.loc[df["verdict"] == verdict, "incident_id"].nunique())
+
+    return {
+        "repeat_incidents": int(df["incident_id"].nunique()),
+        "pairs": len(df),
+        "did_not_hold": n("did_not_hold"),
+        "not_finished": n("not_finished"),
+        "no_items": n("no_items"),
+        "all_dropped": n("all_dropped"),
+    }
+
+
+def summary(con, f: Filters) -> dict:
+    """summarize(repeats(con, f))."""
+    return summarize(repeats(con, f))
+
+
+def report(con, f: Filters) -> dict:
+    """{"rows": repeats(), "summary": summarize(rows)}: what the page shows, computed once."""
+    rows = repeats(con, f)
+    return {"rows": rows, "summary": summarize(rows)}
+
+
+def earlier_items(con, f: Filters, incident_id: str, earlier_id: str) -> pd.DataFrame:
+    """The earlier incident's action items with their state when `incident_id` began:
+    'done before', 'done after' (by the as-of date), 'open' or 'dropped'."""
+    occ = query(con, OCCURRED, [incident_id])
+    when = occ.iloc[0, 0].date() if len(occ) and occ.iloc[0, 0] is not None else f.as_of
+    return query(con, EARLIER_ITEMS, [when, f.as_of, earlier_id])
+
+
+def pair_factors(con, incident_ids: tuple[str, ...], categories: tuple[str, ...]) -> pd.DataFrame:
+    """The factor sentences of these incidents in these categories: why they count as a repeat."""
+    return query(con, PAIR_FACTORS, [list(incident_ids), list(categories)])
