@@ -12,9 +12,9 @@ NAMES = {"ttd": "Time to detect", "tta": "Time to acknowledge", "ttm": "Time to 
 
 def minutes(v: float | None) -> str:
     """47 -> '47 min', 150 -> '2 h 30 min', None -> 'n/a'."""
-    if v is None:
+    if v is None or v != v:
         return "n/a"
-    v = round(v)
+    v = round(float(v))
     if v < 60:
         return f"{v} min"
     h, m = divmod(v, 60)
@@ -25,7 +25,7 @@ def minutes(v: float | None) -> str:
 
 
 def pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.0%}"
+    return "n/a" if v is None or v != v else f"{v:.0%}"
 
 
 def to_json(review: dict) -> str:

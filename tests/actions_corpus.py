@@ -34,6 +34,8 @@ c1 names no owner; the ticket's assignee (erin, not in the people file) is used.
 
 from __future__ import annotations
 
+from tests.small_corpus import item_yaml
+
 AS_OF = "2025-07-15"
 
 # (id, team, started, [(priority, action, owners, due, ticket, document status)])
@@ -134,35 +136,16 @@ def files() -> dict[str, str]:
             f"started_at: {started}",
             "action_items:",
         ]
-        for prio, action, owners, due, ticket, status in items:
-            parts = [f"priority: {prio}", f"action: {_q(action)}", f"owners: [{', '.join(owners)}]"]
-            if due:
-                parts.append(f"due_date: {due}")
-            if ticket:
-                parts.append(f"ticket: {ticket}")
-            if status:
-                parts.append(f"status: {status}")
-            lines.append("  - {" + ", ".join(parts) + "}")
+        lines += [
+            item_yaml(prio, _q(action), owners, due, ticket, status)
+            for prio, action, owners, due, ticket, status in items
+        ]
         out[f"{team}/{iid}.yaml"] = "\n".join(lines) + "\n"
     return out
 
 
 def build(tmp, rules, as_of: str = AS_OF, tickets: str | None = TICKETS, people: str | None = PEOPLE):
-    """Build the corpus into tmp/db.duckdb; returns the path."""
-    from datetime import date
+    """The corpus built into tmp/db.duckdb."""
+    from tests.conftest import build_corpus
 
-    from ingest.build import BuildOptions, build
-    from tests.conftest import write_corpus
-
-    corpus = write_corpus(tmp / "corpus", files())
-    t = p = None
-    if tickets is not None:
-        t = tmp / "tickets.csv"
-        t.write_text(tickets, encoding="utf-8")
-    if people is not None:
-        p = tmp / "people.yaml"
-        p.write_text(people, encoding="utf-8")
-    path = tmp / "db.duckdb"
-    build(BuildOptions(corpus=[corpus], db=path, tickets=t, people=p, git=False, jobs=1,
-                       as_of=date.fromisoformat(as_of)), rules)  # fmt: skip
-    return path
+    return build_corpus(tmp, files(), rules, tickets=tickets, people=people, as_of=as_of)

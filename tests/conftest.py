@@ -45,6 +45,27 @@ def write_corpus(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def build_corpus(
+    tmp: Path, files: dict, rules, tickets: str | None = None, people: str | None = None, as_of: str | None = None
+) -> Path:
+    """Write a hand-written corpus (plus tickets CSV and people file) under tmp
+    and build it into tmp/db.duckdb; returns the database path."""
+    from datetime import date
+
+    corpus = write_corpus(tmp / "corpus", files)
+    t = p = None
+    if tickets is not None:
+        t = tmp / "tickets.csv"
+        t.write_text(tickets, encoding="utf-8")
+    if people is not None:
+        p = tmp / "people.yaml"
+        p.write_text(people, encoding="utf-8")
+    path = tmp / "db.duckdb"
+    build(BuildOptions(corpus=[corpus], db=path, tickets=t, people=p, git=False, jobs=1,
+                       as_of=date.fromisoformat(as_of) if as_of else None), rules)  # fmt: skip
+    return path
+
+
 class Built:
     """A read-only connection to a freshly built database, with the build's summary."""
 

@@ -224,15 +224,7 @@ def line_of(incident_id: str, section: str, text: str) -> int | None:
 
 def build(tmp, rules, taxonomy_rules=None):
     """Build the corpus into tmp/db.duckdb (with the tickets file) -> the path."""
-    from datetime import date
 
-    from ingest.build import BuildOptions, build
-    from tests.conftest import write_corpus
+    from tests.conftest import build_corpus
 
-    corpus = write_corpus(tmp / "corpus", files())
-    (tmp / "tickets.csv").write_text(TICKETS)
-    path = tmp / "db.duckdb"
-    opts = BuildOptions(corpus=[corpus], db=path, tickets=tmp / "tickets.csv", git=False, jobs=1,
-                        as_of=date.fromisoformat(AS_OF), progress=False)  # fmt: skip
-    build(opts, taxonomy_rules or rules)
-    return path
+    return build_corpus(tmp, files(), taxonomy_rules or rules, tickets=TICKETS, as_of=AS_OF)

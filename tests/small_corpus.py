@@ -76,6 +76,20 @@ people:
 """
 
 
+def item_yaml(prio, action, owners, due, ticket, status) -> str:
+    """One action item as a line of a structured document's action_items list."""
+    parts = [f"priority: {prio}", f"action: {action}", f"owners: [{', '.join(owners)}]"]
+    parts += [f"{k}: {v}" for k, v in (("due_date", due), ("ticket", ticket), ("status", status)) if v]
+    return "  - {" + ", ".join(parts) + "}"
+
+
+def build(tmp, rules):
+    """The corpus with its tickets and people files, built into tmp/db.duckdb."""
+    from tests.conftest import build_corpus
+
+    return build_corpus(tmp, files(), rules, tickets=TICKETS, people=PEOPLE, as_of=AS_OF)
+
+
 def _iso(start: datetime, minutes: int | None) -> str | None:
     return None if minutes is None else (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:00Z")
 
@@ -107,14 +121,6 @@ def files() -> dict[str, str]:
         items = [a for a in ACTION_ITEMS if a[0] == iid]
         if items:
             lines.append("action_items:")
-            for _, prio, action, owners, due, ticket, status in items:
-                parts = [f"priority: {prio}", f"action: {action}", f"owners: [{', '.join(owners)}]"]
-                if due:
-                    parts.append(f"due_date: {due}")
-                if ticket:
-                    parts.append(f"ticket: {ticket}")
-                if status:
-                    parts.append(f"status: {status}")
-                lines.append("  - {" + ", ".join(parts) + "}")
+            lines += [item_yaml(*a[1:]) for a in items]
         out[f"{team}/{iid}.yaml"] = "\n".join(lines) + "\n"
     return out

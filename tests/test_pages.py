@@ -12,7 +12,7 @@ from analytics.filters import Filters
 from analytics.periods import parse_quarter
 from tests import small_corpus
 from tests.apptest import metric, open_page, texts
-from tests.conftest import write_corpus
+from tests.conftest import build_corpus
 from views import ui
 
 BROKEN = """\
@@ -32,16 +32,9 @@ BROKEN = """\
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory, rules):
-    from ingest.build import BuildOptions, build
-
-    tmp = tmp_path_factory.mktemp("pages")
     files = small_corpus.files() | {"search/broken.md": BROKEN, "README.md": "# Index\n", "search/empty.md": ""}
-    corpus = write_corpus(tmp / "corpus", files)
-    (tmp / "tickets.csv").write_text(small_corpus.TICKETS)
-    path = tmp / "db.duckdb"
-    build(BuildOptions(corpus=[corpus], db=path, tickets=tmp / "tickets.csv", git=False, jobs=1,
-                       as_of=date.fromisoformat(small_corpus.AS_OF)), rules)  # fmt: skip
-    return path
+    return build_corpus(tmp_path_factory.mktemp("pages"), files, rules, tickets=small_corpus.TICKETS,
+                        as_of=small_corpus.AS_OF)  # fmt: skip
 
 
 def _f(**kw) -> Filters:

@@ -20,17 +20,7 @@ from tests.conftest import ROOT
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory, rules):
-    from ingest.build import BuildOptions, build
-    from tests.conftest import write_corpus
-
-    tmp = tmp_path_factory.mktemp("review")
-    corpus = write_corpus(tmp / "corpus", small_corpus.files())
-    (tmp / "tickets.csv").write_text(small_corpus.TICKETS)
-    (tmp / "people.yaml").write_text(small_corpus.PEOPLE)
-    path = tmp / "db.duckdb"
-    build(BuildOptions(corpus=[corpus], db=path, tickets=tmp / "tickets.csv", people=tmp / "people.yaml", git=False,
-                       jobs=1, as_of=date.fromisoformat(small_corpus.AS_OF)), rules)  # fmt: skip
-    return path
+    return small_corpus.build(tmp_path_factory.mktemp("review"), rules)
 
 
 def _review(db, **kw):

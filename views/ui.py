@@ -20,6 +20,7 @@ from analytics.db import DEFAULT_DB, connect, generation
 from analytics.filters import Filters
 from analytics.meta import Options, options
 from analytics.periods import last_complete_quarter, parse_quarter
+from analytics.report import minutes, pct  # noqa: F401  (pages format through ui)
 from analytics.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,23 +167,6 @@ def md(text) -> str:
     s = "" if text is None else str(text)
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def minutes(v) -> str:
-    if v is None or v != v:
-        return "n/a"
-    v = round(float(v))
-    if v < 60:
-        return f"{v} min"
-    h, m = divmod(v, 60)
-    if h < 48:
-        return f"{h} h {m} min" if m else f"{h} h"
-    d, h = divmod(h, 24)
-    return f"{d} d {h} h"
-
-
-def pct(v) -> str:
-    return "n/a" if v is None or v != v else f"{v:.0%}"
 
 
 def filter_caption(f: Filters) -> str:

@@ -14,13 +14,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests import small_corpus
-from tests.conftest import ROOT, write_corpus
+from tests.conftest import ROOT, build_corpus
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -58,16 +57,9 @@ def _free_port() -> int:
 def server(tmp_path_factory, rules):
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install -y chromium); the browser tests need it")
-    from ingest.build import BuildOptions, build
-
-    tmp = tmp_path_factory.mktemp("e2e")
     files = small_corpus.files() | {"search/hostile.md": HOSTILE}
-    corpus = write_corpus(tmp / "corpus", files)
-    (tmp / "tickets.csv").write_text(small_corpus.TICKETS)
-    (tmp / "people.yaml").write_text(small_corpus.PEOPLE)
-    db = tmp / "e2e.duckdb"
-    build(BuildOptions(corpus=[corpus], db=db, tickets=tmp / "tickets.csv", people=tmp / "people.yaml", git=False,
-                       jobs=1, as_of=date.fromisoformat(small_corpus.AS_OF)), rules)  # fmt: skip
+    db = build_corpus(tmp_path_factory.mktemp("e2e"), files, rules, tickets=small_corpus.TICKETS,
+                      people=small_corpus.PEOPLE, as_of=small_corpus.AS_OF)  # fmt: skip
     port = _free_port()
     env = {**os.environ, "INCIDENTS_DB": str(db)}
     proc = subprocess.Popen(
