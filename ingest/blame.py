@@ -10,6 +10,7 @@ from ingest.rules import GuideRules
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z@\"'(])")
 MAX_QUOTE = 300
+MAX_LINE = 20_000  # a longer line is read up to here: prose sentences are shorter
 
 
 def scan(lines: list[Line], guide: GuideRules) -> list[BlameHit]:
@@ -20,7 +21,8 @@ def scan(lines: list[Line], guide: GuideRules) -> list[BlameHit]:
     for ln in lines:
         if ln.kind not in (PARA, LIST, TABLE) or ln.kind == FENCE:
             continue
-        text = clean_inline(ln.content) if ln.kind != TABLE else clean_inline(ln.content.replace("|", " "))
+        raw = ln.content[:MAX_LINE]
+        text = clean_inline(raw) if ln.kind != TABLE else clean_inline(raw.replace("|", " "))
         if not guide.blame_any.search(text):
             continue
         for sentence in _SENTENCE.split(text):

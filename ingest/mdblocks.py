@@ -202,9 +202,9 @@ def _classify(raw: list[str], ignore_open: set[int]) -> list[Line]:
 def label_of(content: str) -> tuple[str, str] | None:
     """('Contributing Factors', 'rest') for '**Contributing Factors:** rest' and
     the other label shapes; None when the line is not a label."""
-    if ":" not in content:
+    if ":" not in content[:200]:
         return None
-    m = _LABEL.match(content)
+    m = _LABEL.match(content[:2000])
     if not m:
         return None
     if m.group(1) is not None:
@@ -340,6 +340,9 @@ def all_lines(section: Section, lines: list[Line]) -> list[Line]:
     return lines[section.start : section.end]
 
 
+MAX_ITEM = 5000  # an item longer than this is kept up to here
+
+
 @dataclass(slots=True)
 class Item:
     line: Line  # the item's first line
@@ -403,7 +406,7 @@ def list_items(body: list[Line], paragraphs: bool = False) -> list[Item]:
             para.append(ln.content)
         blank = False
     end_para()
-    return [Item(f, p[0], " ".join(p)) for f, p in sorted(items, key=lambda it: it[0].no)]
+    return [Item(f, p[0][:MAX_ITEM], " ".join(p)[:MAX_ITEM]) for f, p in sorted(items, key=lambda it: it[0].no)]
 
 
 def _continues(parts: list[str]) -> bool:

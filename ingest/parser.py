@@ -61,6 +61,7 @@ def parse_bytes(data: bytes, relpath: str, rules: Rules, max_bytes: int = DEFAUL
         doc.reason = f"the parser failed on this file ({type(exc).__name__}: {exc}, at {Path(where.filename).name}:{where.lineno}); please report it"
     if doc.outcome == "rejected" and doc.reason:
         doc.problems.error("rejected", None, doc.reason)
+    doc.problems.finish()
     return doc
 
 

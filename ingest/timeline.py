@@ -83,6 +83,15 @@ class Clock:
     def place(self, m: re.Match, line: int | None) -> datetime | None:
         """The UTC time of a WHEN_RE match; None (and a problem) when unreadable."""
         try:
+            return self._place(m, line)
+        except (BadValue, OverflowError) as exc:
+            self.problems.warn(
+                "bad-time", line, f"timeline: {m.group(0).strip()[:40]}: {exc}; the event is kept without a time"
+            )
+            return None
+
+    def _place(self, m: re.Match, line: int | None) -> datetime | None:
+        try:
             hms = time_from_match(m)
         except BadValue as exc:
             self.problems.warn("bad-time", line, f"timeline: {exc}; the event is kept without a time")
@@ -217,14 +226,14 @@ class _Pending:
 
     def __init__(self, event: Event, first: str, indent: int, heading: bool, level: int) -> None:
         self.event = event
-        self.paragraphs: list[list[str]] = [[first] if first else []]
+        self.paragraphs: list[list[str]] = [[first[:MAX_EVENT_TEXT]] if first else []]
         self.indent = indent
         self.heading = heading
         self.level = level
 
     def add(self, text: str) -> None:
         if sum(len(t) for p in self.paragraphs for t in p) < MAX_EVENT_TEXT:
-            self.paragraphs[-1].append(text)
+            self.paragraphs[-1].append(text[:MAX_EVENT_TEXT])
 
     def new_paragraph(self) -> None:
         if self.paragraphs[-1]:
@@ -382,7 +391,7 @@ def _table_events(t: Table, clock: Clock, rules: TimelineRules, problems: Proble
         time_cell = clean_inline(cell(ti))
         date_cell = clean_inline(cell(cols.get("date"))) if "date" in cols and cols["date"] != ti else ""
         when = f"{date_cell} {time_cell}".strip()
-        text = clean_inline(cell(ei))[:MAX_EVENT_TEXT]
+        text = clean_inline(cell(ei)[: MAX_EVENT_TEXT * 2])[:MAX_EVENT_TEXT]
         at = None
         m = WHEN_RE.match(when) if when else None
         if m is not None:

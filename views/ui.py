@@ -116,6 +116,9 @@ def sidebar_filters() -> Filters:
     opts = db_options()
     fs = settings().fiscal_year_start_month
     sb = st.sidebar
+    ignored = url_problems(opts, fs)
+    if ignored:
+        sb.warning("Ignored in the link: " + "; ".join(ignored) + ". The view shows the default instead.")
     picked = sb.date_input("As of", value=None, key="as_of", bind="query-params", format="YYYY-MM-DD",
                            help="Count everything as it stood on this date: incidents up to it, action items "
                            "done by then, overdue relative to it. Empty: the database's as-of date "
@@ -144,6 +147,37 @@ def sidebar_filters() -> Filters:
     sb.caption(f"{opts.incidents} incidents in the database, built {opts.built_at or 'unknown'}.")
     return Filters(start=min(start, end), end=end, as_of=as_of, teams=tuple(teams), services=tuple(services),
                    severities=tuple(sevs), fiscal_start=fs)  # fmt: skip
+
+
+URL_LIST_KEYS = {"team": "teams", "service": "services", "severity": "severities"}
+
+
+def url_problems(opts: Options, fiscal_start: int) -> list[str]:
+    """What in the URL's filter values does not exist in this database. The
+    widgets bound to the URL drop such values themselves; this says so,
+    instead of silently showing another view. Values are only compared with
+    the known ones, never used in a query."""
+    out: list[str] = []
+    qp = st.query_params
+    for key, attr in URL_LIST_KEYS.items():
+        known = set(getattr(opts, attr))
+        for value in qp.get_all(key):
+            if value not in known:
+                out.append(f"{key} '{md(value[:60])}' (no such {key})")
+    for key in ("quarter", "since"):
+        value = qp.get(key)
+        if value:
+            try:
+                parse_quarter(value, fiscal_start)
+            except ValueError:
+                out.append(f"{key} '{md(value[:60])}' (not a quarter like 2025Q1)")
+    value = qp.get("as_of")
+    if value:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            out.append(f"as_of '{md(value[:60])}' (not a date like 2025-07-15)")
+    return out
 
 
 def filters() -> Filters:

@@ -1,0 +1,142 @@
+"""Cheap pre-checks for the rule regexes: which literal words a match must contain.
+
+The rule files hold a few hundred user-written regular expressions, tried
+against every timeline event and factor. Most texts match none of them, and
+a regex search walks the whole text trying every alternative at every
+position. For each pattern we work out (from its parse tree) a set of
+lower-case literals such that every possible match contains at least one of
+them; a text containing none of them cannot match, and the search is
+skipped. When no such set can be proven (a branch without a literal of three
+characters or more), the pattern is always searched: the pre-check never
+changes a result, it only avoids work.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:  # the regex parser of the standard library (re._parser since 3.11)
+    from re import _constants as C  # type: ignore[attr-defined]
+    from re import _parser as P  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - older or other Pythons: no pre-check
+    P = C = None
+
+MIN_LITERAL = 3
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Literals (lower case) one of which every match of `pattern` contains,
+    or None when that cannot be shown."""
+    if P is None:
+        return None
+    try:
+        tree = P.parse(pattern, re.IGNORECASE)
+    except Exception:
+        return None
+    return _seq(list(tree))
+
+
+def _seq(items: list) -> frozenset[str] | None:
+    """A sequence: the best of its parts, or of its literal runs."""
+    best: frozenset[str] | None = None
+    run: list[str] = []
+
+    def consider(s: frozenset[str] | None) -> None:
+        nonlocal best
+        if s is None:
+            return
+        if best is None or _better(s, best):
+            best = s
+
+    for op, av in items:
+        if op is C.LITERAL:
+            run.append(chr(av).lower())
+            continue
+        if run:
+            consider(_lit("".join(run)))
+            run = []
+        if op is C.SUBPATTERN:
+            consider(_seq(list(av[-1])))
+        elif op is C.BRANCH:
+            consider(_branch(av[1]))
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
+            consider(_seq(list(av[2])))
+        elif op is C.ATOMIC_GROUP if hasattr(C, "ATOMIC_GROUP") else False:
+            consider(_seq(list(av)))
+    if run:
+        consider(_lit("".join(run)))
+    return best
+
+
+def _branch(branches) -> frozenset[str] | None:
+    out: set[str] = set()
+    for b in branches:
+        s = _seq(list(b))
+        if s is None:
+            return None
+        out |= s
+    return frozenset(out)
+
+
+def _lit(text: str) -> frozenset[str] | None:
+    return frozenset({text}) if len(text) >= MIN_LITERAL else None
+
+
+def _better(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Fewer alternatives, then longer shortest literal: a sharper filter."""
+    return (len(a), -min(map(len, a))) < (len(b), -min(map(len, b)))
+
+
+class Matcher:
+    """Several patterns, each with its pre-check. `search` returns the first
+    pattern (in order) that matches, `count` how many match. `present` is the
+    set of literals found in the lower-cased text (see LiteralIndex); with
+    None, every pattern is tried."""
+
+    __slots__ = ("always", "by_literal", "items", "literals")
+
+    def __init__(self, patterns: list[re.Pattern]) -> None:
+        self.items = [(p, required_literals(p.pattern)) for p in patterns]
+        self.literals = frozenset(lit for _, lits in self.items if lits for lit in lits)
+        self.always = [i for i, (_, lits) in enumerate(self.items) if lits is None]
+        self.by_literal: dict[str, list[int]] = {}
+        for i, (_, lits) in enumerate(self.items):
+            for lit in lits or ():
+                self.by_literal.setdefault(lit, []).append(i)
+
+    def _candidates(self, present: set[str] | None) -> list[int]:
+        if present is None:
+            return list(range(len(self.items)))
+        idx = set(self.always)
+        for lit in present:
+            hit = self.by_literal.get(lit)
+            if hit:
+                idx.update(hit)
+        return sorted(idx)
+
+    def search(self, text: str, present: set[str] | None = None) -> re.Match | None:
+        for i in self._candidates(present):
+            m = self.items[i][0].search(text)
+            if m:
+                return m
+        return None
+
+    def count(self, text: str, present: set[str] | None = None) -> int:
+        return sum(1 for i in self._candidates(present) if self.items[i][0].search(text))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+class LiteralIndex:
+    """Every literal of a set of matchers; `present(text)` finds those the
+    text contains with one substring test per distinct literal."""
+
+    __slots__ = ("literals",)
+
+    def __init__(self, matchers: list[Matcher]) -> None:
+        self.literals = tuple(sorted(frozenset().union(*(m.literals for m in matchers))))
+
+    def present(self, text: str) -> set[str]:
+        lower = text.lower()
+        return {lit for lit in self.literals if lit in lower}
