@@ -65,7 +65,7 @@ def test_duplicate_ids_both_kept(built):
 
 
 def test_hostile_text_is_kept_as_text_and_nothing_runs(built):
-    _, _, con, tmp = built
+    _, _, con, _ = built
     title = con.execute("SELECT title FROM incidents WHERE incident_id = 'evil-1'").fetchone()[0]
     assert hostile.HTML.split("<img")[0] in title and hostile.SQL in title and hostile.FORMULA in title
     team = con.execute("SELECT team FROM incidents WHERE incident_id = 'evil-1'").fetchone()[0]
