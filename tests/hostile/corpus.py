@@ -116,17 +116,16 @@ def cases() -> list[tuple[str, str, bytes | str, tuple[str, ...]]]:
         (
             "evil.json",
             "a structured document with hostile values",
-            '{"title": "'
-            + HTML.replace('"', '\\"')
-            + '", "severity": "'
-            + SQL
-            + '", "timeline": [{"at": "not a time", "text": "'
-            + FORMULA.replace('"', '\\"')
-            + '"}], "action_items": [{"action": "'
-            + FORMULA.replace('"', '\\"')
-            + '", "owners": ["=1+1"], "due_date": [1, 2]}]}',
+            json.dumps(
+                {
+                    "title": HTML,
+                    "severity": SQL,
+                    "timeline": [{"at": "not a time", "text": FORMULA}],
+                    "action_items": [{"action": FORMULA, "owners": ["=1+1"], "due_date": [1, 2]}],
+                }
+            ),
             ("incident",),
-        ),  # fmt: skip
+        ),
         ("invalid.yaml", "YAML that does not parse", "title: [unclosed\nseverity: : :\n", ("rejected",)),
         (
             "list-of-incidents.yaml",
