@@ -12,6 +12,7 @@ nav = st.navigation(
         st.Page(ui.PAGES["response_times"], title="Response times", icon=":material/timer:", url_path="response-times"),
         st.Page(ui.PAGES["factors"], title="Contributing factors", icon=":material/account_tree:", url_path="factors"),
         st.Page(ui.PAGES["actions"], title="Action items", icon=":material/checklist:", url_path="action-items"),
+        st.Page("views/impact.py", title="Impact", icon=":material/paid:", url_path="impact"),
         st.Page(ui.PAGES["incidents"], title="Incidents", icon=":material/list_alt:", url_path="incidents"),
         st.Page(ui.PAGES["data_quality"], title="Data quality", icon=":material/rule:", url_path="data-quality"),
     ]

@@ -9,6 +9,13 @@ categories and services they share. Earlier incidents are looked for over all
 time up to the as-of date, with the same team/service/severity filters (with
 a service filter, only the chosen services count as shared).
 
+Postmortems that name each other count too: when one incident's postmortem
+refers to another incident of the database (a Related Incidents item, an
+incident id or a link, resolved by the build: incident_links), the later of
+the two is a repeat of the earlier, whatever their factors, teams or
+services. `basis` says why a pair is there: 'factors' (shared category and
+service), 'link' (only the reference) or 'both'.
+
 Did the fix hold? The earlier incident's action items, at the time of the
 repeat: done when the status is done and it was resolved on an earlier day
 than the repeat began, or done with no date recorded; dropped items are left
@@ -46,12 +53,36 @@ later AS (
     FROM ordered
     WHERE earlier_id IS NOT NULL AND occurred_at >= CAST(? AS TIMESTAMP) AND occurred_at < CAST(? AS TIMESTAMP)
 ),
-grouped AS (
+by_factors AS (
     SELECT incident_id, earlier_id, any_value(occurred_at) AS occurred_at,
            list(DISTINCT category ORDER BY category) AS categories,
            list(DISTINCT service ORDER BY service) AS services,
            max(times_before) AS times_before
     FROM later GROUP BY incident_id, earlier_id
+),
+linked AS (  -- a reference either way between two incidents: the later one repeats the earlier one
+    SELECT DISTINCT
+           CASE WHEN a.occurred_at > b.occurred_at THEN a.incident_id ELSE b.incident_id END AS incident_id,
+           CASE WHEN a.occurred_at > b.occurred_at THEN b.incident_id ELSE a.incident_id END AS earlier_id
+    FROM incident_links l
+    JOIN incidents a ON a.incident_id = l.incident_id
+    JOIN incidents b ON b.incident_id = l.target_id
+    WHERE l.counts AND l.resolved AND a.occurred_at <> b.occurred_at
+),
+linked_later AS (
+    SELECT k.incident_id, k.earlier_id, f.occurred_at
+    FROM linked k JOIN f USING (incident_id)
+    WHERE f.occurred_at >= CAST(? AS TIMESTAMP) AND f.occurred_at < CAST(? AS TIMESTAMP)
+),
+grouped AS (
+    SELECT coalesce(g.incident_id, k.incident_id) AS incident_id, coalesce(g.earlier_id, k.earlier_id) AS earlier_id,
+           coalesce(g.occurred_at, k.occurred_at) AS occurred_at,
+           coalesce(g.categories, CAST([] AS VARCHAR[])) AS categories,
+           coalesce(g.services, CAST([] AS VARCHAR[])) AS services,
+           g.times_before,
+           CASE WHEN k.incident_id IS NULL THEN 'factors' WHEN g.incident_id IS NULL THEN 'link' ELSE 'both' END
+             AS basis
+    FROM by_factors g FULL OUTER JOIN linked_later k ON k.incident_id = g.incident_id AND k.earlier_id = g.earlier_id
 ),
 items AS (
     SELECT g.incident_id, g.earlier_id,
@@ -66,7 +97,7 @@ items AS (
 SELECT g.incident_id, f.title, f.quarter, g.occurred_at, f.team, f.severity,
        g.earlier_id, e.title AS earlier_title, e.occurred_at AS earlier_occurred_at,
        date_diff('day', CAST(e.occurred_at AS DATE), CAST(g.occurred_at AS DATE)) AS days_between,
-       g.categories, g.services, g.times_before,
+       g.categories, g.services, g.times_before, g.basis,
        i.items, i.dropped, i.done_before, i.items - i.dropped - i.done_before AS not_done,
        CASE WHEN i.items = 0 THEN 'no_items'
             WHEN i.items = i.dropped THEN 'all_dropped'
@@ -108,11 +139,12 @@ ORDER BY i.occurred_at DESC, c.incident_id, c.source_path, c.seq
 def repeats(con, f: Filters) -> pd.DataFrame:
     """One row per repeat incident of the period and earlier incident (module docstring):
     shared categories and services, `times_before` (the most earlier incidents any one
-    shared category and service had), and the earlier incident's action items at the
+    shared category and service had; NULL for a pair only a reference makes), `basis`
+    (factors | link | both), and the earlier incident's action items at the
     time: items, dropped, done_before, not_done, verdict (+ verdict_text)."""
     fa = f.all_time()
     services = list(f.services)
-    params = [*flt.params(fa), services, services, f.start.start, f.end.end]
+    params = [*flt.params(fa), services, services, f.start.start, f.end.end, f.start.start, f.end.end]
     df = query(con, REPEATS.format(cte=flt.cte(fa)), params)
     for col in ("categories", "services"):
         df[col] = [list(v) for v in df[col]]
@@ -136,15 +168,35 @@ def summarize(df: pd.DataFrame) -> dict:
     }
 
 
+def link_counts(df: pd.DataFrame) -> dict:
+    """How the repeats of a repeats() table were found: repeat incidents whose pair a
+    postmortem's reference makes (`linked`), of them found by the reference alone
+    (`link_only`), and found by shared factors alone (`factors_only`)."""
+
+    def n(bases: tuple[str, ...]) -> int:
+        return int(df.loc[df["basis"].isin(bases), "incident_id"].nunique())
+
+    linked = set(df.loc[df["basis"].isin(("link", "both")), "incident_id"])
+    by_factors = set(df.loc[df["basis"].isin(("factors", "both")), "incident_id"])
+    return {
+        "linked": len(linked),
+        "link_only": len(linked - by_factors),
+        "factors_only": len(by_factors - linked),
+        "linked_pairs": int(df["basis"].isin(("link", "both")).sum()),
+        "both_pairs": int((df["basis"] == "both").sum()),
+    }
+
+
 def summary(con, f: Filters) -> dict:
     """summarize(repeats(con, f))."""
     return summarize(repeats(con, f))
 
 
 def report(con, f: Filters) -> dict:
-    """{"rows": repeats(), "summary": summarize(rows)}: what the page shows, computed once."""
+    """{"rows": repeats(), "summary": summarize(rows), "links": link_counts(rows)}: what the
+    page shows, computed once."""
     rows = repeats(con, f)
-    return {"rows": rows, "summary": summarize(rows)}
+    return {"rows": rows, "summary": summarize(rows), "links": link_counts(rows)}
 
 
 def earlier_items(con, f: Filters, incident_id: str, earlier_id: str) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 
+from analytics import impact
 from analytics.durations import DEFINITIONS, HEADLINE
 
 NAMES = {"ttd": "Time to detect", "tta": "Time to acknowledge", "ttm": "Time to mitigate", "ttr": "Time to resolve"}
@@ -49,12 +50,20 @@ def to_markdown(r: dict) -> str:
                    f"{pct(s['coverage'])} | {esc(s['change_vs_previous']['sentence'])} |")  # fmt: skip
     out += ["", "Medians and p90 are shown because incident durations are skewed; the mean is for reference only. "
             "A change is reported with a bootstrap 90% interval of the difference in medians.", ""]  # fmt: skip
+    out += ["## Impact", "", "| figure | total | median | n reporting | note |", "|---|---|---|---|---|"]
+    out += [f"| {x['label']}{' (' + x['currency'] + ')' if x['currency'] else ''} | {x['total']} | "
+            f"{x['median'] or '-'} | {x['n']} of {x['incidents']} | {esc(x['note']) or '-'} |"
+            for x in impact.headline(r["impact"])]  # fmt: skip
+    out += ["", r["impact"]["definition"], ""]
     a = r["action_items"]
     out += ["## Action items (of this quarter's incidents)", "",
             f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped; "
             f"completion {pct(a['completion_rate'])}, on time {pct(a['on_time_rate'])}; "
-            f"**{a['overdue']} overdue** ({r['overdue_all_quarters']} overdue across all quarters).", "",
-            "## Recurring contributing factors", ""]  # fmt: skip
+            f"**{a['overdue']} overdue** ({r['overdue_all_quarters']} overdue across all quarters).", ""]  # fmt: skip
+    t = r["action_item_types"]
+    out += ["### What kind of fixes", "", "| type | items | share | done |", "|---|---|---|---|"]
+    out += [f"| {k} | {v['items']} | {pct(v['share'])} | {v['done']} |" for k, v in t["by_type"].items() if v["items"]]
+    out += ["", t["definition"], "", "## Recurring contributing factors", ""]
     if r["recurring_factors"]:
         out += ["| category | incidents | share |", "|---|---|---|"]
         out += [f"| {esc(x['label'])} | {x['incidents']} | {pct(x['share'])} |" for x in r["recurring_factors"]]
@@ -91,6 +100,17 @@ def to_html(r: dict) -> str:
         or "<li>None.</li>"
     )
     a = r["action_items"]
+    imp = "".join(
+        f"<tr><td>{e(x['label'])}{' (' + e(x['currency']) + ')' if x['currency'] else ''}</td><td>{e(x['total'])}</td>"
+        f"<td>{e(x['median'] or '-')}</td><td>{x['n']} of {x['incidents']}</td><td>{e(x['note'] or '-')}</td></tr>"
+        for x in impact.headline(r["impact"])
+    )
+    t = r["action_item_types"]
+    types = "".join(
+        f"<tr><td>{e(k)}</td><td>{v['items']}</td><td>{pct(v['share'])}</td><td>{v['done']}</td></tr>"
+        for k, v in t["by_type"].items()
+        if v["items"]
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Quarterly incident review {e(r['quarter'])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
@@ -101,9 +121,15 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6re
 {e(', '.join(f'{k} {v}' for k, v in inc['by_severity'].items() if v))}.</p>
 <h2>Response times</h2>
 <table><tr><th>metric</th><th>median</th><th>p90</th><th>mean</th><th>n</th><th>coverage</th><th>change vs previous quarter</th></tr>{rows}</table>
+<h2>Impact</h2>
+<table><tr><th>figure</th><th>total</th><th>median</th><th>n reporting</th><th>note</th></tr>{imp}</table>
+<p>{e(r['impact']['definition'])}</p>
 <h2>Action items (of this quarter's incidents)</h2>
 <p>{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped; completion {pct(a['completion_rate'])},
 on time {pct(a['on_time_rate'])}; <strong>{a['overdue']} overdue</strong> ({r['overdue_all_quarters']} across all quarters).</p>
+<h3>What kind of fixes</h3>
+<table><tr><th>type</th><th>items</th><th>share</th><th>done</th></tr>{types}</table>
+<p>{e(t['definition'])}</p>
 <h2>Recurring contributing factors</h2>
 <table><tr><th>category</th><th>incidents</th><th>share</th></tr>{rec}</table>
 <h2>New this quarter</h2><ul>{new}</ul>

@@ -5,7 +5,7 @@ from this one function, so they cannot disagree."""
 
 from __future__ import annotations
 
-from analytics import actions, durations, factors
+from analytics import actions, durations, factors, impact
 from analytics import filters as flt
 from analytics.db import query
 from analytics.filters import Filters
@@ -60,4 +60,28 @@ def quarterly_review(con, f: Filters, settings: Settings | None = None) -> dict:
             "incidents": [{"incident_id": r.incident_id, "title": r.title} for r in drafts.itertuples()],
         },
         "in_review": int((inc["status"] == "in review").sum()),
+        "impact": impact_of(con, fq),
+        "action_item_types": types_of(con, fq),
     }
+
+
+def impact_of(con, f: Filters) -> dict:
+    """impact.summary() of the quarter, with the per-team figures."""
+    out = impact.summary(con, f)
+    out["by_team"] = [
+        {"team": r.team, "incidents": int(r.incidents), "metric": r.metric, "currency": r.currency,
+         "n_reporting": int(r.n_reporting), "sum": impact.number(r.sum), "median": impact.number(r.median),
+         **({"yes": int(r.yes), "no": int(r.no)} if impact.METRICS[r.metric][1] == "flag" else {})}
+        for r in impact.by_group(con, f, "team").itertuples()
+    ]  # fmt: skip
+    return out
+
+
+def types_of(con, f: Filters) -> dict:
+    """impact.type_summary() of the quarter, with the mix per team."""
+    out = impact.type_summary(con, f)
+    out["by_team"] = [
+        {"team": r.team, "type": r.type, "items": int(r.items), "done": int(r.done), "share": impact.number(r.share)}
+        for r in impact.type_mix(con, f, "team").itertuples()
+    ]
+    return out

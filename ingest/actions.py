@@ -98,6 +98,24 @@ def _priority(raw, line: int | None, problems: Problems) -> str | None:
         return None
 
 
+def assign_types(items: list[ActionItem], types, problems: Problems) -> None:
+    """Each item's type (data/action_types.yaml): the Type column's word when
+    it names a type, else the first rule that matches the action's text, else
+    none. A Type word that names no type is reported and the rules decide."""
+    if types is None:
+        return
+    for item in items:
+        if item.item_type:
+            named = types.from_word(item.item_type)
+            if named is not None:
+                item.item_type, item.item_type_source = named, "column"
+                continue
+            problems.warn("bad-action-type", item.line, f"action item type '{item.item_type[:40]}' is not one of "
+                          f"{', '.join(types.ids)} (data/action_types.yaml); the rules decide")  # fmt: skip
+        item.item_type = types.classify(item.action)
+        item.item_type_source = "rule" if item.item_type else "none"
+
+
 def extract(root: Section, lines: list[Line], problems: Problems, base: date | None = None) -> list[ActionItem]:
     """Items of every action-items section (Action Items, Follow-ups, Fix,
     Systemic Improvements, ...). Each sub-heading block is read on its own: a

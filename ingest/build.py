@@ -221,7 +221,17 @@ def _stage(con, rows: dict[str, list], reuse: list[str], old_ok: bool) -> None:
         return
     con.execute("CREATE TEMP TABLE _reuse AS SELECT unnest(?::VARCHAR[]) AS path", [reuse])
     con.execute(COPY_SOURCES)
-    for t in ("documents", "timeline_events", "contributing_factors", "whys", "action_items", "lessons", "blame_hits"):
+    for t in (
+        "documents",
+        "timeline_events",
+        "contributing_factors",
+        "whys",
+        "action_items",
+        "lessons",
+        "blame_hits",
+        "incident_impact",
+        "incident_links",
+    ):
         con.execute(
             f"INSERT INTO _{t} SELECT {_q(STAGING[t])} FROM old.{t} WHERE source_path IN (SELECT path FROM _reuse)"
         )
@@ -292,6 +302,8 @@ def _finalise(con, rules: Rules, extra_problems: list[tuple], git: dict[str, dat
     )
     con.execute(ACTION_ITEMS)
     con.execute(ITEM_OWNERS)
+    con.execute(IMPACT)
+    con.execute(LINKS)
     con.execute("INSERT INTO problems SELECT p.source_path, r.incident_id, p.line, p.level, p.code, p.message, 'parse' "
                 "FROM _problems p LEFT JOIN _resolved r ON r.path = p.source_path ORDER BY p.source_path, p.line")  # fmt: skip
     if extra_problems:
@@ -344,7 +356,8 @@ WITH m AS (SELECT coalesce(map(list(alias), list(handle)), map()) AS m FROM _ali
 SELECT a.item_id, r.incident_id, a.source_path, a.seq, a.line, a.section, a.priority, a.action, a.doc_owners,
        CASE WHEN len(a.doc_owners) = 0 AND t.assignee IS NOT NULL THEN [coalesce(m.m[t.assignee], t.assignee)]
             ELSE list_filter(x.mapped, lambda o, i: list_position(x.mapped, o) = i) END,
-       a.doc_due_date, coalesce(a.doc_due_date, t.due_date), a.due_text, a.ticket, a.item_type, a.extra,
+       a.doc_due_date, coalesce(a.doc_due_date, t.due_date), a.due_text, a.ticket, a.item_type, a.item_type_source,
+       a.extra,
        a.doc_status, a.doc_status_source, a.doc_status_text,
        CASE WHEN t.status_class IS NOT NULL THEN t.status_class ELSE a.doc_status END,
        CASE WHEN t.status_class IS NOT NULL THEN 'ticket' ELSE a.doc_status_source END,
@@ -355,6 +368,64 @@ CROSS JOIN m
 CROSS JOIN LATERAL (SELECT list_transform(a.doc_owners, lambda o: coalesce(m.m[o], o)) AS mapped) x
 LEFT JOIN _tickets t ON t.key_norm = upper(a.ticket)
 ORDER BY a.source_path, a.seq
+"""
+# One figure per incident and metric counts: the main document's, else the first attached document's.
+IMPACT = """
+INSERT INTO incident_impact
+SELECT r.incident_id, x.source_path, x.seq, x.line, x.metric, x.value, x.low, x.high, x.unit, x.currency, x.qualifier,
+       x.approximate, x.flag, x.source, x.text,
+       row_number() OVER (PARTITION BY r.incident_id, x.metric
+                          ORDER BY (r.outcome = 'incident') DESC, x.source_path, x.seq) = 1
+FROM _incident_impact x JOIN _resolved r ON r.path = x.source_path
+WHERE r.incident_id IS NOT NULL
+ORDER BY x.source_path, x.seq
+"""
+# References resolved to incidents: an id (the incident's, a document's declared id, or the last part of a path
+# id when only one incident has it), a path under the same corpus root (with or without its suffix), or a URL
+# ending in a corpus file's path. The first candidate by that order wins.
+LINKS = r"""
+INSERT INTO incident_links
+WITH l AS (
+    SELECT x.*, r.incident_id, s.root
+    FROM _incident_links x JOIN _resolved r ON r.path = x.source_path JOIN _sources s ON s.path = x.source_path
+    WHERE r.incident_id IS NOT NULL
+),
+files AS (
+    SELECT s.root, s.relpath, regexp_replace(s.relpath, '\.[^./]*$', '') AS stem,
+           regexp_extract(s.relpath, '[^/]*$') AS base, r.incident_id AS target
+    FROM _sources s JOIN _resolved r USING (path)
+    WHERE r.incident_id IS NOT NULL
+),
+ids AS (
+    SELECT lower(incident_id) AS k, incident_id AS target, 1 AS rank FROM incidents
+    UNION ALL
+    SELECT lower(s.doc_id), r.incident_id, 2 FROM _sources s JOIN _resolved r USING (path)
+    WHERE r.incident_id IS NOT NULL AND s.doc_id IS NOT NULL
+    UNION ALL
+    SELECT k, min(target), 3
+    FROM (SELECT lower(regexp_extract(incident_id, '[^/]*$')) AS k, incident_id AS target FROM incidents)
+    GROUP BY k HAVING count(*) = 1
+),
+cand AS (
+    SELECT l.source_path, l.seq, i.target, i.rank
+    FROM l JOIN ids i ON i.k = lower(l.ref_key) WHERE l.ref_kind = 'id'
+    UNION ALL
+    SELECT l.source_path, l.seq, f.target, 4
+    FROM l JOIN files f ON f.root = l.root AND f.relpath = l.ref_key WHERE l.ref_kind IN ('id', 'path')
+    UNION ALL
+    SELECT l.source_path, l.seq, f.target, 5
+    FROM l JOIN files f ON f.root = l.root AND f.stem = l.ref_key WHERE l.ref_kind IN ('id', 'path')
+    UNION ALL
+    SELECT l.source_path, l.seq, f.target, 6
+    FROM l JOIN files f ON f.base = regexp_extract(l.ref_key, '[^/]*$')
+    WHERE l.ref_kind = 'url' AND ends_with(l.ref_key, '/' || f.relpath)
+),
+best AS (SELECT source_path, seq, arg_min(target, rank) AS target FROM cand GROUP BY source_path, seq)
+SELECT l.incident_id, l.source_path, l.seq, l.line, l.section, l.ref_kind, l.ref, l.ref_key, l.ref_date, l.text,
+       b.target, b.target IS NOT NULL,
+       coalesce(b.target <> l.incident_id, NOT (l.section = 'body' AND l.ref_kind IN ('path', 'url')))
+FROM l LEFT JOIN best b USING (source_path, seq)
+ORDER BY l.source_path, l.seq
 """
 ITEM_OWNERS = """
 INSERT INTO action_item_owners
@@ -429,9 +500,11 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
 
     build_problems = Problems()
     tickets = read_tickets(opts.tickets, build_problems) if opts.tickets else []
+    build_problems.finish()
     ticket_problems = [(str(opts.tickets), None, p.line, p.level, p.code, p.message) for p in build_problems]
     people_problems = Problems()
     people = read_people(opts.people, people_problems) if opts.people else []
+    people_problems.finish()
     ticket_problems += [(str(opts.people), None, p.line, p.level, p.code, p.message) for p in people_problems]
     git: dict[str, datetime] = {}
     if opts.git:

@@ -27,6 +27,8 @@ def _rules_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--guide-rules", type=Path, help="guide rule thresholds and blame phrases (default: data/guide_rules.yaml)"
     )
+    p.add_argument("--action-types", type=Path,
+                   help="action-item types and the rules that infer them (default: data/action_types.yaml)")  # fmt: skip
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                    help=f"reject documents larger than this many bytes (default: {DEFAULT_MAX_BYTES})")  # fmt: skip
 
@@ -80,7 +82,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def load_rules_from(args) -> object:
-    return load_rules(args.taxonomy, args.timeline_rules, args.durations, args.guide_rules)
+    return load_rules(args.taxonomy, args.timeline_rules, args.durations, args.guide_rules, args.action_types)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,9 +52,41 @@ class ActionItem:
     status_source: str = "none"  # document | none (ticket: set at build time)
     status_text: str | None = None
     item_type: str | None = None
+    item_type_source: str = "none"  # column (a Type column or structured type) | rule | none
     section: str = "action_items"
     line: int | None = None
     extra: dict | None = None  # columns of an action-items table the parser has no role for
+
+
+@dataclass(slots=True)
+class ImpactFigure:
+    """One impact figure as the document states it (ingest/impact.py)."""
+
+    metric: str  # customers_affected | users_affected | revenue_loss | ... (impact.METRICS)
+    value: float | None = None  # the figure; a range's midpoint; None when unknown or a yes/no metric
+    low: float | None = None  # range bounds; both equal `value` for an exact figure
+    high: float | None = None  # None for 'at least N'
+    unit: str | None = None  # customers, users, tickets, person-hours, minutes, money
+    currency: str | None = None  # ISO code as written ($ = USD), never converted
+    qualifier: str = "exact"  # exact | range | at_least | at_most | unknown
+    approximate: bool = False  # ~, about, approximately, estimated, a range
+    flag: bool | None = None  # data_loss / security_impact: True (there was) / False (none)
+    source: str = "impact_section"  # front_matter | impact_section | label | structured
+    text: str = ""
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class RelatedRef:
+    """A reference to another incident (ingest/links.py)."""
+
+    ref: str  # as written: an id, a path, a URL, or the item's text when it names none
+    kind: str  # id | path | url | text
+    key: str  # what the build matches: the id, the path under the corpus root, the URL's path
+    section: str  # related_incidents | front_matter | body
+    text: str = ""  # the sentence or list item it was found in
+    date: date | None = None  # a date written beside it
+    line: int | None = None
 
 
 @dataclass(slots=True)
@@ -99,6 +131,8 @@ class ParsedDocument:
     action_items: list[ActionItem] = field(default_factory=list)
     lessons: list[Lesson] = field(default_factory=list)
     blame: list[BlameHit] = field(default_factory=list)
+    impact: list[ImpactFigure] = field(default_factory=list)
+    related: list[RelatedRef] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
     has_went_well_section: bool = False
     content_hash: str | None = None
@@ -175,6 +209,7 @@ class ParsedDocument:
                 "status": a.status,
                 "status_source": a.status_source,
                 "type": a.item_type,
+                "type_source": a.item_type_source,
                 "section": a.section,
                 "line": a.line,
                 "extra": a.extra,
@@ -184,6 +219,19 @@ class ParsedDocument:
         out["lessons"] = [{"kind": x.kind, "text": x.text, "line": x.line} for x in self.lessons]
         out["blame"] = [{"line": b.line, "phrase": b.phrase, "quote": b.quote} for b in self.blame]
         out["custom_fields"] = self.custom_fields
+        out["impact"] = [
+            {
+                "metric": x.metric, "value": _num(x.value), "low": _num(x.low), "high": _num(x.high), "unit": x.unit,
+                "currency": x.currency, "qualifier": x.qualifier, "approximate": x.approximate, "flag": x.flag,
+                "source": x.source, "text": x.text, "line": x.line,
+            }
+            for x in self.impact
+        ]  # fmt: skip
+        out["related_incidents"] = [
+            {"ref": r.ref, "kind": r.kind, "key": r.key, "section": r.section, "text": r.text,
+             "date": r.date.isoformat() if r.date else None, "line": r.line}
+            for r in self.related
+        ]  # fmt: skip
         out["problems"] = [p.as_dict() for p in sorted(self.problems, key=lambda p: p.line or 0)]
         return out
 

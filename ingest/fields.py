@@ -29,6 +29,13 @@ _ID_OK = re.compile(r"^[\w.\-:/#@ ]{1,200}$")
 def parse_timestamp(value, zone: tzinfo | None, base: date | None = None) -> datetime:
     """A front-matter timestamp -> naive UTC. Accepts YAML datetimes, ISO 8601
     strings (Z or offset), and the timeline's written forms. Raises BadValue."""
+    try:
+        return _timestamp(value, zone, base)
+    except OverflowError as exc:
+        raise BadValue(f"{str(value)[:40]!r} falls outside the calendar") from exc
+
+
+def _timestamp(value, zone: tzinfo | None, base: date | None) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             return value.astimezone(UTC).replace(tzinfo=None)

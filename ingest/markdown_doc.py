@@ -7,7 +7,7 @@ import re
 from datetime import date
 from pathlib import PurePosixPath
 
-from ingest import actions, blame, factors, fields, timeline, titles
+from ingest import actions, blame, factors, fields, impact, links, timeline, titles
 from ingest.document import Factor, ParsedDocument
 from ingest.frontmatter import split_front_matter
 from ingest.header import normalise_severity, normalise_status, scan_header, split_list
@@ -93,7 +93,13 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
     _factors_from_front_matter(doc, fm, rules)
     doc.lessons, doc.has_went_well_section = factors.extract_lessons(root, lines)
     doc.action_items = actions.extract(root, lines, problems, doc.date)
+    actions.assign_types(doc.action_items, rules.action_types, problems)
     doc.blame = blame.scan(lines, rules.guide)
+
+    # Impact figures and references to other incidents.
+    doc.impact = impact.extract(root, lines, fm, problems)
+    own = {doc.incident_id or "", PurePosixPath(doc.path).with_suffix("").as_posix(), doc.attach_to or ""}
+    doc.related = links.extract(root, lines, fm, doc.path, own)
 
 
 def _with_dated_headings(sec, lines):

@@ -64,6 +64,7 @@ class Section:
     rest: str = ""  # text after an inline label on the heading line
     label: bool = False  # an inline label (**Contributing Factors:** ...) rather than a heading
     children: list[Section] = field(default_factory=list)
+    flat: list[Section] | None = None  # walk()'s answer, once asked
 
 
 def strip_comments(text: str) -> str:
@@ -202,7 +203,8 @@ def _classify(raw: list[str], ignore_open: set[int]) -> list[Line]:
 def label_of(content: str) -> tuple[str, str] | None:
     """('Contributing Factors', 'rest') for '**Contributing Factors:** rest' and
     the other label shapes; None when the line is not a label."""
-    if ":" not in content[:200]:
+    colon = content.find(":", 0, 200)
+    if colon < 0 or colon > 68:  # a label is at most 60 characters (and its marks)
         return None
     m = _LABEL.match(content[:2000])
     if not m:
@@ -317,11 +319,18 @@ def _innermost(root: Section, index: int) -> Section:
             return node
 
 
-def walk(section: Section):
-    """Every section below `section`, depth first, in document order."""
-    for c in section.children:
-        yield c
-        yield from walk(c)
+def walk(section: Section) -> list[Section]:
+    """Every section below `section`, depth first, in document order
+    (computed once per section: every extractor walks the same tree)."""
+    if section.flat is None:
+        out: list[Section] = []
+        stack = list(reversed(section.children))
+        while stack:
+            c = stack.pop()
+            out.append(c)
+            stack.extend(reversed(c.children))
+        section.flat = out
+    return section.flat
 
 
 def own_lines(section: Section, lines: list[Line]) -> list[Line]:

@@ -83,8 +83,14 @@ def _lit(text: str) -> frozenset[str] | None:
 
 
 def _better(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Fewer alternatives, then longer shortest literal: a sharper filter."""
-    return (len(a), -min(map(len, a))) < (len(b), -min(map(len, b)))
+    """A sharper filter: literals of four characters or more (short ones like
+    "'s " occur everywhere), then fewer alternatives, then longer literals."""
+
+    def key(s: frozenset[str]) -> tuple:
+        shortest = min(map(len, s))
+        return (shortest < 4, len(s), -shortest)
+
+    return key(a) < key(b)
 
 
 class Matcher:

@@ -21,11 +21,14 @@ STAGING: dict[str, list[str]] = {
     "contributing_factors": ["source_path", "seq", "line", "section", "category", "text"],
     "whys": ["source_path", "level", "line", "question", "answer", "evidence"],
     "action_items": ["item_id", "source_path", "seq", "line", "section", "priority", "action", "doc_owners",
-                     "doc_due_date", "due_text", "ticket", "item_type", "extra", "doc_status", "doc_status_source",
-                     "doc_status_text"],
+                     "doc_due_date", "due_text", "ticket", "item_type", "item_type_source", "extra", "doc_status",
+                     "doc_status_source", "doc_status_text"],
     "lessons": ["source_path", "seq", "line", "kind", "text"],
     "blame_hits": ["source_path", "line", "phrase", "quote"],
     "problems": ["source_path", "line", "level", "code", "message"],
+    "incident_impact": ["source_path", "seq", "line", "metric", "value", "low", "high", "unit", "currency", "qualifier",
+                        "approximate", "flag", "source", "text"],
+    "incident_links": ["source_path", "seq", "line", "section", "ref_kind", "ref", "ref_key", "ref_date", "text"],
 }  # fmt: skip
 
 
@@ -60,10 +63,15 @@ def document_rows(doc: ParsedDocument, path: str, root: str) -> dict[str, list[t
     for i, a in enumerate(doc.action_items):
         out["action_items"].append((
             f"{path}#{i}", path, i, a.line, a.section, a.priority, a.action, a.owners, a.due_date, a.due_text,
-            a.ticket, a.item_type, _json(a.extra), a.status, a.status_source, a.status_text,
+            a.ticket, a.item_type, a.item_type_source, _json(a.extra), a.status, a.status_source, a.status_text,
         ))  # fmt: skip
     for i, x in enumerate(doc.lessons):
         out["lessons"].append((path, i, x.line, x.kind, x.text))
     for b in doc.blame:
         out["blame_hits"].append((path, b.line, b.phrase, b.quote))
+    for i, x in enumerate(doc.impact):
+        out["incident_impact"].append((path, i, x.line, x.metric, x.value, x.low, x.high, x.unit, x.currency,
+                                       x.qualifier, x.approximate, x.flag, x.source, x.text))  # fmt: skip
+    for i, r in enumerate(doc.related):
+        out["incident_links"].append((path, i, r.line, r.section, r.kind, r.ref, r.key, r.date, r.text))
     return out

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from ingest.prefilter import LiteralIndex, Matcher, required_literals
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 KINDS = ("start", "detect", "acknowledge", "declare", "mitigate", "resolve")
 MILESTONES = ("started", "detected", "acknowledged", "declared", "mitigated", "resolved", "published")
@@ -68,9 +70,13 @@ _CACHE_LIMIT = 100_000
 @dataclass
 class TimelineRules:
     tags: dict[str, str]  # tag word -> kind
-    rules: list[tuple[str, re.Pattern, re.Pattern | None]]  # (kind, any-pattern, unless)
+    rules: list[tuple[str, Matcher, Matcher]]  # (kind, patterns, unless)
     tag_re: re.Pattern
     _cache: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    _index: LiteralIndex | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index = LiteralIndex([m for _, pats, unless in self.rules for m in (pats, unless)])
 
     def classify(self, text: str) -> tuple[str, str]:
         """(kind, 'tag' | 'rule' | 'none') for an event text. Memoised: the
@@ -79,12 +85,13 @@ class TimelineRules:
         if hit is not None:
             return hit
         result = ("other", "none")
-        m = self.tag_re.search(text)
+        m = self.tag_re.search(text) if ("[" in text or "(" in text) else None
         if m:
             result = (self.tags[m.group(1).lower()], "tag")
         else:
-            for kind, pat, unless in self.rules:
-                if pat.search(text) and not (unless is not None and unless.search(text)):
+            present = self._index.present(text)
+            for kind, pats, unless in self.rules:
+                if pats.search(text, present) and not (unless and unless.search(text, present)):
                     result = (kind, "rule")
                     break
         if len(self._cache) < _CACHE_LIMIT:
@@ -116,7 +123,7 @@ def load_timeline_rules(path: Path) -> TimelineRules:
         if not pats:
             raise RulesError(f"{path}: rule {n} ({r['kind']}): needs at least one pattern")
         unless = _compile(path, f"rule {n} ({r['kind']}) unless", r.get("unless"))
-        rules.append((r["kind"], _any(pats), _any(unless)))
+        rules.append((r["kind"], Matcher(pats), Matcher(unless)))
     words = sorted(tags, key=len, reverse=True)
     tag_re = re.compile(r"[\[(]\s*(" + "|".join(re.escape(w) for w in words) + r")\s*[\])]", re.IGNORECASE)
     if not words:
@@ -130,7 +137,7 @@ class Category:
     label: str
     description: str
     patterns: list[re.Pattern]
-    any: re.Pattern | None
+    matcher: Matcher
 
 
 @dataclass
@@ -138,9 +145,11 @@ class Taxonomy:
     categories: list[Category]
     by_id: dict[str, Category] = field(default_factory=dict)
     _cache: dict[str, str] = field(default_factory=dict, repr=False)
+    _index: LiteralIndex | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.categories}
+        self._index = LiteralIndex([c.matcher for c in self.categories])
 
     def categorize(self, text: str) -> str:
         """The category with the most matching patterns (ties: listed first)."""
@@ -148,10 +157,9 @@ class Taxonomy:
         if hit is not None:
             return hit
         best, best_score = "uncategorized", 0
+        present = self._index.present(text)
         for c in self.categories:
-            if c.any is None or not c.any.search(text):
-                continue
-            score = sum(1 for p in c.patterns if p.search(text))
+            score = c.matcher.count(text, present)
             if score > best_score:
                 best, best_score = c.id, score
         if len(self._cache) < _CACHE_LIMIT:
@@ -176,7 +184,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
         pats = _compile(path, f"category {cid}", c.get("patterns"))
         if cid == "uncategorized" and pats:
             raise RulesError(f"{path}: 'uncategorized' must have no patterns")
-        cats.append(Category(cid, str(c.get("label") or cid), str(c.get("description") or ""), pats, _any(pats)))
+        cats.append(Category(cid, str(c.get("label") or cid), str(c.get("description") or ""), pats, Matcher(pats)))
     if "uncategorized" not in seen:
         raise RulesError(f"{path}: the 'uncategorized' category must be listed")
     return Taxonomy(cats)
@@ -220,6 +228,7 @@ class GuideRules:
     duration_mismatch_share: float
     blame: list[re.Pattern]
     blame_any: re.Pattern | None
+    blame_words: tuple[str, ...] | None = None  # one of these is in every blame match; None: cannot tell
 
 
 def load_guide_rules(path: Path) -> GuideRules:
@@ -238,7 +247,104 @@ def load_guide_rules(path: Path) -> GuideRules:
         except (re.error, TypeError) as exc:
             raise RulesError(f"{path}: blame pattern {p!r} is not a valid regular expression: {exc}") from exc
     any_re = re.compile("|".join(f"(?:{p.pattern})" for p in blame)) if blame else None
-    return GuideRules(lag, whys, mm, ms, blame, any_re)
+    lits = [required_literals(p.pattern) for p in blame]
+    words = None if any(x is None for x in lits) else tuple(sorted({w for x in lits for w in x}))
+    return GuideRules(lag, whys, mm, ms, blame, any_re, words)
+
+
+@dataclass
+class ActionType:
+    id: str
+    label: str
+    description: str
+    words: tuple[str, ...]
+
+
+@dataclass
+class ActionTypes:
+    """data/action_types.yaml: the types of action items, the words a Type
+    column may use for each, and the rules that type the rest."""
+
+    types: list[ActionType]
+    rules: list[tuple[str, re.Pattern, re.Pattern | None]]  # (type, any-pattern, unless)
+    by_word: dict[str, str] = field(default_factory=dict)
+    _cache: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.by_word:
+            for t in self.types:
+                for w in (t.id, t.label, *t.words):
+                    self.by_word.setdefault(_type_word(w), t.id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.types)
+
+    def from_word(self, word: str) -> str | None:
+        """The type a Type column's cell names ('Prevention', 'detect'), or None."""
+        return self.by_word.get(_type_word(word))
+
+    def classify(self, text: str) -> str | None:
+        """The type the first matching rule gives the action's text, or None."""
+        if text in self._cache:
+            return self._cache[text]
+        result = None
+        for typ, pat, unless in self.rules:
+            if pat.search(text) and not (unless is not None and unless.search(text)):
+                result = typ
+                break
+        if len(self._cache) < _CACHE_LIMIT:
+            self._cache[text] = result
+        return result
+
+
+def _type_word(w: str) -> str:
+    return " ".join(re.sub(r"[^\w ]+", " ", str(w).lower()).split())
+
+
+def load_action_types(path: Path) -> ActionTypes:
+    doc = _load_yaml(path)
+    raw = doc.get("types")
+    if not isinstance(raw, list) or not raw:
+        raise RulesError(f"{path}: 'types' must be a non-empty list")
+    types: list[ActionType] = []
+    owner: dict[str, str] = {}
+    for n, t in enumerate(raw, 1):
+        if not isinstance(t, dict) or not isinstance(t.get("id"), str) or not _ID.match(t["id"]):
+            raise RulesError(f"{path}: type {n}: needs an 'id' of lower-case letters, digits, '-' and '_'")
+        tid = t["id"]
+        if any(x.id == tid for x in types):
+            raise RulesError(f"{path}: type {tid!r} is listed twice")
+        words = t.get("words") or []
+        if not isinstance(words, list) or not all(isinstance(w, str | int) for w in words):
+            raise RulesError(f"{path}: type {tid}: 'words' must be a list of words")
+        for w in (tid, *words):
+            k = _type_word(w)
+            if k in owner and owner[k] != tid:
+                raise RulesError(f"{path}: the word {w!r} names two types ({owner[k]} and {tid})")
+            owner[k] = tid
+        types.append(ActionType(tid, str(t.get("label") or tid), str(t.get("description") or ""),
+                                tuple(str(w) for w in words)))  # fmt: skip
+    ids = {t.id for t in types}
+    rules = []
+    raw_rules = doc.get("rules") or []
+    if not isinstance(raw_rules, list):
+        raise RulesError(f"{path}: 'rules' must be a list")
+    for n, r in enumerate(raw_rules, 1):
+        if not isinstance(r, dict) or r.get("type") not in ids:
+            raise RulesError(f"{path}: rule {n}: needs 'type', one of {', '.join(sorted(ids))}")
+        pats = _compile(path, f"rule {n} ({r['type']})", r.get("patterns"))
+        if not pats:
+            raise RulesError(f"{path}: rule {n} ({r['type']}): needs at least one pattern")
+        unless = _compile(path, f"rule {n} ({r['type']}) unless", r.get("unless"))
+        rules.append((r["type"], _union(pats), _union(unless)))
+    return ActionTypes(types, rules)
+
+
+def _union(patterns: list[re.Pattern]) -> re.Pattern | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
 
 
 @dataclass
@@ -251,6 +357,7 @@ class Rules:
     guide: GuideRules
     fingerprint: str
     paths: dict[str, str]
+    action_types: ActionTypes | None = None
 
 
 def load_rules(
@@ -258,12 +365,14 @@ def load_rules(
     timeline: Path | None = None,
     durations: Path | None = None,
     guide: Path | None = None,
+    action_types: Path | None = None,
 ) -> Rules:
     paths = {
         "taxonomy": Path(taxonomy or DATA_DIR / "taxonomy.yaml"),
         "timeline": Path(timeline or DATA_DIR / "timeline_rules.yaml"),
         "durations": Path(durations or DATA_DIR / "durations.yaml"),
         "guide": Path(guide or DATA_DIR / "guide_rules.yaml"),
+        "action_types": Path(action_types or DATA_DIR / "action_types.yaml"),
     }
     h = hashlib.sha256()
     for name in sorted(paths):
@@ -278,4 +387,5 @@ def load_rules(
         guide=load_guide_rules(paths["guide"]),
         fingerprint=h.hexdigest()[:16],
         paths={k: str(v) for k, v in paths.items()},
+        action_types=load_action_types(paths["action_types"]),
     )

@@ -50,7 +50,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("milestone_sources", "JSON", "{milestone: front_matter | timeline | first_event}"),
         ("reported_duration_minutes", "DOUBLE", "the header's Incident Duration"),
         ("has_went_well_section", "BOOLEAN", "a What Went Well section is present"),
-        ("custom_fields", "JSON", "front-matter keys the parser has no field for"),
+        ("custom_fields", "JSON", "front-matter keys the parser has no field for (impact keys too, as written)"),
         ("content_hash", "VARCHAR", ""),
     ]),
     ("incidents", "One row per incident: its main document's fields, resolved milestones and durations.", [
@@ -143,7 +143,8 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("due_date", "DATE", "from the document, else from the ticket"),
         ("due_text", "VARCHAR", "a due date as written when it could not be read"),
         ("ticket", "VARCHAR", "ticket key or link"),
-        ("item_type", "VARCHAR", "as written in a Type column (prevention, detection, mitigation, ...)"),
+        ("item_type", "VARCHAR", "prevention | detection | mitigation | process (data/action_types.yaml) or NULL"),
+        ("item_type_source", "VARCHAR", "column (a Type column, a structured type) | rule (the text matched a rule) | none"),
         ("extra", "JSON", "table columns the parser has no role for"),
         ("doc_status", "VARCHAR", "open | done | dropped as the document says"),
         ("doc_status_source", "VARCHAR", "document (checkbox, Status column, mark) | none"),
@@ -175,6 +176,42 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("line", "INTEGER", ""),
         ("phrase", "VARCHAR", ""),
         ("quote", "VARCHAR", ""),
+    ]),
+    ("incident_impact", "Impact figures as the documents state them (ingest/impact.py): one row per document and "
+     "metric.", [
+        ("incident_id", "VARCHAR", ""),
+        ("source_path", "VARCHAR", ""),
+        ("seq", "INTEGER", ""),
+        ("line", "INTEGER", "NULL for front matter and structured fields"),
+        ("metric", "VARCHAR", "customers_affected | users_affected | revenue_loss | support_cost | support_tickets | "
+                              "engineering_hours | downtime_minutes | data_loss | security_impact"),
+        ("value", "DOUBLE", "the figure (a range's midpoint); NULL when unknown or a yes/no metric"),
+        ("low", "DOUBLE", "lower bound (= value when exact; 0 for 'up to N')"),
+        ("high", "DOUBLE", "upper bound (= value when exact; NULL for 'at least N')"),
+        ("unit", "VARCHAR", "customers | users | tickets | person-hours | minutes | money"),
+        ("currency", "VARCHAR", "money only: ISO code as written ($ = USD), never converted; NULL when none was written"),
+        ("qualifier", "VARCHAR", "exact | range | at_least | at_most | unknown ('TBD', 'unknown': no figure)"),
+        ("approximate", "BOOLEAN", "written with ~, about, approximately, estimated"),
+        ("flag", "BOOLEAN", "data_loss / security_impact: true = there was, false = none; NULL otherwise"),
+        ("source", "VARCHAR", "front_matter | impact_section | label | structured"),
+        ("text", "VARCHAR", "the line or field it was read from"),
+        ("counted", "BOOLEAN", "the figure the incident's numbers use: the main document's, else an attached one's"),
+    ]),
+    ("incident_links", "References to other incidents (ingest/links.py), resolved where the target is in the corpus.", [
+        ("incident_id", "VARCHAR", "the incident whose document makes the reference"),
+        ("source_path", "VARCHAR", ""),
+        ("seq", "INTEGER", ""),
+        ("line", "INTEGER", ""),
+        ("section", "VARCHAR", "related_incidents (the Related Incidents section or a structured list) | front_matter | body"),
+        ("ref_kind", "VARCHAR", "id | path | url | text (an item that names no id or link)"),
+        ("ref", "VARCHAR", "as written"),
+        ("ref_key", "VARCHAR", "what is matched: the id, the path under the corpus root, the URL's path"),
+        ("ref_date", "DATE", "a date written beside the reference"),
+        ("text", "VARCHAR", "the item or sentence it was found in"),
+        ("target_id", "VARCHAR", "the incident it names, when that is in the corpus"),
+        ("resolved", "BOOLEAN", "target_id was found"),
+        ("counts", "BOOLEAN", "a reference to another incident: false for one to the incident itself and for a link "
+                              "in the text to a file that is no incident"),
     ]),
     ("problems", "Everything the ingest could not read as written: file, line, level, code, message.", [
         ("source_path", "VARCHAR", "the document, tickets CSV or people file"),
@@ -229,6 +266,8 @@ INDEXES = [
     "CREATE INDEX idx_owners_owner ON action_item_owners(owner)",
     "CREATE INDEX idx_events_incident ON timeline_events(incident_id)",
     "CREATE INDEX idx_factors_incident ON contributing_factors(incident_id)",
+    "CREATE INDEX idx_impact_incident ON incident_impact(incident_id)",
+    "CREATE INDEX idx_links_incident ON incident_links(incident_id)",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # key -> the titles (normalised: lower case, no punctuation) that mean it.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -73,6 +74,7 @@ _LEADING_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]|[ivx]+[.)])\s+", re.IGNO
 _PAREN = re.compile(r"\s*[(\[][^)\]]*[)\]]")
 
 
+@lru_cache(maxsize=16384)
 def normalise_title(title: str) -> str:
     t = title.replace("**", "").replace("__", "").replace("`", "")
     t = _LEADING_NUMBER.sub("", t)
@@ -90,6 +92,7 @@ _PREFIXES = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=16384)
 def section_key(title: str, prefixes: bool = True) -> str | None:
     """The key of a section title, or None when it is not one the parser knows.
     'Events/Timeline' is read part by part; with `prefixes`, 'Timeline of the

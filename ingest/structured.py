@@ -3,7 +3,9 @@ incident tool becomes. Same field names as the front matter, plus lists."""
 
 from __future__ import annotations
 
-from ingest import fields
+from pathlib import PurePosixPath
+
+from ingest import actions, fields, impact, links
 from ingest.document import ActionItem, Event, Factor, Lesson, ParsedDocument, Why
 from ingest.header import split_list
 from ingest.mdblocks import clean_inline
@@ -46,6 +48,10 @@ def parse_structured(doc: ParsedDocument, value: dict, rules: Rules, folder_team
             Factor(doc.whys[-1].answer, "five_whys", rules.taxonomy.categorize(doc.whys[-1].answer), None)
         )
     doc.action_items = _actions(value.get("action_items"), problems)
+    actions.assign_types(doc.action_items, rules.action_types, problems)
+    doc.impact = impact.extract_structured(value, problems)
+    own = {doc.incident_id or "", PurePosixPath(doc.path).with_suffix("").as_posix()}
+    doc.related = links.extract_structured(value, doc.path, own)
     for key, kind in (
         ("what_went_well", "went_well"),
         ("what_went_wrong", "went_wrong"),

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 import pytest
 
+from ingest import PARSER_VERSION
+
 STANDARD = """
     ---
     id: PAY-1
@@ -280,5 +282,5 @@ def test_guide_rules_per_incident(con):
 def test_meta_records_the_build(con):
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     assert meta["as_of"] == "2024-03-01"
-    assert meta["parser_version"] == "1"
+    assert meta["parser_version"] == str(PARSER_VERSION)
     assert set(meta) >= {"built_at", "tool_version", "rules_fingerprint", "corpus_roots", "tickets_file"}

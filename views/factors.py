@@ -85,6 +85,7 @@ st.caption(f"What keeps happening to us: {period} · {ui.filter_caption(f)}")
 s = ui.call(factors.summary, f)
 rep_report = ui.call(repeats.report, f)
 rs = rep_report["summary"]
+rl = rep_report["links"]
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("Incidents", s["incidents"],
           help=f"Incidents whose impact started in {period} (else detected, else dated), with the sidebar filters. "
@@ -95,7 +96,9 @@ m3.metric("New categories", s["new"],
           help="Categories first seen in this period (same team/service/severity filters, over all time "
           "up to the as-of date).")  # fmt: skip
 m4.metric("Repeat incidents", rs["repeat_incidents"],
-          help=f"Incidents of the period sharing a category and a service with an earlier incident, of {s['incidents']}.")  # fmt: skip
+          help=f"Incidents of the period sharing a category and a service with an earlier incident, or whose postmortem "
+          f"and an earlier one's name each other (Related Incidents), of {s['incidents']}. {rl['linked']} are named "
+          f"as related, {rl['link_only']} of them only by that reference.")  # fmt: skip
 m5.metric("Uncategorized factors", ui.pct(s["uncategorized_share"]),
           help=f"{s['uncategorized']} of the period's {s['factors']} factor sentences matched no taxonomy category "
           f"(in {s['incidents_uncategorized']} incidents). Curate the taxonomy in the last tab.")  # fmt: skip
@@ -222,7 +225,10 @@ with tab_repeat:
                f"{s['incidents']} incidents, {rs['pairs']} pairs. Did the fix hold? The earlier incident's action items "
                "when the repeat began: done = resolved on an earlier day, or done with no date; dropped items left out. "
                f"The fix did not hold for {rs['did_not_hold']}, was not done yet for {rs['not_finished']}, "
-               f"and {rs['no_items']} had no action items.")  # fmt: skip
+               f"and {rs['no_items']} had no action items. Postmortems that name each other (Related Incidents, "
+               f"incident ids, links) count too: {rl['linked']} repeat incidents are named as related to their earlier "
+               f"incident ({rl['both_pairs']} of those pairs also share a category and a service, "
+               f"{rl['link_only']} incidents are repeats only by that reference).")  # fmt: skip
     if not len(rep):
         st.info("No repeat in this period: no incident shares a category and a service with an earlier one.")
     else:
@@ -235,8 +241,8 @@ with tab_repeat:
         ]
         rep_key = f"fx_repeats_{fkey}"
         st.dataframe(
-            view[["incident", "occurred_at", "shared", "services", "earlier", "days_between", "done", "verdict_text",
-                  "times_before"]],
+            view[["incident", "occurred_at", "shared", "services", "earlier", "days_between", "basis", "done",
+                  "verdict_text", "times_before"]],
             hide_index=True, width="stretch", key=rep_key, on_select="rerun", selection_mode="single-row",
             selection_default={"selection": {"rows": [0]}},
             column_config={
@@ -244,6 +250,8 @@ with tab_repeat:
                 "occurred_at": st.column_config.DatetimeColumn("began", format="YYYY-MM-DD"),
                 "earlier": incident_col("earlier incident"),
                 "days_between": st.column_config.NumberColumn("days later"),
+                "basis": st.column_config.TextColumn("found by", help="factors: a shared category and service; link: "
+                                                     "one postmortem names the other; both."),
                 "shared": st.column_config.TextColumn("shared categories"),
                 "services": st.column_config.ListColumn("shared services"),
                 "times_before": st.column_config.NumberColumn("times before", help="Earlier incidents with one of "
@@ -256,8 +264,11 @@ with tab_repeat:
         i = selected_row(rep_key, len(rep))
         i = 0 if i is None else i
         r = rep.iloc[i]
-        st.markdown(f"**{md(r['incident_id'])}** repeats **{md(r['earlier_id'])}** "
-                    f"({md(', '.join(labels.get(c, c) for c in r['categories']))} on {md(', '.join(r['services']))}), "
+        why = (f"{md(', '.join(labels.get(c, c) for c in r['categories']))} on {md(', '.join(r['services']))}"
+               if r["categories"] else "")  # fmt: skip
+        if r["basis"] != "factors":
+            why = (why + "; " if why else "") + "their postmortems name each other"
+        st.markdown(f"**{md(r['incident_id'])}** repeats **{md(r['earlier_id'])}** ({why}), "
                     f"{int(r['days_between'])} days later: {md(r['verdict_text'])}.")  # fmt: skip
         items = ui.call(repeats.earlier_items, f, r["incident_id"], r["earlier_id"])
         st.caption(f"Action items of {md(r['earlier_id'])} and their state when {md(r['incident_id'])} began "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import incidents
+from analytics import impact, incidents
 from views import charts, ui
 
 f = ui.filters()
@@ -50,6 +50,46 @@ if selected:
     else:
         st.info("No timeline was found in the document.")
 
+    st.subheader("Impact")
+    figs = ui.call(impact.incident_figures, selected)
+    counted = figs[figs["counted"]] if len(figs) else figs
+    if len(counted):
+        st.caption("As the postmortem states it (front matter, Impact section, `Impact:` list or a figure label); "
+                   "a figure not listed was not reported. Money keeps the currency it was written in.")  # fmt: skip
+        st.dataframe(counted[["label", "shown", "qualifier", "text", "line", "source"]], hide_index=True,
+                     width="stretch", column_config={
+                         "label": "figure", "shown": st.column_config.TextColumn("value"),
+                         "qualifier": st.column_config.TextColumn("as a figure", help="exact, range, at_least, "
+                                                                  "at_most, or unknown ('TBD': no figure)"),
+                         "text": st.column_config.TextColumn("as written", width="large"),
+                         "line": st.column_config.NumberColumn("line", format="%d"),
+                         "source": st.column_config.TextColumn("read from"),
+                     })  # fmt: skip
+    else:
+        st.info("The postmortem states no impact figure (customers affected, revenue loss, support tickets, ...).")
+
+    st.subheader("Related incidents")
+    rel = ui.call(impact.related, selected)
+    if len(rel):
+        names, named_by = rel[rel["direction"] == "names"], rel[rel["direction"] == "named by"]
+        st.caption(f"This postmortem names {len(names)} other incident(s) ({int(names['resolved'].sum())} found in this "
+                   f"database, the rest kept as written); {len(named_by)} postmortem(s) name this one. A named "
+                   "earlier incident makes this one a repeat on the Contributing factors page.")  # fmt: skip
+        view = rel.assign(link=[ui.incident_url(i) if isinstance(i, str) and i else None for i in rel["other_id"]])
+        st.dataframe(view[["direction", "link", "other_title", "other_occurred_at", "ref", "text", "ref_date", "line"]],
+                     hide_index=True, width="stretch", column_config={
+                         "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT,
+                                                             help="Empty when the incident is not in this database."),
+                         "other_title": "title",
+                         "other_occurred_at": st.column_config.DatetimeColumn("began", format="YYYY-MM-DD"),
+                         "ref": st.column_config.TextColumn("as written"),
+                         "text": st.column_config.TextColumn("in", width="large"),
+                         "ref_date": st.column_config.DateColumn("date given"),
+                         "line": st.column_config.NumberColumn("line", format="%d"),
+                     })  # fmt: skip
+    else:
+        st.info("No related incident is named by this postmortem or names it.")
+
     left, right = st.columns(2)
     with left:
         st.subheader("Contributing factors")
@@ -77,9 +117,11 @@ if selected:
     items = d["action_items"]
     if len(items):
         s = ui.settings()
-        items = items.assign(ticket_link=items["ticket"].map(s.ticket_url))
-        st.dataframe(items[["priority", "action", "owners", "due_date", "status", "status_source", "ticket", "ticket_link",
-                            "done_at"]], hide_index=True, width="stretch", column_config={
+        items = items.assign(ticket_link=[s.ticket_url(t) if isinstance(t, str) else None for t in items["ticket"]])
+        st.dataframe(items[["priority", "action", "item_type", "owners", "due_date", "status", "status_source", "ticket",
+                            "ticket_link", "done_at"]], hide_index=True, width="stretch", column_config={
+            "item_type": st.column_config.TextColumn("type", help="prevention, detection, mitigation, process: from "
+                                                     "a Type column, else the rules of data/action_types.yaml"),
             "due_date": st.column_config.DateColumn("due"), "done_at": st.column_config.DateColumn("done"),
             "status_source": st.column_config.TextColumn("status from", help="ticket tracker, the document, or none (no status recorded)"),
             "ticket_link": st.column_config.LinkColumn("link", display_text="open"),
@@ -94,7 +136,7 @@ if selected:
 
 st.title("Incidents")
 st.caption(ui.filter_caption(f) + f" · {f.start.label} to {f.end.label}")
-search = st.text_input("Search", key="q", placeholder="id, title, service, or words from factors and timelines",
+search = st.text_input("Search", key="q", bind="query-params", placeholder="id, title, service, or words from factors and timelines",
                        max_chars=200)  # fmt: skip
 df = ui.call(incidents.listing, f, search)
 st.caption(f"{len(df)} incident(s). Select a row to open it.")

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import durations, report
+from analytics import durations, impact, report
 from analytics.review import quarterly_review
-from views import charts, ui
+from views import charts, impact_charts, ui
 
 f = ui.filters()
 s = ui.settings()
@@ -46,6 +46,30 @@ if len(per):
     per = per.assign(metric=per["duration_id"].map(report.NAMES))
     st.altair_chart(charts.durations_strip(per, "metric", "Every incident of the quarter"), width="stretch")
 
+st.subheader("Impact")
+imp = r["impact"]
+st.caption(f"{imp['definition']} n = the quarter's incidents that state the figure, of {imp['incidents']}. "
+           "More figures, per quarter and team, on the Impact page.")  # fmt: skip
+heads = impact.headline(imp)
+icols = st.columns(4)
+for i, x in enumerate(heads):
+    col = icols[i % 4]
+    col.metric(x["label"] + (f" ({x['currency']})" if x["currency"] else ""), x["total"],
+               help=f"Sum over the {x['n']} of {x['incidents']} incidents that state it; the others are left out.")  # fmt: skip
+    col.caption(f"n = {x['n']} of {x['incidents']}" + (f" · median {x['median']}" if x["median"] else "")
+                + (f" · {x['note']}" if x["note"] else ""))  # fmt: skip
+fq = f.only(f.end)
+figs = ui.call(impact.figures, fq)
+if len(figs):
+    with st.expander(f"Every incident's figures ({figs['incident_id'].nunique()} incidents state one)"):
+        st.altair_chart(impact_charts.figure_strips(figs, list(dict.fromkeys(figs["label"]))))
+team_tbl = ui.call(impact.group_table, fq, "team")
+if len(team_tbl):
+    with st.expander("Impact per team"):
+        st.caption("Per team: each figure's sum over the team's incidents that state it, n (how many did), median.")
+        st.dataframe(team_tbl, hide_index=True, width="stretch",
+                     column_config=impact_charts.group_columns(team_tbl, "team"))  # fmt: skip
+
 left, right = st.columns(2)
 with left:
     st.subheader("Recurring contributing factors")
@@ -71,6 +95,15 @@ with right:
     a3.metric("On time", ui.pct(a["on_time_rate"]), help="Done on or before the due date / done with both dates known.")
     st.caption(f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped. "
                f"{r['overdue_all_quarters']} overdue across all quarters.")  # fmt: skip
+    t = r["action_item_types"]
+    st.markdown("**What kind of fixes**")
+    st.caption(f"{t['items']} items (dropped left out): "
+               + ", ".join(f"{k} {ui.pct(v['share'])} ({v['items']})" for k, v in t["by_type"].items() if v["items"])
+               + ". Typed by a Type column, else by the rules of data/action_types.yaml.")  # fmt: skip
+    mix = ui.call(impact.type_mix, fq, "team")
+    if len(mix):
+        st.altair_chart(impact_charts.type_bars(mix, "team", sorted(mix["team"].dropna().unique().tolist())),
+                        width="stretch")  # fmt: skip
     st.subheader("Postmortems still in draft")
     drafts = pd.DataFrame(r["drafts"]["incidents"])
     if len(drafts):

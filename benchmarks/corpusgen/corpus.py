@@ -107,6 +107,12 @@ def entry(rel: str, inc: Incident, doc: Rendered) -> dict:
     e["factors"] = sorted(set(doc.factors))
     e["action_items"] = doc.n_actions
     e["whys"] = doc.n_whys
+    if doc.impact:
+        e["impact"] = doc.impact
+    if doc.related:
+        e["related"] = doc.related
+    if doc.typed_actions:
+        e["typed_actions"] = doc.typed_actions
     if slot.shape == "messy":
         e |= {"messy": True, "unreliable": doc.unreliable, "quirks": doc.quirks}
     if doc.blame:

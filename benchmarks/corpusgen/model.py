@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import string
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -56,6 +57,23 @@ class Action:
     tracker_status: str | None = None  # the tracker's status word (Done, In Progress, Won't Do, ...)
     created: datetime | None = None
     resolved: datetime | None = None
+    category: str | None = None  # the factor category it answers (what a Type column says)
+
+
+@dataclass(slots=True)
+class ImpactWords:
+    """How a document words the incident's impact. Drawn from a stream of its
+    own (seeded by the incident's identity), so adding these choices left
+    every other fact and sentence of the corpus as it was."""
+
+    customers: str  # exact | approx | range | unknown
+    low: int  # the range written when customers == 'range'
+    high: int
+    currency: str  # USD | EUR | GBP: the revenue loss as written, never converted
+    eng_hours: int | None  # 'Engineering time: ~N person-hours', when written
+    section: bool  # a full Impact section (Customer / Business / Technical Impact) too
+    types: bool  # the action-items table has a Type column
+    technical: int  # which Technical Impact line
 
 
 @dataclass(slots=True)
@@ -82,6 +100,22 @@ class Incident:
     @property
     def services(self) -> tuple[str, ...]:
         return self.slot.services
+
+    @property
+    def words(self) -> ImpactWords:
+        """The impact wording (ImpactWords): the same for every call."""
+        r = Rng(zlib.crc32(f"impact|{self.slot.incident_id}|{self.slot.order}".encode()))
+        x = r.random()
+        customers = "approx" if x < 0.12 else "range" if x < 0.18 else "unknown" if x < 0.21 else "exact"
+        n = self.customers
+        low, high = max(1, round(n * 0.8, -1 if n < 1000 else -2)), max(2, round(n * 1.25, -1 if n < 1000 else -2))
+        y = r.random()
+        currency = "USD" if self.team == "payments" or y < 0.7 else "EUR" if y < 0.9 else "GBP"
+        eng = round(min(max(r.lognormvariate(math.log(6 * SEV_SCALE[self.severity] ** 2), 0.6), 1), 400))
+        eng_hours = eng if r.random() < 0.4 else None
+        section = r.random() < 0.3
+        types = r.random() < 0.25
+        return ImpactWords(customers, low, high, currency, eng_hours, section, types, r.randrange(4))
 
     @property
     def title(self) -> str:
@@ -320,19 +354,21 @@ class Sampler:
             n -= 1
         cats = [c for c in (inc.primary.category, inc.root.category, *(f.category for f in inc.contributing))
                 if c in P.ACTIONS]  # fmt: skip
-        texts: list[str] = []
+        texts: dict[str, str] = {}  # text -> the category it answers
         for i in range(n * 3):
             if len(texts) == n:
                 break
-            t = self.fill(r.choice(P.ACTIONS[cats[i % len(cats)] if cats else "monitoring-gap"]), svc, "alice")
+            cat = cats[i % len(cats)] if cats else "monitoring-gap"
+            t = self.fill(r.choice(P.ACTIONS[cat]), svc, "alice")
             if t not in texts:
-                texts.append(t)
+                texts[t] = cat
         age = (self.as_of - day).days
         ticket = inc.slot.ticket_base
-        for text in texts:
+        for text, cat in texts.items():
             prio = r.weighted(("P0", "P1", "P2", "P3"), PRIORITY_W[inc.severity])
             lo, hi = DUE_DAYS[prio]
             a = Action(prio, text, self._owners(team), day + timedelta(days=r.randint(lo, hi)), None, None)
+            a.category = cat
             if r.random() < 0.85:
                 a.ticket = f"{team.ticket_prefix}-{ticket}"
                 ticket += 1

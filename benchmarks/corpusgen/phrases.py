@@ -425,6 +425,28 @@ ACTIONS: dict[str, tuple[str, ...]] = {
                  "Add access control check to admin endpoints", "Enable secret scanning on all repositories"),
 }  # fmt: skip
 
+# The Type an author writes in an action-items table with a Type column, by the
+# category the action answers (the guide's Systemic Improvements types).
+ACTION_TYPE = {
+    "testing-gap": "Prevention", "code-review-gap": "Detection", "monitoring-gap": "Detection",
+    "staging-parity": "Prevention", "deploy-safety": "Mitigation", "config-change": "Prevention",
+    "capacity-limits": "Prevention", "dependency-failure": "Mitigation", "documentation-gap": "Prevention",
+    "process-gap": "Process", "software-bug": "Prevention", "security": "Prevention",
+}  # fmt: skip
+
+# Technical Impact items of a full Impact section (no figures in them).
+TECHNICAL_IMPACT = (
+    "{svc} primary experienced elevated load",
+    "Some replica lag on {svc} during the incident",
+    "No permanent damage to {svc} or its data stores",
+    "Queue backlog on {svc} drained within the hour",
+)
+SECURITY_IMPACT = (
+    "session tokens of affected accounts were exposed and have been rotated",
+    "credentials for {svc} were exposed; all were rotated",
+    "an access token was leaked in logs; it was revoked",
+)
+
 WENT_WELL = (
     "Alerting detected the issue before customer reports",
     "Team collaborated effectively under pressure",

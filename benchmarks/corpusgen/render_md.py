@@ -13,13 +13,14 @@ from datetime import tzinfo
 
 from benchmarks.corpusgen import phrases as P
 from benchmarks.corpusgen import vocab as V
-from benchmarks.corpusgen.model import Action, Incident
+from benchmarks.corpusgen.model import Action, ImpactWords, Incident
 from benchmarks.corpusgen.rendered import MILESTONE_OF, Rendered, local_first_date, truth
 from benchmarks.corpusgen.text import h12, hhmm, iso_z, local, long_date, minutes_text
 
 EXPLICIT_KIND = {"start": "Start", "detect": "Detected", "acknowledge": "Acknowledged", "declare": "Declared",
                  "mitigate": "Mitigated", "resolve": "Resolved", "other": ""}  # fmt: skip
 STATUS_TEXT = {"final": "Final", "draft": "Draft", "in review": "In Review"}
+CURRENCY_SIGN = {"USD": "$", "EUR": "€", "GBP": "£"}
 OPEN_WORDS = ("In Progress", "Open", "To Do")
 
 
@@ -50,6 +51,7 @@ class Style:
     short_row_at: int | None = None  # this action row loses its last cells
     due_text_at: int | None = None  # this action's due date is written in words
     blame: str | None = None  # a sentence that blames a person
+    exact_customers: bool = False  # the front matter states the customers: the body words them exactly too
 
 
 def owners_cell(owners: list[str]) -> str:
@@ -121,19 +123,23 @@ def _timeline(inc: Incident, st: Style, out: list[str]) -> None:
     out.append("")
 
 
-def _actions_table(inc: Incident, st: Style, out: list[str], doc: Rendered) -> None:
+def _actions_table(inc: Incident, st: Style, out: list[str], doc: Rendered, w: ImpactWords) -> None:
     status_col = st.actions == "table_status"
     out.append("## Action Items\n")
-    head = "| Priority | Action | Owner | Due Date | Ticket |" + (" Status |" if status_col else "")
-    out.append(head)
-    out.append("|----------|--------|-------|----------|--------|" + ("--------|" if status_col else ""))
+    head = "| Priority | Action |" + (" Type |" if w.types else "") + " Owner | Due Date | Ticket |"
+    out.append(head + (" Status |" if status_col else ""))
+    out.append("|----------|--------|" + ("------|" if w.types else "") + "-------|----------|--------|"
+               + ("--------|" if status_col else ""))  # fmt: skip
     for i, a in enumerate(inc.actions):
         due = "next sprint" if i == st.due_text_at else a.due.isoformat()
-        cells = [a.priority, a.text, owners_cell(a.owners), due, a.ticket or "-"]
+        kind = P.ACTION_TYPE.get(a.category or "", "")
+        cells = [a.priority, a.text, *([kind] if w.types else []), owners_cell(a.owners), due, a.ticket or "-"]
         if status_col:
             cells.append(_status_word(a, i))
         if i == st.short_row_at:
             cells = cells[:2]
+        elif w.types and kind:
+            doc.typed_actions += 1
         out.append("| " + " | ".join(cells) + " |")
         doc.n_actions += 1
     out.append("")
@@ -187,24 +193,72 @@ def _header(inc: Incident, st: Style, out: list[str], r: random.Random) -> None:
     out.append("")
 
 
-def _summary(inc: Incident, zone: tzinfo | None, out: list[str], r: random.Random, duration: str) -> None:
+def _customers(inc: Incident, w: ImpactWords, doc: Rendered, unique: bool = False) -> str:
+    """The customers-affected item as this document words it; records the truth."""
+    n = inc.customers
+    if w.customers == "approx":
+        doc.figure("customers_affected", n)
+        return f"Approximately {n:,} customers affected"
+    if w.customers == "range":
+        doc.figure("customers_affected", (w.low + w.high) / 2, "range")
+        return f"{w.low:,}\u2013{w.high:,} customers affected"
+    if w.customers == "unknown":
+        doc.figure("customers_affected", None, "unknown")
+        return "Customers affected: unknown (still being assessed)"
+    doc.figure("customers_affected", n)
+    return f"{n:,} {'unique ' if unique else ''}customers affected"
+
+
+def _summary(inc: Incident, zone: tzinfo | None, out: list[str], r: random.Random, duration: str, doc: Rendered,
+             w: ImpactWords) -> bool:  # fmt: skip
+    """The Executive Summary with its Impact list; True when it states a revenue loss."""
     team = V.TEAM_BY_NAME[inc.team]
     svc = inc.services[0]
     d = local_first_date(inc, zone)
     fix = P.MITIGATIONS[inc.group].format(svc=svc)
     kind = "outage" if inc.severity in ("SEV1", "SEV2") else "degradation"
+    affected = "an unknown number of" if w.customers == "unknown" else f"about {inc.customers:,}"
     out.append("## Executive Summary\n")
     out.append(
-        f"On {long_date(d)}, {svc} had a {kind} lasting {duration} that affected about {inc.customers:,} "
+        f"On {long_date(d)}, {svc} had a {kind} lasting {duration} that affected {affected} "
         f"customers ({team.symptom}). The incident was resolved by {fix}.\n"
     )
     out.append("**Impact:**")
-    out.append(f"- {inc.customers:,} customers affected")
-    if inc.team == "payments" or r.random() < 0.3:
-        out.append(f"- Estimated revenue loss: ${inc.revenue:,}")
+    out.append(f"- {_customers(inc, w, doc)}")
+    revenue = inc.team == "payments" or r.random() < 0.3
+    if revenue:
+        out.append(f"- Estimated revenue loss: {CURRENCY_SIGN[w.currency]}{inc.revenue:,}")
+        doc.figure("revenue_loss", inc.revenue, currency=w.currency)
     out.append(f"- {inc.support_tickets:,} support tickets created")
-    out.append("- No data loss" if inc.primary.category != "security" else "- Security review opened")
+    doc.figure("support_tickets", inc.support_tickets)
+    if w.eng_hours:
+        out.append(f"- Engineering time: ~{w.eng_hours} person-hours")
+        doc.figure("engineering_hours", w.eng_hours)
+    out.append("- No data loss")
+    doc.flag("data_loss", False)
+    if inc.primary.category == "security":
+        out.append(
+            f"- Security implications: {P.SECURITY_IMPACT[w.technical % len(P.SECURITY_IMPACT)].format(svc=svc)}"
+        )
+        doc.flag("security_impact", True)
     out.append("")
+    return revenue
+
+
+def _impact_section(inc: Incident, out: list[str], doc: Rendered, w: ImpactWords, revenue: bool) -> None:
+    """Template 1's Impact section: the same figures again, grouped."""
+    out.append("## Impact\n\n### Customer Impact")
+    out.append(f"- {_customers(inc, w, doc, unique=True)}")
+    share = round(100 * inc.support_tickets / max(inc.customers, 1))
+    out.append(f"- {inc.support_tickets:,} support tickets ({share}% of affected customers)")
+    if revenue or w.eng_hours:
+        out.append("\n### Business Impact")
+        if revenue:
+            out.append(f"- Estimated revenue loss: {CURRENCY_SIGN[w.currency]}{inc.revenue:,}")
+        if w.eng_hours:
+            out.append(f"- Engineering time: ~{w.eng_hours} person-hours")
+    out.append("\n### Technical Impact")
+    out.append(f"- {P.TECHNICAL_IMPACT[w.technical].format(svc=inc.services[0])}\n")
 
 
 def _causes(inc: Incident, st: Style, out: list[str], doc: Rendered) -> None:
@@ -267,22 +321,29 @@ def standard(inc: Incident, st: Style, r: random.Random) -> Rendered:
     if st.duration is None:
         st.duration = duration_for(inc, r)
     doc.reported_minutes = st.duration[1]
+    w = inc.words
+    if st.front_matter and any(k == "customers_affected" for k, _ in st.front_matter):
+        doc.figure("customers_affected", inc.customers)  # front matter wins over the body
+        w.customers = "exact"
     _header(inc, st, out, r)
-    _summary(inc, st.zone[1] if st.zone else None, out, r, st.duration[0])
+    revenue = _summary(inc, st.zone[1] if st.zone else None, out, r, st.duration[0], doc, w)
     _timeline(inc, st, out)
     if st.bad_time_at is not None:
         kind = inc.events[st.bad_time_at].kind
         if kind in MILESTONE_OF:
             doc.unreliable.append(f"{MILESTONE_OF[kind]}_at")
     _causes(inc, st, out, doc)
+    if w.section and w.customers != "unknown":
+        _impact_section(inc, out, doc, w, revenue)
     _lessons(inc, st, out, doc, r)
     if st.actions == "checkbox":
         _actions_checkbox(inc, st, out, doc)
     else:
-        _actions_table(inc, st, out, doc)
+        _actions_table(inc, st, out, doc, w)
     if inc.slot.related:
         out.append("## Appendix\n\n### Related Incidents")
         out.append(f"- Same failure mode on {inc.services[0]} before: {inc.slot.related}\n")
+        doc.related = inc.slot.related
     doc.text = "\n".join(out).rstrip("\n") + "\n"
     return doc
 
@@ -381,6 +442,7 @@ def five_whys(inc: Incident, r: random.Random) -> Rendered:
             taken.add(text)
             out.append(f"| {f.text} | {text} | {kinds[doc.n_actions % 3]} |")
             doc.n_actions += 1
+            doc.typed_actions += 1
     doc.text = "\n".join(out) + "\n"
     return doc
 

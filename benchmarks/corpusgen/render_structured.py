@@ -37,10 +37,25 @@ def record(inc: Incident, r: random.Random, doc: Rendered) -> dict:
     if inc.published is not None:
         rec["published_at"] = iso_z(inc.published)
         doc.published = inc.published
+    w = inc.words
     rec["customers_affected"] = inc.customers
+    doc.figure("customers_affected", inc.customers)
     if inc.team == "payments":
-        rec["revenue_loss_usd"] = inc.revenue
+        rec[f"revenue_loss_{w.currency.lower()}"] = inc.revenue
+        doc.figure("revenue_loss", inc.revenue, currency=w.currency)
     rec["support_tickets"] = inc.support_tickets
+    doc.figure("support_tickets", inc.support_tickets)
+    if w.eng_hours:
+        rec["engineering_hours"] = w.eng_hours
+        doc.figure("engineering_hours", w.eng_hours)
+    rec["data_loss"] = False
+    doc.flag("data_loss", False)
+    if inc.primary.category == "security":
+        rec["security_impact"] = True
+        doc.flag("security_impact", True)
+    if inc.slot.related:
+        rec["related_incidents"] = [inc.slot.related]
+        doc.related = inc.slot.related
     explicit_kinds = r.random() < 0.7
     timeline = []
     for e in inc.events:

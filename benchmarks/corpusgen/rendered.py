@@ -34,6 +34,17 @@ class Rendered:
     blame: bool = False
     unreliable: list[str] = field(default_factory=list)
     quirks: list[str] = field(default_factory=list)
+    impact: dict[str, dict] = field(default_factory=dict)  # metric -> {value, qualifier, currency} or {flag}
+    related: str | None = None  # the incident id the document names as related
+    typed_actions: int = 0  # action items with a Type column
+
+    def figure(self, metric: str, value: float | None, qualifier: str = "exact", currency: str | None = None) -> None:
+        if metric not in self.impact:
+            self.impact[metric] = {"value": value, "qualifier": qualifier, "currency": currency}
+
+    def flag(self, metric: str, value: bool) -> None:
+        if metric not in self.impact:
+            self.impact[metric] = {"flag": value}
 
     def factor(self, category: str, text: str) -> str:
         self.factors.append(category)

@@ -24,7 +24,7 @@ from tests.conftest import ROOT, build_corpus
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(__file__).parent / "screenshots"
-PAGES = ["action-items", "", "response-times", "factors", "incidents", "data-quality"]  # a deep link first
+PAGES = ["action-items", "", "response-times", "factors", "impact", "incidents", "data-quality"]  # a deep link first
 HOSTILE = """\
 # Postmortem: <script>alert('x')</script> in the title
 

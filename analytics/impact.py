@@ -1,0 +1,518 @@
+"""Impact and follow-through: what incidents cost, and what kind of fixes we make.
+
+Impact (incident_impact, one counted figure per incident and metric):
+
+- a total sums only the incidents that report the figure, and says how many
+  did (n reporting) and did not (n not reporting, of which n said 'unknown'
+  / 'TBD'); an incident that does not report a figure is never a zero;
+- a range counts at its midpoint; its bounds add up to `sum_low`/`sum_high`
+  (`sum_high` is None when some figure is 'at least N'); `n_inexact` counts
+  the figures written approximately (~, about, estimated), as ranges or as
+  bounds;
+- the median is over the reporting incidents;
+- money is summed per currency, never converted ($ counts as USD; a figure
+  written without a currency is 'unspecified');
+- data loss and security implications are yes/no: how many incidents said
+  yes, how many said no, how many said nothing.
+
+Action-item types (action_items.item_type, data/action_types.yaml): the mix of
+prevention / detection / mitigation / process per quarter and team, over the
+items of the incidents `f` selects, dropped items left out. An item no rule
+and no Type column typed is counted as 'untyped', never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from analytics import filters as flt
+from analytics.db import query
+from analytics.filters import Filters
+
+# metric -> (label, kind, unit as shown)
+METRICS: dict[str, tuple[str, str, str]] = {
+    "customers_affected": ("Customers affected", "count", "customers"),
+    "users_affected": ("Users affected", "count", "users"),
+    "revenue_loss": ("Revenue loss", "money", ""),
+    "support_cost": ("Support cost", "money", ""),
+    "support_tickets": ("Support tickets", "count", "tickets"),
+    "engineering_hours": ("Engineering time", "count", "person-hours"),
+    "downtime_minutes": ("Downtime", "count", "minutes"),
+    "data_loss": ("Data loss", "flag", ""),
+    "security_impact": ("Security implications", "flag", ""),
+}
+NUMERIC = tuple(m for m, (_, kind, _u) in METRICS.items() if kind != "flag")
+TYPES = ("prevention", "detection", "mitigation", "process", "untyped")
+DEFINITION = (
+    "Sums and medians over the incidents that report the figure (n); incidents that do not are left out, never "
+    "counted as zero. A range counts at its midpoint; money is summed per currency, never converted."
+)
+UNSPECIFIED = "unspecified"
+
+TOTALS = """
+WITH {cte},
+x AS (SELECT x.* FROM incident_impact x JOIN f USING (incident_id) WHERE x.counted)
+SELECT metric, coalesce(currency, '') AS currency,
+       count(*) FILTER (WHERE qualifier <> 'unknown') AS n_reporting,
+       count(*) FILTER (WHERE qualifier = 'unknown') AS n_unknown,
+       sum(value) AS sum, sum(low) AS sum_low,
+       CASE WHEN count(*) FILTER (WHERE qualifier <> 'unknown' AND high IS NULL) = 0 THEN sum(high) END AS sum_high,
+       median(value) AS median, max(value) AS max,
+       count(*) FILTER (WHERE approximate OR qualifier IN ('range', 'at_least', 'at_most')) AS n_inexact,
+       count(*) FILTER (WHERE qualifier = 'range') AS n_ranges,
+       count(*) FILTER (WHERE flag) AS yes, count(*) FILTER (WHERE NOT flag) AS no
+FROM x
+GROUP BY ALL
+ORDER BY ALL
+"""
+COUNT = "WITH {cte} SELECT count(*) AS n FROM f"
+
+# Groups are whitelisted: {col} only ever comes from GROUPS.
+GROUPS = {"team": "f.team", "quarter": "f.quarter", "severity": "f.severity"}
+BY_GROUP = """
+WITH {cte},
+g AS (SELECT {col} AS grp, count(*) AS incidents FROM f GROUP BY 1),
+x AS (SELECT {col} AS grp, x.* FROM incident_impact x JOIN f USING (incident_id) WHERE x.counted)
+SELECT g.grp AS "{name}", g.incidents, x.metric, coalesce(x.currency, '') AS currency,
+       count(*) FILTER (WHERE x.qualifier <> 'unknown') AS n_reporting,
+       sum(x.value) AS sum, median(x.value) AS median,
+       count(*) FILTER (WHERE x.flag) AS yes, count(*) FILTER (WHERE NOT x.flag) AS no
+FROM g JOIN x ON x.grp IS NOT DISTINCT FROM g.grp
+GROUP BY ALL
+ORDER BY 1 NULLS LAST, 3, 4
+"""
+
+PER_INCIDENT = """
+WITH {cte}
+SELECT f.incident_id, f.title, f.team, coalesce(f.severity, 'unknown') AS severity, f.quarter, f.occurred_at,
+       f.ttr_minutes, f.reported_duration_minutes,
+       coalesce(f.ttr_minutes, f.reported_duration_minutes) AS duration_minutes,
+       CASE WHEN f.ttr_minutes IS NOT NULL THEN 'time to resolve'
+            WHEN f.reported_duration_minutes IS NOT NULL THEN 'reported duration' END AS duration_source,
+       {pivot},
+       any_value(x.currency) FILTER (WHERE x.metric = 'revenue_loss') AS revenue_currency,
+       any_value(x.currency) FILTER (WHERE x.metric = 'support_cost') AS support_cost_currency,
+       bool_or(x.flag) FILTER (WHERE x.metric = 'data_loss') AS data_loss,
+       bool_or(x.flag) FILTER (WHERE x.metric = 'security_impact') AS security_impact,
+       coalesce(list(x.metric ORDER BY x.metric) FILTER (WHERE x.approximate OR x.qualifier IN ('range', 'at_least',
+                'at_most')), []) AS inexact,
+       count(x.metric) FILTER (WHERE x.qualifier <> 'unknown') AS figures,
+       f.source_path
+FROM f LEFT JOIN incident_impact x ON x.incident_id = f.incident_id AND x.counted
+GROUP BY ALL
+ORDER BY f.occurred_at, f.incident_id
+"""
+_PIVOT = ",\n       ".join(f"max(x.value) FILTER (WHERE x.metric = '{m}') AS {m}" for m in NUMERIC)
+
+INCIDENT_FIGURES = """
+SELECT metric, value, low, high, unit, currency, qualifier, approximate, flag, source, text, line, source_path, counted
+FROM incident_impact WHERE incident_id = ? ORDER BY counted DESC, source_path, seq
+"""
+# What this incident's postmortem names, and which postmortems name it.
+RELATED = """
+SELECT 'names' AS direction, l.target_id AS other_id, i.title AS other_title, i.occurred_at AS other_occurred_at,
+       l.resolved, l.ref, l.ref_kind, l.section, l.text, l.ref_date, l.line, l.source_path
+FROM incident_links l LEFT JOIN incidents i ON i.incident_id = l.target_id
+WHERE l.incident_id = ? AND l.counts
+UNION ALL
+SELECT 'named by', l.incident_id, i.title, i.occurred_at, TRUE, l.ref, l.ref_kind, l.section, l.text, l.ref_date,
+       l.line, l.source_path
+FROM incident_links l JOIN incidents i ON i.incident_id = l.incident_id
+WHERE l.target_id = ? AND l.incident_id <> ? AND l.counts
+ORDER BY 1 DESC, 4 DESC NULLS LAST, 6, 12, 11
+"""
+
+# Action items of the selected incidents by type; status as of the date (done later = open then).
+TYPE_ITEMS = """
+WITH {cte},
+a AS (
+    SELECT a.*, f.team, f.quarter, coalesce(a.item_type, 'untyped') AS type,
+           CASE WHEN a.status = 'done' AND a.done_at IS NOT NULL AND a.done_at > CAST(? AS DATE) THEN 'open'
+                ELSE a.status END AS status_as_of
+    FROM action_items a JOIN f USING (incident_id)
+)
+"""
+TYPE_MIX = (
+    TYPE_ITEMS
+    + """
+SELECT {col} AS "{name}", type, count(*) AS items,
+       count(*) FILTER (WHERE status_as_of = 'done') AS done,
+       sum(count(*)) OVER (PARTITION BY {col}) AS group_items
+FROM a WHERE status_as_of <> 'dropped'
+GROUP BY {col}, type
+ORDER BY 1 NULLS LAST, 2
+"""
+)
+TYPE_TOTALS = (
+    TYPE_ITEMS
+    + """
+SELECT type, item_type_source AS source, count(*) AS items,
+       count(*) FILTER (WHERE status_as_of = 'done') AS done,
+       count(DISTINCT incident_id) AS incidents
+FROM a WHERE status_as_of <> 'dropped'
+GROUP BY ALL
+ORDER BY ALL
+"""
+)
+TYPE_DIMENSIONS = {"quarter": "quarter", "team": "team", "priority": "priority"}
+
+
+def number(v) -> float | int | None:
+    """A JSON-safe number: None for NULL/NaN, an int when whole."""
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(f) or math.isinf(f):
+        return None
+    return int(f) if f == int(f) and abs(f) < 2**53 else round(f, 4)
+
+
+def _incidents(con, f: Filters) -> int:
+    return int(query(con, COUNT.format(cte=flt.cte(f)), flt.params(f)).iloc[0, 0])
+
+
+_NO_FIGURES = {"sum": None, "sum_low": None, "sum_high": None, "median": None, "max": None, "n_inexact": 0,
+               "n_ranges": 0}  # fmt: skip
+
+
+def _figures(r) -> dict:
+    return {
+        "n_reporting": int(r.n_reporting),
+        "sum": number(r.sum),
+        "sum_low": number(r.sum_low),
+        "sum_high": number(r.sum_high),
+        "median": number(r.median),
+        "max": number(r.max),
+        "n_inexact": int(r.n_inexact),
+        "n_ranges": int(r.n_ranges),
+    }
+
+
+def summary(con, f: Filters) -> dict:
+    """Impact totals over the incidents `f` selects (module docstring):
+    {"incidents": N, "definition": ..., metric: {...} for every metric}."""
+    n = _incidents(con, f)
+    rows = query(con, TOTALS.format(cte=flt.cte(f)), flt.params(f))
+    out: dict = {"incidents": n, "definition": DEFINITION}
+    for metric, (label, kind, unit) in METRICS.items():
+        sub = rows[rows["metric"] == metric]
+        reporting = int(sub["n_reporting"].sum())
+        unknown = int(sub["n_unknown"].sum())
+        m: dict = {"label": label, "unit": unit or None, "n_reporting": reporting, "n_not_reporting": n - reporting,
+                   "n_unknown": unknown}  # fmt: skip
+        if kind == "flag":
+            m |= {"yes": int(sub["yes"].sum()), "no": int(sub["no"].sum())}
+        elif kind == "money":
+            m["by_currency"] = {
+                (r.currency or UNSPECIFIED): _figures(r) for r in sub.itertuples() if int(r.n_reporting) > 0
+            }
+        else:
+            r = next(sub.itertuples(), None)
+            m |= _figures(r) if r is not None else dict(_NO_FIGURES)
+        out[metric] = m
+    return out
+
+
+def by_group(con, f: Filters, dim: str = "team") -> pd.DataFrame:
+    """Per team (quarter, severity) and metric: the group's incidents, how many
+    report the figure, its sum and median (money per currency; yes/no for flags)."""
+    if dim not in GROUPS:
+        raise ValueError(f"unknown dimension {dim!r}; one of {', '.join(GROUPS)}")
+    sql = BY_GROUP.format(cte=flt.cte(f), col=GROUPS[dim], name=dim)
+    df = query(con, sql, flt.params(f))
+    df["label"] = df["metric"].map(lambda m: METRICS.get(m, (m,))[0])
+    df["currency"] = pd.Series([c or None for c in df["currency"]], index=df.index, dtype=object)
+    return df
+
+
+def group_table(con, f: Filters, dim: str = "team") -> pd.DataFrame:
+    """by_group() as one row per group: incidents, then per metric 'sum (n)'
+    columns ready to show, plus the numbers themselves."""
+    df = by_group(con, f, dim)
+    if df.empty:
+        return pd.DataFrame(columns=[dim, "incidents"])
+    rows: dict = {}
+    for r in df.itertuples():
+        g = getattr(r, dim)
+        row = rows.setdefault(g, {dim: g, "incidents": int(r.incidents)})
+        kind = METRICS.get(r.metric, ("", "count"))[1]
+        if kind == "flag":
+            row[f"{r.metric}"] = f"{int(r.yes)} yes, {int(r.no)} no (n = {int(r.n_reporting)})"
+            continue
+        key = r.metric if kind != "money" else f"{r.metric} {r.currency or UNSPECIFIED}"
+        row[key] = number(r.sum)
+        row[f"{key} n"] = int(r.n_reporting)
+        row[f"{key} median"] = number(r.median)
+    return pd.DataFrame(list(rows.values()))
+
+
+def per_incident(con, f: Filters) -> pd.DataFrame:
+    """One row per incident of `f`: severity, duration (time to resolve, else the
+    reported duration), and each counted figure (NULL when not reported)."""
+    sql = PER_INCIDENT.format(cte=flt.cte(f), pivot=_PIVOT)
+    df = query(con, sql, flt.params(f))
+    df["inexact"] = [list(v) for v in df["inexact"]]
+    return df
+
+
+def incident_figures(con, incident_id: str) -> pd.DataFrame:
+    """Every impact figure of one incident's documents, the counted ones first."""
+    df = query(con, INCIDENT_FIGURES, [incident_id])
+    df["label"] = df["metric"].map(lambda m: METRICS.get(m, (m,))[0])
+    df["shown"] = [shown(r) for r in df.itertuples()]
+    return df
+
+
+def related(con, incident_id: str) -> pd.DataFrame:
+    """The incidents this one's postmortem names ('names', resolved or as
+    written) and the postmortems that name it ('named by')."""
+    return query(con, RELATED, [incident_id, incident_id, incident_id])
+
+
+def shown(r) -> str:
+    """One figure as a person reads it: '12,000', '~$45,000', '10,000–15,000',
+    'at least 6', 'no', 'unknown'."""
+    q, flag = r.qualifier, r.flag
+    if flag is not None and not pd.isna(flag):
+        return "yes" if bool(flag) else "no"
+    if q == "unknown":
+        return "unknown"
+    cur = r.currency if isinstance(r.currency, str) else None
+    unit = {"customers": "", "users": "", "tickets": "", "person-hours": " person-hours", "minutes": " min"}.get(
+        r.unit or "", ""
+    )
+
+    def fmt(v) -> str:
+        return money(v, cur) if (r.unit == "money") else f"{v:,.0f}" if float(v) == int(v) else f"{v:,.1f}"
+
+    approx = "~" if r.approximate else ""
+    if q == "range":
+        return f"{approx}{fmt(r.low)}–{fmt(r.high)}{unit}"
+    if q == "at_least":
+        return f"at least {fmt(r.value)}{unit}"
+    if q == "at_most":
+        return f"up to {fmt(r.value)}{unit}"
+    return f"{approx}{fmt(r.value)}{unit}"
+
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+def money(v, currency: str | None) -> str:
+    """45000, 'USD' -> '$45,000'; 'CHF' -> 'CHF 45,000'; no currency -> '45,000'."""
+    if v is None or pd.isna(v):
+        return "n/a"
+    s = f"{float(v):,.0f}"
+    if not currency or currency == UNSPECIFIED:
+        return s
+    return f"{SYMBOLS[currency]}{s}" if currency in SYMBOLS else f"{currency} {s}"
+
+
+# ------------------------------------------------------------------ action-item types
+
+
+def type_mix(con, f: Filters, dim: str = "quarter") -> pd.DataFrame:
+    """Per quarter (team, priority) and type: items, done, share of the group's
+    items (dropped items left out; 'untyped' when nothing typed the item)."""
+    if dim not in TYPE_DIMENSIONS:
+        raise ValueError(f"unknown dimension {dim!r}; one of {', '.join(TYPE_DIMENSIONS)}")
+    sql = TYPE_MIX.format(cte=flt.cte(f), col=TYPE_DIMENSIONS[dim], name=dim)
+    df = query(con, sql, [*flt.params(f), f.as_of])
+    df["group_items"] = df["group_items"].astype(int)
+    df["share"] = df["items"] / df["group_items"]
+    order = {t: i for i, t in enumerate(TYPES)}
+    df["order"] = df["type"].map(lambda t: order.get(t, len(order)))
+    return df.sort_values([dim, "order"], na_position="last").reset_index(drop=True)
+
+
+def type_summary(con, f: Filters) -> dict:
+    """The type mix of the items of the incidents `f` selects, for the review:
+    items, per type (items, share, done), untyped, and where the types came
+    from (a Type column or the rules)."""
+    df = query(con, TYPE_TOTALS.format(cte=flt.cte(f)), [*flt.params(f), f.as_of])
+    total = int(df["items"].sum()) if len(df) else 0
+    by_type = {}
+    for t in TYPES:
+        sub = df[df["type"] == t]
+        items = int(sub["items"].sum())
+        by_type[t] = {"items": items, "share": number(items / total) if total else None, "done": int(sub["done"].sum())}
+    typed = df[df["type"] != "untyped"]
+    return {
+        "items": total,
+        "definition": "Action items of the period's incidents by type (data/action_types.yaml: a Type column, else "
+        "the first matching rule); dropped items left out; 'untyped' when neither typed the item.",
+        "by_type": by_type,
+        "typed_from": {s: int(typed.loc[typed["source"] == s, "items"].sum()) for s in ("column", "rule")},
+        "prevention_vs_detection": number(by_type["prevention"]["items"] / by_type["detection"]["items"])
+        if by_type["detection"]["items"]
+        else None,
+    }
+
+
+def type_table(con, f: Filters, dim: str = "team") -> pd.DataFrame:
+    """type_mix() as one row per group: items, the share and count of each
+    type, and a note when a group adds more detection than prevention."""
+    df = type_mix(con, f, dim)
+    if df.empty:
+        return pd.DataFrame(columns=[dim, "items", *TYPES, "note"])
+    rows = []
+    for g, sub in df.groupby(dim, dropna=False, sort=False):
+        row = {dim: g, "items": int(sub["group_items"].iloc[0])}
+        for t in TYPES:
+            hit = sub[sub["type"] == t]
+            row[t] = float(hit["share"].iloc[0]) if len(hit) else 0.0
+            row[f"{t}_items"] = int(hit["items"].iloc[0]) if len(hit) else 0
+        note = ""
+        if row["prevention_items"] == 0 and row["detection_items"] > 0:
+            note = "detection but no prevention"
+        elif row["detection_items"] > row["prevention_items"]:
+            note = "more detection than prevention"
+        row["note"] = note
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ one line per figure
+
+CORE = ("customers_affected", "revenue_loss", "support_tickets", "engineering_hours", "data_loss", "security_impact")
+
+
+def amount(v, metric: str, currency: str | None = None) -> str:
+    """A total or median as a person reads it: '12,000', '$45,000', '8' (person-hours: the
+    headline's label names the unit), '2 h 5 min'."""
+    if v is None or pd.isna(v):
+        return "n/a"
+    kind = METRICS[metric][1]
+    if kind == "money":
+        return money(v, currency)
+    if metric == "downtime_minutes":
+        m = round(float(v))
+        return f"{m} min" if m < 60 else f"{m // 60} h {m % 60} min" if m % 60 else f"{m // 60} h"
+    return f"{float(v):,.0f}" if float(v) == int(v) else f"{float(v):,.1f}"
+
+
+def headline(s: dict, all_metrics: bool = False) -> list[dict]:
+    """summary() as rows to show: label, total, median, n reporting of the
+    incidents, and a note (approximate figures, ranges, unknowns). The guide's
+    figures are always listed; the others when some incident reports them."""
+    n = s["incidents"]
+    rows = []
+    for metric, (label, kind, _unit) in METRICS.items():
+        m = s[metric]
+        if not all_metrics and metric not in CORE and m["n_reporting"] == 0:
+            continue
+        unknown = f"{m['n_unknown']} said unknown" if m["n_unknown"] else ""
+        shown_label = f"{label} (person-hours)" if metric == "engineering_hours" else label
+        base = {"metric": metric, "label": shown_label, "currency": None, "n": m["n_reporting"], "incidents": n}
+        if kind == "flag":
+            rows.append(base | {"total": f"{m['yes']} yes, {m['no']} no" if m["n_reporting"] else "not reported",
+                                "median": "", "note": unknown})  # fmt: skip
+            continue
+        parts = list(m["by_currency"].items()) if kind == "money" else [(None, m)]
+        if kind == "money" and not parts:
+            parts = [(None, dict(_NO_FIGURES, n_reporting=0))]
+        for cur, x in parts:
+            notes = []
+            if x["n_inexact"]:
+                notes.append(f"{x['n_inexact']} approximate or a range")
+            if x["sum"] is not None and (x["sum_low"] != x["sum_high"]):
+                hi = amount(x["sum_high"], metric, cur) if x["sum_high"] is not None else "no upper bound"
+                notes.append(f"bounds {amount(x['sum_low'], metric, cur)} to {hi}")
+            if kind == "money" and len(parts) > 1:
+                notes.append("currencies are not added up")
+            if unknown:
+                notes.append(unknown)
+            total = amount(x["sum"], metric, cur) if x["n_reporting"] else "not reported"
+            rows.append(base | {"currency": cur, "n": x["n_reporting"], "total": total,
+                                "median": amount(x["median"], metric, cur) if x["n_reporting"] else "",
+                                "note": "; ".join(notes)})  # fmt: skip
+    return rows
+
+
+# ------------------------------------------------------------------ distributions
+
+FIGURES = """
+WITH {cte}
+SELECT f.incident_id, f.title, f.team, coalesce(f.severity, 'unknown') AS severity, f.quarter, x.metric,
+       x.currency, x.value, x.low, x.high, x.unit, x.qualifier, x.approximate, x.flag, x.text, x.line, x.source_path
+FROM f JOIN incident_impact x ON x.incident_id = f.incident_id AND x.counted
+WHERE x.value IS NOT NULL
+ORDER BY x.metric, x.currency NULLS FIRST, x.value DESC, f.incident_id
+"""
+
+
+def figures(con, f: Filters) -> pd.DataFrame:
+    """Every counted numeric figure of the incidents of `f`, one row per incident
+    and figure, with `label` (money: 'Revenue loss (USD)') and `shown` (as a
+    person reads it): the per-incident distribution behind each total."""
+    df = query(con, FIGURES.format(cte=flt.cte(f)), flt.params(f))
+    df["label"] = [
+        METRICS[m][0] + (f" ({c or UNSPECIFIED})" if METRICS[m][1] == "money" else "")
+        for m, c in zip(df["metric"], df["currency"], strict=True)
+    ]
+    df["shown"] = [shown(r) for r in df.itertuples()]
+    return df
+
+
+def duration_vs_impact(con, f: Filters, metric: str = "customers_affected", currency: str | None = None) -> dict:
+    """Severity, duration and one impact figure per incident of `f`.
+
+    points: the incidents with both a duration (time to resolve, else the
+    reported duration) and the figure (money: in `currency`); n, incidents,
+    missing_duration, missing_figure; spearman: the rank correlation of
+    duration and figure (None when n < 5); by_severity: per severity, the
+    incidents, n with both, median duration and median figure."""
+    if metric not in NUMERIC:
+        raise ValueError(f"{metric!r} is not a numeric impact figure")
+    df = per_incident(con, f)
+    fig = df[metric]
+    if METRICS[metric][1] == "money":
+        cur_col = "revenue_currency" if metric == "revenue_loss" else "support_cost_currency"
+        fig = fig.where(df[cur_col].fillna(UNSPECIFIED) == (currency or UNSPECIFIED))
+    df = df.assign(figure=fig)
+    both = df.dropna(subset=["figure", "duration_minutes"])
+    rho = None
+    if len(both) >= 5:
+        a = both["duration_minutes"].rank().to_numpy(dtype=float)
+        b = both["figure"].rank().to_numpy(dtype=float)
+        if a.std() > 0 and b.std() > 0:
+            rho = round(float(((a - a.mean()) * (b - b.mean())).mean() / (a.std() * b.std())), 4)
+    sev = (
+        df.groupby("severity", dropna=False)
+        .agg(incidents=("incident_id", "size"))
+        .join(
+            both.groupby("severity").agg(
+                n=("incident_id", "size"),
+                median_duration=("duration_minutes", "median"),
+                median_figure=("figure", "median"),
+            )
+        )
+        .reset_index()
+    )
+    sev["n"] = sev["n"].fillna(0).astype(int)
+    order = {s: i for i, s in enumerate(("SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"))}
+    sev = sev.sort_values("severity", key=lambda s: s.map(lambda x: order.get(x, 9))).reset_index(drop=True)
+    return {
+        "points": both.reset_index(drop=True),
+        "n": len(both),
+        "incidents": len(df),
+        "missing_duration": int(df["duration_minutes"].isna().sum()),
+        "missing_figure": int(df["figure"].isna().sum()),
+        "spearman": rho,
+        "by_severity": sev,
+    }
+
+
+def figure_options(con, f: Filters) -> list[tuple[str, str | None, str, int]]:
+    """The numeric figures some incident of `f` reports: (metric, currency, label, n)."""
+    df = figures(con, f)
+    out = []
+    for (m, c, label), sub in df.groupby(["metric", "currency", "label"], dropna=False, sort=False):
+        out.append((m, None if pd.isna(c) else c, label, int(sub["incident_id"].nunique())))
+    order = list(METRICS)
+    return sorted(out, key=lambda x: (order.index(x[0]), x[1] or ""))
