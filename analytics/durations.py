@@ -32,6 +32,11 @@ WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 ORDER BY d.duration_id, f.occurred_at, f.incident_id
 """
 COUNT = "WITH {cte} SELECT count(*) FROM f"
+MINUTES = """
+WITH {cte}
+SELECT d.duration_id, d.minutes FROM f JOIN incident_durations d USING (incident_id)
+WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
+"""
 BY_SERVICE = """
 WITH {cte}
 SELECT s.service, d.minutes
@@ -57,10 +62,16 @@ def incident_count(con, f: Filters) -> int:
     return int(query(con, COUNT.format(cte=flt.cte(f)), flt.params(f)).iloc[0, 0])
 
 
-def summary(con, f: Filters, metric: str) -> dict:
+def minutes(con, f: Filters, metrics=HEADLINE) -> dict[str, list[float]]:
+    """{duration id: its minutes over the filtered incidents}: just the numbers."""
+    df = query(con, MINUTES.format(cte=flt.cte(f)), [*flt.params(f), list(metrics)])
+    return {m: df.loc[df["duration_id"] == m, "minutes"].tolist() for m in metrics}
+
+
+def summary(con, f: Filters, metric: str, values: list[float] | None = None, total: int | None = None) -> dict:
     """median, p90, mean, n, coverage (n / incidents in the filter), missing."""
-    values = per_incident(con, f, (metric,))["minutes"].tolist()
-    total = incident_count(con, f)
+    values = minutes(con, f, (metric,))[metric] if values is None else values
+    total = incident_count(con, f) if total is None else total
     s: Summary = summarize(values)
     return {**s.as_dict(), "incidents": total, "coverage": (s.n / total) if total else None, "missing": total - s.n}
 
@@ -75,9 +86,21 @@ def summary_table(con, f: Filters, metrics=HEADLINE) -> pd.DataFrame:
 
 def change_vs_previous(con, f: Filters, metric: str, min_n: int = 5, n_boot: int = 2000) -> Change:
     """The focus quarter (f.end) against the quarter before it, other filters equal."""
-    cur = per_incident(con, f.only(f.end), (metric,))["minutes"].tolist()
-    prev = per_incident(con, f.only(f.end.previous()), (metric,))["minutes"].tolist()
+    cur = minutes(con, f.only(f.end), (metric,))[metric]
+    prev = minutes(con, f.only(f.end.previous()), (metric,))[metric]
     return compare_medians(cur, prev, min_n=min_n, n_boot=n_boot)
+
+
+def headline(con, f: Filters, min_n: int = 5, n_boot: int = 2000) -> dict[str, dict]:
+    """For the focus quarter f.end, each headline duration's summary and its
+    change against the quarter before: two queries in all (the review's)."""
+    fq, fp = f.only(f.end), f.only(f.end.previous())
+    cur, prev, total = minutes(con, fq), minutes(con, fp), incident_count(con, fq)
+    out = {}
+    for m in HEADLINE:
+        ch = compare_medians(cur[m], prev[m], min_n=min_n, n_boot=n_boot)
+        out[m] = {**summary(con, fq, m, cur[m], total), "change_vs_previous": {**ch.as_dict(), "sentence": ch.sentence}}
+    return out
 
 
 def by_group(con, f: Filters, metric: str, group: str) -> pd.DataFrame:

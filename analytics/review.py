@@ -31,11 +31,7 @@ def quarterly_review(con, f: Filters, settings: Settings | None = None) -> dict:
     prev_n = len(incidents(con, f.only(q.previous())))
     by_sev = {s: int((inc["severity"] == s).sum()) for s in SEVERITIES}
     by_sev["unknown"] = int(inc["severity"].isna().sum())
-    metrics = {}
-    for m in durations.HEADLINE:
-        s = durations.summary(con, fq, m)
-        ch = durations.change_vs_previous(con, fq, m, settings.min_n_for_change, settings.bootstrap_samples)
-        metrics[m] = {**s, "change_vs_previous": {**ch.as_dict(), "sentence": ch.sentence}}
+    metrics = durations.headline(con, fq, settings.min_n_for_change, settings.bootstrap_samples)
     rec = factors.recurring(con, fq)
     new = factors.new_categories(con, fq)
     drafts = inc[inc["status"] == "draft"]

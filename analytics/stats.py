@@ -84,9 +84,7 @@ def compare_medians(current, previous, min_n: int = 5, n_boot: int = 2000, confi
         diff = None if med_a is None or med_b is None else med_a - med_b
         return Change(int(a.size), int(b.size), med_a, med_b, diff, None, None, confidence, "too_few", min_n)
     rng = np.random.default_rng(seed)
-    ia = rng.integers(0, a.size, size=(n_boot, a.size))
-    ib = rng.integers(0, b.size, size=(n_boot, b.size))
-    diffs = np.median(a[ia], axis=1) - np.median(b[ib], axis=1)
+    diffs = bootstrap_medians(a, rng, n_boot) - bootstrap_medians(b, rng, n_boot)
     tail = (1 - confidence) / 2 * 100
     low, high = (float(x) for x in np.percentile(diffs, [tail, 100 - tail]))
     diff = med_a - med_b
@@ -95,6 +93,40 @@ def compare_medians(current, previous, min_n: int = 5, n_boot: int = 2000, confi
     else:
         verdict = "shorter" if high < 0 else "longer"
     return Change(int(a.size), int(b.size), med_a, med_b, diff, low, high, confidence, verdict, min_n)
+
+
+RESAMPLE_LIMIT = 1_000_000  # values drawn per sample before the order-statistic method takes over
+
+
+def bootstrap_medians(x: np.ndarray, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """n_boot draws of the median of a resample (with replacement) of x.
+
+    Small samples are resampled outright. For large ones (n_boot * n over
+    RESAMPLE_LIMIT, i.e. a quarter with more than a few hundred incidents) the
+    draws come from the bootstrap distribution of the median itself: the
+    median of a resample is its k-th order statistic (k = ceil(n/2)), and
+    P(X*_(k) <= x_(j)) = P(Binomial(n, j/n) >= k), taken here with the normal
+    approximation, excellent at these n. Same distribution, O(n + n_boot log n)
+    instead of O(n_boot * n)."""
+    n = x.size
+    if n_boot * n <= RESAMPLE_LIMIT:
+        return np.median(x[rng.integers(0, n, size=(n_boot, n))], axis=1)
+    xs = np.sort(x)
+    k = (n + 1) // 2
+    p = np.arange(1, n + 1) / n
+    sd = np.sqrt(np.maximum(n * p * (1 - p), 1e-12))
+    cdf = 1.0 - _normal_cdf((k - 0.5 - n * p) / sd)  # P(Bin(n, j/n) >= k), j = 1..n
+    cdf[-1] = 1.0
+    return xs[np.minimum(np.searchsorted(cdf, rng.random(n_boot)), n - 1)]
+
+
+def _normal_cdf(z: np.ndarray) -> np.ndarray:
+    """Phi(z), vectorised (Abramowitz & Stegun 7.1.26 erf, error < 1.5e-7)."""
+    x = np.abs(z) / np.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * x)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = 1.0 - poly * np.exp(-x * x)
+    return 0.5 * (1.0 + np.sign(z) * erf)
 
 
 def _clean(values) -> np.ndarray:

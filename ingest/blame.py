@@ -13,18 +13,14 @@ MAX_QUOTE = 300
 MAX_LINE = 20_000  # a longer line is read up to here: prose sentences are shorter
 
 
-def _any_word(lines: list[Line], words: tuple[str, ...]) -> bool:
-    """Could any blame pattern match anywhere in the document? (A literal every
-    match needs: see ingest/prefilter.py.) Most postmortems: no."""
-    text = "\n".join(ln.text for ln in lines if ln.kind in (PARA, LIST, TABLE)).lower()
-    return any(w in text for w in words)
-
-
 def scan(lines: list[Line], guide: GuideRules) -> list[BlameHit]:
     """Blame phrasing about people, one hit per sentence, quoting it."""
     if guide.blame_any is None:
         return []
-    if guide.blame_words is not None and not _any_word(lines, guide.blame_words):
+    text = "\n".join(ln.text[:MAX_LINE] for ln in lines if ln.kind in (PARA, LIST, TABLE))
+    if guide.blame_words is not None and not any(w in text.lower() for w in guide.blame_words):
+        return []
+    if not guide.blame_any.search(text):  # one pass over the document; most have no blame phrasing
         return []
     hits: list[BlameHit] = []
     for ln in lines:

@@ -25,7 +25,14 @@ import pyarrow as pa
 from ingest import PARSER_VERSION, __version__, gitdates, quality
 from ingest.corpus import Entry, walk
 from ingest.document import ParsedDocument
-from ingest.parser import DEFAULT_MAX_BYTES, MARKDOWN_SUFFIXES, STRUCTURED_SUFFIXES, parse_bytes, suffix_of
+from ingest.parser import (
+    DEFAULT_MAX_BYTES,
+    MARKDOWN_SUFFIXES,
+    STRUCTURED_SUFFIXES,
+    content_hash,
+    parse_bytes,
+    suffix_of,
+)
 from ingest.people import read_people
 from ingest.problems import Problems
 from ingest.resolve import resolve
@@ -34,7 +41,7 @@ from ingest.rules import MILESTONES, Rules
 from ingest.schema import INDEXES, TABLES, TYPES, ddl
 from ingest.tickets import read_tickets
 
-CHUNK = 64
+CHUNK = 128
 PARALLEL_THRESHOLD = 200
 _ARROW = {
     "VARCHAR": pa.string(), "BOOLEAN": pa.bool_(), "BIGINT": pa.int64(), "INTEGER": pa.int32(),
@@ -75,6 +82,7 @@ class BuildSummary:
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     db: str = ""
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in order
 
     def text(self) -> str:
         lines = [
@@ -89,6 +97,8 @@ class BuildSummary:
                     f"{title} by code: "
                     + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
                 )
+        if self.stages:
+            lines.append("stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.stages.items()))
         lines.append(f"wrote {self.db}")
         return "\n".join(lines)
 
@@ -102,53 +112,53 @@ def _init_worker(rules: Rules, max_bytes: int, old_hashes: dict[str, str]) -> No
     _W.update(rules=rules, max_bytes=max_bytes, old=old_hashes)
 
 
-def _parse_chunk(entries: list[Entry]) -> list[tuple]:
-    """('rows', path, rows) or ('reuse', path, hash, size) per entry."""
-    out = []
-    rules, max_bytes, old = _W["rules"], _W["max_bytes"], _W["old"]
+def _parse_chunk(entries: list[Entry]) -> tuple[list[str], dict[str, pa.Table]]:
+    return parse_chunk(entries, _W["rules"], _W["max_bytes"], _W["old"])
+
+
+def parse_chunk(
+    entries: list[Entry], rules: Rules, max_bytes: int, old: dict[str, str]
+) -> tuple[list[str], dict[str, pa.Table]]:
+    """Parse a chunk of files -> (paths whose records are reused, staging rows
+    as Arrow tables). Runs in the worker processes: what goes back to the main
+    process is columnar buffers, not millions of Python tuples."""
+    reuse: list[str] = []
+    rows: dict[str, list] = {t: [] for t in STAGING}
     for e in entries:
-        out.append(_parse_one(e, rules, max_bytes, old))
-    return out
+        r = _parse_one(e, rules, max_bytes, old)
+        if r[0] == "reuse":
+            reuse.append(r[1])
+            continue
+        for t, rs in r[2].items():
+            if rs:
+                rows[t].extend(rs)
+    return reuse, {t: arrow_table(t, STAGING[t], rs) for t, rs in rows.items() if rs}
 
 
 def _parse_one(e: Entry, rules: Rules, max_bytes: int, old: dict[str, str]) -> tuple:
+    """('reuse', path) when the file is unchanged since the previous build,
+    else ('rows', path, staging rows)."""
     if e.note is not None:
         return ("rows", e.path, _outcome_rows(e, "rejected", e.note))
     suffix = suffix_of(e.relpath)
     if suffix not in MARKDOWN_SUFFIXES and suffix not in STRUCTURED_SUFFIXES:
-        return (
-            "rows",
-            e.path,
-            _outcome_rows(e, "skipped", f"not a document type the ingest reads ({suffix or 'no suffix'})"),
-        )
+        reason = f"not a document type the ingest reads ({suffix or 'no suffix'})"
+        return ("rows", e.path, _outcome_rows(e, "skipped", reason))
+    too_big = f"larger than the {max_bytes:,} byte limit ({{size:,}} bytes); raise --max-bytes to read it"
     try:
         size = os.stat(e.abs_path).st_size
         if size > max_bytes:
-            return (
-                "rows",
-                e.path,
-                _outcome_rows(
-                    e,
-                    "rejected",
-                    f"larger than the {max_bytes:,} byte limit ({size:,} bytes); raise --max-bytes to read it",
-                    size,
-                ),
-            )
+            return ("rows", e.path, _outcome_rows(e, "rejected", too_big.format(size=size), size))
         with open(e.abs_path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         return ("rows", e.path, _outcome_rows(e, "rejected", f"cannot read: {exc.strerror or exc}"))
     if len(data) > max_bytes:
-        return (
-            "rows",
-            e.path,
-            _outcome_rows(
-                e, "rejected", f"larger than the {max_bytes:,} byte limit; raise --max-bytes to read it", len(data)
-            ),
-        )
+        return ("rows", e.path, _outcome_rows(e, "rejected", too_big.format(size=len(data)), len(data)))
+    digest = content_hash(data)
+    if old.get(e.path) == digest:
+        return ("reuse", e.path)  # unchanged: not even parsed
     doc = parse_bytes(data, e.relpath, rules, max_bytes)
-    if old.get(e.path) == doc.content_hash:
-        return ("reuse", e.path, doc.content_hash, len(data))
     return ("rows", e.path, document_rows(doc, e.path, e.root))
 
 
@@ -161,9 +171,10 @@ def _outcome_rows(e: Entry, outcome: str, reason: str, size: int = 0) -> dict:
 
 def parse_all(
     entries: list[Entry], rules: Rules, opts: BuildOptions, old_hashes: dict[str, str], log
-) -> tuple[dict[str, list], list[str]]:
-    """All staging rows of the changed files, and the paths to reuse."""
-    rows: dict[str, list] = {t: [] for t in STAGING}
+) -> tuple[dict[str, list[pa.Table]], list[str]]:
+    """Staging rows of the changed files (Arrow tables per staging table) and
+    the paths whose records are reused from the previous database."""
+    tables: dict[str, list[pa.Table]] = {t: [] for t in STAGING}
     reuse: list[str] = []
     total = len(entries)
     jobs = opts.jobs or os.cpu_count() or 1
@@ -171,16 +182,12 @@ def parse_all(
     last = started
     done = 0
 
-    def take(results: list[tuple]) -> None:
+    def take(n: int, result: tuple[list[str], dict[str, pa.Table]]) -> None:
         nonlocal done, last
-        for r in results:
-            done += 1
-            if r[0] == "reuse":
-                reuse.append(r[1])
-            else:
-                for t, rs in r[2].items():
-                    if rs:
-                        rows[t].extend(rs)
+        done += n
+        reuse.extend(result[0])
+        for t, tbl in result[1].items():
+            tables[t].append(tbl)
         now = time.monotonic()
         if now - last >= 1.0:
             last = now
@@ -188,15 +195,16 @@ def parse_all(
 
     if jobs <= 1 or total < PARALLEL_THRESHOLD:
         for i in range(0, total, CHUNK):
-            take([_parse_one(e, rules, opts.max_bytes, old_hashes) for e in entries[i : i + CHUNK]])
+            chunk = entries[i : i + CHUNK]
+            take(len(chunk), parse_chunk(chunk, rules, opts.max_bytes, old_hashes))
     else:
         chunks = [entries[i : i + CHUNK] for i in range(0, total, CHUNK)]
         with ProcessPoolExecutor(
             max_workers=jobs, initializer=_init_worker, initargs=(rules, opts.max_bytes, old_hashes)
         ) as ex:
-            for res in ex.map(_parse_chunk, chunks):
-                take(res)
-    return rows, reuse
+            for chunk, res in zip(chunks, ex.map(_parse_chunk, chunks), strict=True):
+                take(len(chunk), res)
+    return tables, reuse
 
 
 # ---------------------------------------------------------------- loading
@@ -213,10 +221,13 @@ def arrow_table(table: str, cols: list[str], rows: list[tuple]) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=cols)
 
 
-def _stage(con, rows: dict[str, list], reuse: list[str], old_ok: bool) -> None:
+def _stage(con, tables: dict[str, list[pa.Table]], reuse: list[str], old_ok: bool) -> None:
     """_t staging tables: new rows from Arrow, reused rows copied from old."""
     for t, cols in STAGING.items():
-        _load(con, f"_{t}", arrow_table(t, cols, rows[t]))
+        parts = tables[t]
+        tbl = pa.concat_tables(parts) if parts else arrow_table(t, cols, [])
+        _load(con, f"_{t}", tbl)
+        tables[t] = []  # let the buffers go as soon as DuckDB holds the rows
     if not (old_ok and reuse):
         return
     con.execute("CREATE TEMP TABLE _reuse AS SELECT unnest(?::VARCHAR[]) AS path", [reuse])
@@ -275,16 +286,16 @@ def _finalise(con, rules: Rules, extra_problems: list[tuple], git: dict[str, dat
                 "FROM _tickets ORDER BY line")  # fmt: skip
     con.execute("INSERT INTO sources SELECT s.path, s.root, s.relpath, r.outcome, r.reason, s.kind, s.doc_id, "
                 "s.id_explicit, s.attach_to, r.incident_id, s.content_hash, s.size_bytes, s.reused "
-                "FROM _sources s JOIN _resolved r USING (path) ORDER BY s.path")  # fmt: skip
+                "FROM _sources s JOIN _resolved r USING (path)")  # fmt: skip
     doc_cols = STAGING["documents"]
     con.execute(f"INSERT INTO documents ({_q(doc_cols)}, incident_id) "
                 f"SELECT {_q(doc_cols, 'd.')}, r.incident_id "
-                "FROM _documents d JOIN _resolved r ON r.path = d.source_path ORDER BY d.source_path")  # fmt: skip
+                "FROM _documents d JOIN _resolved r ON r.path = d.source_path")  # fmt: skip
     for t in ("timeline_events", "contributing_factors", "whys", "lessons", "blame_hits"):
         cols = STAGING[t]
         con.execute(f"INSERT INTO {t} ({_q(cols)}, incident_id) SELECT {_q(cols, 'x.')}, "
                     f"r.incident_id FROM _{t} x JOIN _resolved r ON r.path = x.source_path "
-                    f"ORDER BY x.source_path, {'x.level' if t == 'whys' else 'x.line' if t == 'blame_hits' else 'x.seq'}")  # fmt: skip
+                    "")  # fmt: skip
     git_rows = [(p, t) for p, t in git.items()]
     gtbl = pa.Table.from_arrays(
         [pa.array([p for p, _ in git_rows], pa.string()), pa.array([t for _, t in git_rows], pa.timestamp("us"))],
@@ -297,15 +308,13 @@ def _finalise(con, rules: Rules, extra_problems: list[tuple], git: dict[str, dat
         a, b = f"{d.start}_at", f"{d.end}_at"  # milestone names are validated against MILESTONES
         con.execute(f"INSERT INTO incident_durations SELECT incident_id, ?, date_diff('second', {a}, {b}) / 60.0 "
                     f"FROM incidents WHERE {a} IS NOT NULL AND {b} IS NOT NULL AND {b} >= {a}", [d.id])  # fmt: skip
-    con.execute(
-        "INSERT INTO incident_services SELECT DISTINCT incident_id, unnest(services) FROM incidents ORDER BY 1, 2"
-    )
+    con.execute("INSERT INTO incident_services SELECT DISTINCT incident_id, unnest(services) FROM incidents")
     con.execute(ACTION_ITEMS)
     con.execute(ITEM_OWNERS)
     con.execute(IMPACT)
     con.execute(LINKS)
     con.execute("INSERT INTO problems SELECT p.source_path, r.incident_id, p.line, p.level, p.code, p.message, 'parse' "
-                "FROM _problems p LEFT JOIN _resolved r ON r.path = p.source_path ORDER BY p.source_path, p.line")  # fmt: skip
+                "FROM _problems p LEFT JOIN _resolved r ON r.path = p.source_path")  # fmt: skip
     if extra_problems:
         ptbl = arrow_table(
             "problems", ["source_path", "incident_id", "line", "level", "code", "message"], extra_problems
@@ -367,7 +376,6 @@ JOIN _resolved r ON r.path = a.source_path
 CROSS JOIN m
 CROSS JOIN LATERAL (SELECT list_transform(a.doc_owners, lambda o: coalesce(m.m[o], o)) AS mapped) x
 LEFT JOIN _tickets t ON t.key_norm = upper(a.ticket)
-ORDER BY a.source_path, a.seq
 """
 # One figure per incident and metric counts: the main document's, else the first attached document's.
 IMPACT = """
@@ -432,7 +440,6 @@ INSERT INTO action_item_owners
 SELECT a.item_id, a.incident_id, o.owner, p.name, p.team, p.manager
 FROM action_items a, unnest(a.owners) AS o(owner)
 LEFT JOIN people p ON p.handle = o.owner
-ORDER BY a.item_id, o.owner
 """
 
 
@@ -486,6 +493,14 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
     """Build the database; raises BuildError (leaving any previous one whole)."""
     log = log or (lambda msg: None)
     t0 = time.monotonic()
+    stages: dict[str, float] = {}
+    mark = [t0]
+
+    def stage(name: str) -> None:
+        now = time.monotonic()
+        stages[name] = stages.get(name, 0.0) + now - mark[0]
+        mark[0] = now
+
     db = opts.db
     for root in opts.corpus:
         if not root.exists():
@@ -496,7 +511,9 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
     entries = walk(opts.corpus)
     log(f"found {len(entries):,} files under {', '.join(map(str, opts.corpus))}")
     old_hashes, old_ok = _old_state(db, rules, opts)
+    stage("walk")
     rows, reuse = parse_all(entries, rules, opts, old_hashes, log)
+    stage("parse")
 
     build_problems = Problems()
     tickets = read_tickets(opts.tickets, build_problems) if opts.tickets else []
@@ -512,6 +529,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
             times = gitdates.first_commit_times(Path(root))
             by_abs = {os.path.realpath(e.abs_path): e.path for e in entries}
             git.update({by_abs[a]: t for a, t in times.items() if a in by_abs})
+    stage("tickets, people, git")
 
     tmp = db.with_name(f".{db.name}.building-{os.getpid()}")
     for p in (tmp, Path(str(tmp) + ".wal")):
@@ -528,6 +546,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
             _stage(con, rows, reuse, old_ok)
             if old_ok and reuse:
                 con.execute("DETACH old")
+            stage("load")
             docs = con.execute(
                 "SELECT path, outcome, reason, doc_id, id_explicit, attach_to FROM _sources ORDER BY path"
             ).fetchall()
@@ -544,6 +563,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
                 ),
             )
             _load(con, "_resolved", rtbl, temp=True)
+            stage("resolve")
             alias_rows = [(a, p.handle) for p in people for a in p.aliases if a != p.handle]
             con.execute("CREATE TEMP TABLE _aliases (alias VARCHAR, handle VARCHAR)")
             if alias_rows:
@@ -561,6 +581,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
             for t in STAGING:
                 con.execute(f"DROP TABLE _{t}")
             summary = _summary(con, len(entries), len(reuse))
+            stage("tables")
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -568,6 +589,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
         wal = Path(str(tmp) + ".wal")
         if wal.exists():
             wal.unlink()
+        stage("write")
     except BaseException as exc:
         for p in (tmp, Path(str(tmp) + ".wal")):
             with contextlib.suppress(OSError):
@@ -577,6 +599,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
         raise
     summary.seconds = time.monotonic() - t0
     summary.db = str(db)
+    summary.stages = stages
     return summary
 
 

@@ -245,7 +245,7 @@ def _title_from_stem(stem: str) -> str:
 
 
 def _date_from_stem(stem: str) -> date | None:
-    m = _FILENAME_DATE.search(PurePosixPath(stem).name)
+    m = _FILENAME_DATE.search(stem.rsplit("/", 1)[-1])
     if not m:
         return None
     try:

@@ -79,8 +79,15 @@ def _tag_text(m: re.Match) -> str:
     return f" {alt.group(1)} " if alt else " "
 
 
+_SPECIAL = re.compile(r"[<\[`*_~\\]")
+_SPACES = re.compile(r"\s\s|[\t\n\r\f\v]")
+
+
 def clean_inline(s: str) -> str:
     """Markdown inline marks -> plain text (links keep their text, code its content)."""
+    if not _SPECIAL.search(s):  # most text: nothing to clean but white space
+        s = s.strip()
+        return " ".join(s.split()) if _SPACES.search(s) else s
     if "<" in s:
         s = _AUTOLINK.sub(r"\1", s)
         s = _TAG.sub(_tag_text, s)
@@ -189,7 +196,7 @@ def _classify(raw: list[str], ignore_open: set[int]) -> list[Line]:
             if _RULE.match(t):
                 lines.append(Line(no, t, RULE))
                 continue
-        m = _LIST.match(t)
+        m = _LIST.match(t) if (first in "-*+\u2022" or first.isdigit()) else None
         if m:
             lines.append(Line(no, t, LIST, len(m.group(1).expandtabs(4)), 0, m.group(3).strip()))
             continue
@@ -234,7 +241,7 @@ def build_sections(lines: list[Line]) -> Section:
         if ln.kind == HEADING:
             heads.append(Section(section_key(ln.content), ln.content, ln.level, i, i + 1, -1))
         elif ln.kind == PARA and len(ln.content) <= 80:
-            bold = _BOLD_LINE.match(ln.content)
+            bold = _BOLD_LINE.match(ln.content) if ln.content[:2] in ("**", "__") else None
             title = bold.group(2) if bold else ln.content
             key = section_key(title, prefixes=False) if (bold or not ln.content.endswith(".")) else None
             if key is not None and (bold or _plain_heading_ok(lines, i, title)):

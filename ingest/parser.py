@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import traceback
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ingest.decode import Unreadable, decode
 from ingest.document import ParsedDocument
@@ -25,26 +25,35 @@ DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
 
 def suffix_of(name: str) -> str:
-    return PurePosixPath(name).suffix.lower()
+    """'a/b/c.MD' -> '.md' (string work: this runs for every file)."""
+    base = name.rsplit("/", 1)[-1]
+    dot = base.rfind(".")
+    return base[dot:].lower() if 0 < dot < len(base) - 1 else ""
 
 
 def derived_id(relpath: str) -> str:
     """The id of a document without one: its path under the corpus root,
     without the file suffix ('payments/2024-01-15-outage'). Stable across runs."""
-    p = PurePosixPath(relpath)
-    name = p.name
+    folder, _, name = relpath.rpartition("/")
     for suf in (".pdf.txt", ".md.txt"):
         if name.lower().endswith(suf):
             name = name[: -len(suf)]
             break
     else:
-        name = p.stem
-    return str(p.with_name(name)) if str(p.parent) != "." else name
+        dot = name.rfind(".")
+        if dot > 0:
+            name = name[:dot]
+    return f"{folder}/{name}" if folder else name
+
+
+def content_hash(data: bytes) -> str:
+    """What 'unchanged' means for a rebuild: the SHA-256 of the bytes (32 hex digits)."""
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def parse_bytes(data: bytes, relpath: str, rules: Rules, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
     doc = ParsedDocument(path=relpath, size_bytes=len(data))
-    doc.content_hash = hashlib.sha256(data).hexdigest()[:32]
+    doc.content_hash = content_hash(data)
     suffix = suffix_of(relpath)
     if suffix not in MARKDOWN_SUFFIXES and suffix not in STRUCTURED_SUFFIXES:
         doc.outcome, doc.reason = "skipped", f"not a document type the ingest reads ({suffix or 'no suffix'})"
@@ -74,9 +83,9 @@ def _parse(doc: ParsedDocument, data: bytes, relpath: str, suffix: str, rules: R
     if not text.strip():
         doc.outcome, doc.reason = "rejected", "empty file"
         return
-    parts = PurePosixPath(relpath).parts
-    folder_team = parts[0].lower() if len(parts) > 1 else None
-    stem = derived_id(PurePosixPath(relpath).name)
+    first, sep, _ = relpath.partition("/")
+    folder_team = first.lower() if sep else None
+    stem = derived_id(relpath.rsplit("/", 1)[-1])
     if suffix in STRUCTURED_SUFFIXES:
         try:
             value = load_structured(text, suffix)
