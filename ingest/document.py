@@ -137,6 +137,7 @@ class ParsedDocument:
     has_went_well_section: bool = False
     content_hash: str | None = None
     size_bytes: int = 0
+    mtime_ns: int | None = None  # set by the build: what lets a rebuild skip an unchanged file unread
     durations: dict[str, float | None] = field(default_factory=dict)
 
     def compute_durations(self, definitions: list[Duration]) -> None:

@@ -450,9 +450,12 @@ def _flag_value(metric: str, s: str, text: str, line: int | None, source: str, p
 # ----------------------------------------------------------------- prose
 
 
+_ANY_FLAG = re.compile("|".join(f"(?:{p.pattern})" for p in _FLAG_PHRASES.values()), re.IGNORECASE)
+
+
 def read_prose(text: str, line: int | None, source: str, out: Collector) -> None:
     """Figures written into a sentence or a list item of an Impact section."""
-    for metric, pat in _FLAG_PHRASES.items():
+    for metric, pat in _FLAG_PHRASES.items() if _ANY_FLAG.search(text) else ():
         for clause in _CLAUSE.split(text):
             m = pat.search(clause)
             if not m:

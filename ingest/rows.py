@@ -12,7 +12,7 @@ from ingest.document import ParsedDocument
 # staging table -> columns, in the order the tuples carry them
 STAGING: dict[str, list[str]] = {
     "sources": ["path", "root", "relpath", "outcome", "reason", "kind", "doc_id", "id_explicit", "attach_to",
-                "content_hash", "size_bytes", "reused"],
+                "content_hash", "size_bytes", "mtime_ns", "reused"],
     "documents": ["source_path", "doc_id", "kind", "title", "date", "severity", "status", "team", "services", "tags",
                   "authors", "timezone", "started_at", "detected_at", "acknowledged_at", "declared_at",
                   "mitigated_at", "resolved_at", "published_at", "milestone_sources", "reported_duration_minutes",
@@ -41,7 +41,7 @@ def document_rows(doc: ParsedDocument, path: str, root: str) -> dict[str, list[t
     relpath), the key every row carries."""
     out: dict[str, list[tuple]] = {t: [] for t in STAGING}
     out["sources"].append((path, root, doc.path, doc.outcome, doc.reason, doc.kind, doc.incident_id, doc.id_explicit,
-                           doc.attach_to, doc.content_hash, doc.size_bytes, False))  # fmt: skip
+                           doc.attach_to, doc.content_hash, doc.size_bytes, doc.mtime_ns, False))  # fmt: skip
     for p in doc.problems:
         out["problems"].append((path, p.line, p.level, p.code, p.message))
     if doc.outcome not in ("incident", "attached"):

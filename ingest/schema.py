@@ -24,6 +24,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("incident_id", "VARCHAR", "the incident the file became or joined"),
         ("content_hash", "VARCHAR", "SHA-256 of the bytes (first 32 hex digits)"),
         ("size_bytes", "BIGINT", "file size"),
+        ("mtime_ns", "BIGINT", "the file's modification time (ns since the epoch) when it was read"),
         ("reused", "BOOLEAN", "records reused from the previous build (file unchanged)"),
     ]),
     ("documents", "One row per postmortem document read (incidents and attached parts), as the document says it.", [

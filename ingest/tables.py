@@ -15,17 +15,31 @@ class Table:
     line: Line  # the header line
 
     def column(self, names: dict[str, tuple[str, ...]]) -> dict[str, int]:
-        """{role: column index} for the roles whose names appear in the header."""
-        found: dict[str, int] = {}
-        norm = [normalise_title(h) for h in self.header]
-        for role, wanted in names.items():
-            for i, h in enumerate(norm):
-                if i in found.values():
-                    continue
-                if h in wanted or any(h.startswith(w + " ") for w in wanted):
-                    found[role] = i
-                    break
-        return found
+        """{role: column index} for the roles whose names appear in the header
+        (memoised: the same headers recur in document after document)."""
+        key = (tuple(self.header), tuple(names.items()))
+        hit = _COLUMNS.get(key)
+        if hit is None:
+            hit = _columns(self.header, names)
+            if len(_COLUMNS) < 20_000:
+                _COLUMNS[key] = hit
+        return dict(hit)
+
+
+_COLUMNS: dict[tuple, dict[str, int]] = {}
+
+
+def _columns(header: list[str], names: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    norm = [normalise_title(h) for h in header]
+    for role, wanted in names.items():
+        for i, h in enumerate(norm):
+            if i in found.values():
+                continue
+            if h in wanted or any(h.startswith(w + " ") for w in wanted):
+                found[role] = i
+                break
+    return found
 
 
 def tables(body: list[Line]) -> list[Table]:

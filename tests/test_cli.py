@@ -95,3 +95,13 @@ def test_check_exit_status_follows_fail_on(tmp_path):
     assert out.returncode == 0
     assert "guide/blameless" in out.stdout and "Bob forgot" in out.stdout
     assert run("check", str(tmp_path / "c"), "--no-git", "--fail-on", "warning").returncode == 1
+
+
+@pytest.mark.parametrize("command", ["report", "overdue"])
+def test_every_analytics_option_is_documented_in_the_readme(command):
+    from analytics.cli import make_parser as analytics_parser
+
+    sub = analytics_parser()._subparsers._group_actions[0].choices[command]
+    options = {o for a in sub._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+    section = README.split("### `python -m analytics report", 1)[1].split("\n## ", 1)[0]
+    assert options - set(re.findall(r"(--[a-z][a-z\-]+)", section)) == set()

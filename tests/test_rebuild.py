@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -72,6 +73,20 @@ def test_rebuild_reuses_unchanged_files_and_gives_the_same_database(tmp_path, ru
     assert before["incidents"][0] == after["incidents"][0]
 
 
+def test_a_touched_but_unchanged_file_is_reused_by_its_hash(tmp_path, rules):
+    corpus = write_corpus(tmp_path / "c", {"a/2024-01-10.md": DOC.format(n=1), "a/2024-02-10.md": DOC.format(n=2)})
+    db = tmp_path / "x.duckdb"
+    build(_opts(corpus, db), rules)
+    os.utime(corpus / "a/2024-01-10.md", ns=(10**18, 10**18))
+    again = build(_opts(corpus, db), rules)
+    assert (again.parsed, again.reused) == (0, 2)
+    con = connect(db)
+    try:
+        assert con.execute("SELECT mtime_ns FROM sources WHERE relpath = 'a/2024-01-10.md'").fetchone() == (10**18,)
+    finally:
+        con.close()
+
+
 def test_changed_rules_force_a_full_reparse(tmp_path, rules):
     corpus = write_corpus(tmp_path / "c", {"a/2024-01-10.md": DOC.format(n=1)})
     db = tmp_path / "x.duckdb"
@@ -94,7 +109,7 @@ def test_failed_build_leaves_previous_database_whole(tmp_path, rules, monkeypatc
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("ingest.build.quality.compute", boom)
+    monkeypatch.setattr("ingest.load.quality.compute", boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         build(_opts(corpus, db), rules)
     assert _dump(db) == before
@@ -131,3 +146,26 @@ def test_missing_corpus_is_a_clear_error(tmp_path, rules):
     with pytest.raises(BuildError, match="no such folder"):
         build(_opts(tmp_path / "nope", tmp_path / "x.duckdb"), rules)
     assert not os.path.exists(tmp_path / "x.duckdb")
+
+
+def test_an_unchanged_tickets_file_is_reused_and_gives_the_same_tables(tmp_path, rules):
+    corpus = write_corpus(tmp_path / "c", {"a/2024-01-10.md": DOC.format(n=1)})
+    tickets = tmp_path / "t.csv"
+    tickets.write_text("Issue key,Status,Resolved,Sprint\nOPS-1,Done,2024-01-15,S1\nOPS-1,Open,,S2\n,x,,\n")
+    db, full = tmp_path / "x.duckdb", tmp_path / "full.duckdb"
+    build(_opts(corpus, db, tickets=tickets), rules)
+    build(_opts(corpus, db, tickets=tickets), rules)
+    build(_opts(corpus, full, tickets=tickets, full=True), rules)
+    for path in (db, full):
+        con = connect(path)
+        try:
+            got = (con.execute("SELECT * FROM tickets ORDER BY ALL").fetchall(),
+                   con.execute("SELECT * FROM problems ORDER BY ALL").fetchall(),
+                   con.execute("SELECT status, done_at FROM action_items").fetchall())  # fmt: skip
+        finally:
+            con.close()
+        if path == db:
+            first = got
+    assert got == first
+    assert first[2] == [("done", date(2024, 1, 15))]
+    assert [p[4] for p in first[1]] == ["tickets-columns", "tickets-duplicate", "tickets-row"]

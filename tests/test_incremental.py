@@ -1,0 +1,109 @@
+"""A rebuild in place gives exactly the database a full build gives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.build import BuildOptions, build
+from ingest.schema import TABLES
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "data" / "sample"
+
+
+def _dump(db: Path) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for name, _, cols in TABLES:
+            if name == "meta":
+                continue
+            keep = [c for c, _, _ in cols if c != "reused"]
+            out[name] = con.execute(f"SELECT {', '.join(repr(c).replace(chr(39), chr(34)) for c in keep)} "
+                                    f"FROM {name} ORDER BY ALL").fetchall()  # fmt: skip
+        return out
+    finally:
+        con.close()
+
+
+def _opts(corpus: Path, db: Path, **kw) -> BuildOptions:
+    return BuildOptions(corpus=[corpus], db=db, tickets=ROOT / "data" / "tickets.csv", people=ROOT / "data" / "people.yaml",
+                        git=False, jobs=1, **kw)  # fmt: skip
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    dst = tmp_path / "sample"
+    shutil.copytree(SAMPLE, dst)
+    return dst
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_in_place_rebuild_equals_a_full_build(corpus, tmp_path, rules):
+    db = tmp_path / "x.duckdb"
+    build(_opts(corpus, db), rules)
+    md = sorted(p for p in corpus.rglob("*.md") if "Postmortem:" in p.read_text() and "| Time |" in p.read_text())
+    _edit(
+        md[0],
+        "| Time | Event |",
+        "| Time | Event |\n|---|---|\n| 00:01 | Alert fired for an extra check |\n| Time | Event |",
+    )
+    _edit(md[1], "## Action Items", "## Action Items\n\n- [ ] Add one more runbook (@zoe, due 2026-12-01, OPS-999)\n")
+    whys = next(p for p in sorted(corpus.rglob("*.md")) if p.read_text().startswith("---\nincident:"))
+    _edit(whys, "**Answer:**", "**Answer:** (edited)")
+    structured = next(corpus.rglob("*.yaml"))
+    structured.write_text(structured.read_text() + "\nwhat_went_wrong: [A new lesson written later]\n")
+    md[2].unlink()
+    (corpus / "payments" / "2026-10-20-new-incident.md").write_text(
+        "# Postmortem: A new one\n\n**Date:** 2026-10-20\n**Severity:** SEV2\n\n## Timeline\n\n"
+        "| Time | Event |\n|---|---|\n| 10:00 | Deployment completed to production |\n| 10:04 | Alert fired |\n"
+        "| 10:30 | Service fully recovered, incident resolved |\n"
+    )
+    again = build(_opts(corpus, db), rules)
+    assert "in place, abandoned" not in again.stages and "load" not in again.stages  # it was refreshed in place
+    assert again.parsed < 20 and again.reused > 150
+    full = tmp_path / "full.duckdb"
+    build(_opts(corpus, full, full=True), rules)
+    assert _dump(db) == _dump(full)
+
+
+def test_a_change_of_ids_falls_back_to_a_full_build(corpus, tmp_path, rules):
+    db = tmp_path / "x.duckdb"
+    build(_opts(corpus, db), rules)
+    first = next(p for p in sorted(corpus.rglob("*.md")) if p.read_text().startswith("---\nid: "))
+    declared = first.read_text().split("\n", 2)[1].split(": ", 1)[1]
+    (corpus / "a-first").mkdir()
+    (corpus / "a-first" / "2026-10-21-same-id.md").write_text(  # sorts first: it takes the id, the other is now #2
+        f"---\nid: {declared}\n---\n# Postmortem: Claims the same id\n\n**Date:** 2026-10-21\n\n## Timeline\n\n"
+        "- 10:00 - Alert fired\n- 10:30 - Resolved\n"
+    )
+    again = build(_opts(corpus, db), rules)
+    full = tmp_path / "full.duckdb"
+    build(_opts(corpus, full, full=True), rules)
+    assert _dump(db) == _dump(full)
+    assert again.incidents == 151
+    assert "in place, abandoned" in again.stages
+
+
+def test_a_changed_tickets_file_means_a_full_rebuild(corpus, tmp_path, rules):
+    db = tmp_path / "x.duckdb"
+    tickets = tmp_path / "tickets.csv"
+    shutil.copy(ROOT / "data" / "tickets.csv", tickets)
+    opts = dict(corpus=[corpus], db=db, tickets=tickets, people=ROOT / "data" / "people.yaml", git=False, jobs=1)
+    build(BuildOptions(**opts), rules)
+    lines = tickets.read_text().splitlines()
+    tickets.write_text("\n".join(lines[:1] + [ln.replace(",To Do,", ",Done,") for ln in lines[1:]]) + "\n")
+    again = build(BuildOptions(**opts), rules)
+    full = tmp_path / "full.duckdb"
+    build(BuildOptions(**{**opts, "db": full, "full": True}), rules)
+    assert _dump(db) == _dump(full)
+    assert again.reused > 150 and "load" in again.stages  # a new tickets export: not in place
