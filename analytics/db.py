@@ -10,6 +10,7 @@ so callers take a cursor per query (`query`)."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,11 @@ import pandas as pd
 
 ALIAS = "incidents_db"
 DEFAULT_DB = Path(os.environ.get("INCIDENTS_DB", "incidents.duckdb"))
+# DuckDB's own default is 80% of the machine's memory, in the dashboard's process. A dashboard reads a few
+# hundred MB at most (the file's hot pages and one query's hash tables); past the limit DuckDB spills to
+# a temporary directory rather than growing. Both can be set in the environment.
+MEMORY_LIMIT = os.environ.get("INCIDENTS_DB_MEMORY_LIMIT", "384MB")
+THREADS = int(os.environ.get("INCIDENTS_DB_THREADS", "0") or 0) or min(os.cpu_count() or 1, 4)
 
 
 class MissingDatabase(FileNotFoundError):
@@ -24,11 +30,15 @@ class MissingDatabase(FileNotFoundError):
 
 
 def connect(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the database at `path`, session zone UTC."""
+    """A read-only connection to the database at `path`, session zone UTC, DuckDB's memory
+    limited to MEMORY_LIMIT and its threads to THREADS."""
     path = Path(path)
     if not path.is_file():
         raise MissingDatabase(f"{path}: no database here; build one with `python -m ingest build CORPUS --db {path}`")
-    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+              "memory_limit": MEMORY_LIMIT, "threads": THREADS,
+              "temp_directory": os.path.join(tempfile.gettempdir(), f"incidents-duckdb-{os.getpid()}")}  # fmt: skip
+    con = duckdb.connect(":memory:", config=config)
     con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(path)])
     con.execute(f"USE {ALIAS}")
     con.execute("SET TimeZone = 'UTC'")

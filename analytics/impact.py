@@ -100,7 +100,7 @@ SELECT f.incident_id, f.title, f.team, coalesce(f.severity, 'unknown') AS severi
                 'at_most')), []) AS inexact,
        count(x.metric) FILTER (WHERE x.qualifier <> 'unknown') AS figures,
        f.source_path
-FROM f LEFT JOIN incident_impact x ON x.incident_id = f.incident_id AND x.counted
+FROM {source} f LEFT JOIN incident_impact x ON x.incident_id = f.incident_id AND x.counted
 GROUP BY ALL
 ORDER BY f.occurred_at, f.incident_id
 """
@@ -251,13 +251,53 @@ def group_table(con, f: Filters, dim: str = "team") -> pd.DataFrame:
     return pd.DataFrame(list(rows.values()))
 
 
-def per_incident(con, f: Filters) -> pd.DataFrame:
+def per_incident(con, f: Filters, limit: int | None = None) -> pd.DataFrame:
     """One row per incident of `f`: severity, duration (time to resolve, else the
-    reported duration), and each counted figure (NULL when not reported)."""
-    sql = PER_INCIDENT.format(cte=flt.cte(f), pivot=_PIVOT)
-    df = query(con, sql, flt.params(f))
+    reported duration), and each counted figure (NULL when not reported).
+    `limit`: only the first that many incidents (by time, then id)."""
+    cte, params, source = flt.cte(f), flt.params(f), "f"
+    if limit is not None:  # pick the first incidents before the pivot, not after
+        cte += ",\nf_first AS (SELECT * FROM f ORDER BY occurred_at, incident_id LIMIT ?)"
+        params, source = [*params, int(limit)], "f_first"
+    df = query(con, PER_INCIDENT.format(cte=cte, pivot=_PIVOT, source=source), params)
     df["inexact"] = [list(v) for v in df["inexact"]]
     return df
+
+
+# Over the incidents of per_incident(): how many, how many state a figure, and for each column that may be
+# empty, how many incidents have a value in it.
+PER_INCIDENT_COUNTS = """
+WITH {cte},
+x AS (SELECT * FROM incident_impact WHERE counted AND incident_id IN (SELECT incident_id FROM f))
+SELECT (SELECT count(*) FROM f) AS incidents,
+       (SELECT count(DISTINCT incident_id) FROM x WHERE qualifier <> 'unknown') AS with_figures,
+       (SELECT count(quarter) FROM f) AS quarter,
+       (SELECT count(team) FROM f) AS team,
+       (SELECT count(*) FROM f) AS severity,
+       (SELECT count(coalesce(ttr_minutes, reported_duration_minutes)) FROM f) AS duration_minutes,
+       {metrics},
+       (SELECT count(*) FROM x WHERE metric = 'revenue_loss' AND currency IS NOT NULL) AS revenue_currency,
+       (SELECT count(*) FROM x WHERE metric = 'data_loss' AND flag IS NOT NULL) AS data_loss,
+       (SELECT count(*) FROM x WHERE metric = 'security_impact' AND flag IS NOT NULL) AS security_impact,
+       (SELECT count(*) FROM f) AS inexact
+"""
+_METRIC_COUNTS = ",\n       ".join(
+    f"(SELECT count(*) FROM x WHERE metric = '{m}' AND value IS NOT NULL) AS {m}" for m in NUMERIC
+)
+
+
+def per_incident_head(con, f: Filters, limit: int = 1000) -> dict:
+    """per_incident() for a page: {"rows": its first `limit` rows, "total": incidents of `f`,
+    "with_figures": incidents that state at least one figure, "filled": {column: incidents with a
+    value in it, over all of them} for the columns that may be empty}."""
+    row = query(con, PER_INCIDENT_COUNTS.format(cte=flt.cte(f), metrics=_METRIC_COUNTS), flt.params(f)).iloc[0]
+    counts = {k: int(v) for k, v in row.items()}
+    return {
+        "rows": per_incident(con, f, limit),
+        "total": counts.pop("incidents"),
+        "with_figures": counts.pop("with_figures"),
+        "filled": counts,
+    }
 
 
 def incident_figures(con, incident_id: str) -> pd.DataFrame:
@@ -277,27 +317,37 @@ def related(con, incident_id: str) -> pd.DataFrame:
 def shown(r) -> str:
     """One figure as a person reads it: '12,000', '~$45,000', '10,000–15,000',
     'at least 6', 'no', 'unknown'."""
-    q, flag = r.qualifier, r.flag
+    return _shown(r.qualifier, r.flag, r.currency, r.unit, r.value, r.low, r.high, r.approximate)
+
+
+_UNITS = {"customers": "", "users": "", "tickets": "", "person-hours": " person-hours", "minutes": " min"}
+_SHOWN_COLUMNS = ("qualifier", "flag", "currency", "unit", "value", "low", "high", "approximate")
+
+
+def _shown(q, flag, currency, unit_name, value, low, high, approximate) -> str:
     if flag is not None and not pd.isna(flag):
         return "yes" if bool(flag) else "no"
     if q == "unknown":
         return "unknown"
-    cur = r.currency if isinstance(r.currency, str) else None
-    unit = {"customers": "", "users": "", "tickets": "", "person-hours": " person-hours", "minutes": " min"}.get(
-        r.unit or "", ""
-    )
+    cur = currency if isinstance(currency, str) else None
+    unit = _UNITS.get(unit_name or "", "")
 
     def fmt(v) -> str:
-        return money(v, cur) if (r.unit == "money") else f"{v:,.0f}" if float(v) == int(v) else f"{v:,.1f}"
+        return money(v, cur) if (unit_name == "money") else f"{v:,.0f}" if float(v) == int(v) else f"{v:,.1f}"
 
-    approx = "~" if r.approximate else ""
+    approx = "~" if approximate else ""
     if q == "range":
-        return f"{approx}{fmt(r.low)}–{fmt(r.high)}{unit}"
+        return f"{approx}{fmt(low)}–{fmt(high)}{unit}"
     if q == "at_least":
-        return f"at least {fmt(r.value)}{unit}"
+        return f"at least {fmt(value)}{unit}"
     if q == "at_most":
-        return f"up to {fmt(r.value)}{unit}"
-    return f"{approx}{fmt(r.value)}{unit}"
+        return f"up to {fmt(value)}{unit}"
+    return f"{approx}{fmt(value)}{unit}"
+
+
+def shown_column(df: pd.DataFrame) -> list[str]:
+    """shown() of every row of a frame with incident_impact's columns, without a pandas call per row."""
+    return [_shown(*t) for t in zip(*(df[c].tolist() for c in _SHOWN_COLUMNS), strict=True)]
 
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
@@ -444,6 +494,53 @@ FROM f JOIN incident_impact x ON x.incident_id = f.incident_id AND x.counted
 WHERE x.value IS NOT NULL
 ORDER BY x.metric, x.currency NULLS FIRST, x.value DESC, f.incident_id
 """
+# The same figures per figure (metric and currency): rows, incidents reporting it, the median.
+FIGURE_STATS = """
+WITH {cte},
+x AS (
+    SELECT incident_id, metric, currency, value FROM incident_impact
+    WHERE counted AND value IS NOT NULL AND incident_id IN (SELECT incident_id FROM f)
+)
+SELECT metric, currency, count(*) AS n, median(value) AS median,
+       (SELECT count(DISTINCT incident_id) FROM x) AS any_figure
+FROM x
+GROUP BY metric, currency
+ORDER BY metric, currency NULLS FIRST
+"""
+# figures(), at most about `?` rows per figure: all of them when no more report it, else a fixed sample (a hash
+# of the incident id picks about one in k; sorting to pick every k-th costs more than all the rest), plus the
+# largest.
+FIGURE_POINTS = """
+WITH {cte},
+x AS (
+    SELECT incident_id, metric, currency, value FROM incident_impact
+    WHERE counted AND value IS NOT NULL AND incident_id IN (SELECT incident_id FROM f)
+),
+g AS (SELECT metric, currency, count(*) AS n, max(value) AS top FROM x GROUP BY metric, currency),
+picked AS (
+    SELECT x.incident_id, x.metric FROM x JOIN g ON g.metric = x.metric AND g.currency IS NOT DISTINCT FROM x.currency
+    WHERE g.n <= CAST(? AS BIGINT) OR x.value = g.top
+       OR hash(x.incident_id) % CAST(ceil(g.n / CAST(? AS BIGINT)) AS UBIGINT) = 0
+)
+SELECT f.incident_id, f.title, f.team, coalesce(f.severity, 'unknown') AS severity, x.metric, x.currency,
+       x.value, x.low, x.high, x.unit, x.qualifier, x.approximate, x.flag
+FROM picked p JOIN incident_impact x ON x.incident_id = p.incident_id AND x.metric = p.metric AND x.counted
+JOIN f ON f.incident_id = p.incident_id
+ORDER BY x.metric, x.currency NULLS FIRST, x.value DESC, f.incident_id
+"""
+
+
+def figure_label(metric: str, currency) -> str:
+    """'Customers affected'; money per currency: 'Revenue loss (USD)', 'Revenue loss (unspecified)'."""
+    if METRICS[metric][1] != "money":
+        return METRICS[metric][0]
+    return f"{METRICS[metric][0]} ({currency if isinstance(currency, str) and currency else UNSPECIFIED})"
+
+
+def _labels(df: pd.DataFrame) -> list[str]:
+    keys = list(zip(df["metric"].tolist(), df["currency"].tolist(), strict=True))
+    known = {k: figure_label(*k) for k in set(keys)}
+    return [known[k] for k in keys]
 
 
 def figures(con, f: Filters) -> pd.DataFrame:
@@ -451,30 +548,81 @@ def figures(con, f: Filters) -> pd.DataFrame:
     and figure, with `label` (money: 'Revenue loss (USD)') and `shown` (as a
     person reads it): the per-incident distribution behind each total."""
     df = query(con, FIGURES.format(cte=flt.cte(f)), flt.params(f))
-    df["label"] = [
-        METRICS[m][0] + (f" ({c or UNSPECIFIED})" if METRICS[m][1] == "money" else "")
-        for m, c in zip(df["metric"], df["currency"], strict=True)
-    ]
-    df["shown"] = [shown(r) for r in df.itertuples()]
+    df["label"] = _labels(df)
+    df["shown"] = shown_column(df)
     return df
 
 
-def duration_vs_impact(con, f: Filters, metric: str = "customers_affected", currency: str | None = None) -> dict:
+def figure_points(con, f: Filters, per_figure: int = 1000) -> dict:
+    """What the figure strips draw, light enough for a browser at any size.
+
+    -> {"points": figures() (without text, line, source_path) of at most about
+    `per_figure` incidents per figure: all of them when no more report it, else
+    a fixed sample of about that many and the largest; "figures": per figure (metric,
+    currency, label): n (incidents reporting it, all of them), median (over all
+    n) and points (how many are drawn), in figures() order; "incidents": the
+    incidents that report at least one figure}."""
+    if per_figure < 1:
+        raise ValueError("per_figure must be at least 1")
+    cte, params = flt.cte(f), flt.params(f)
+    pts = query(con, FIGURE_POINTS.format(cte=cte), [*params, per_figure, per_figure])
+    pts["label"] = _labels(pts)
+    pts["shown"] = shown_column(pts)
+    stats = _figure_stats(con, f)
+    drawn = pts.groupby("label", sort=False).size().to_dict()
+    stats["points"] = [int(drawn.get(lab, 0)) for lab in stats["label"]]
+    return {"points": pts, "figures": stats, "incidents": stats.attrs["incidents"]}
+
+
+def _figure_stats(con, f: Filters) -> pd.DataFrame:
+    """FIGURE_STATS per figure with its label; how many incidents report any figure in attrs["incidents"]."""
+    df = query(con, FIGURE_STATS.format(cte=flt.cte(f)), flt.params(f))
+    df.attrs["incidents"] = int(df["any_figure"].iloc[0]) if len(df) else 0
+    df = df.drop(columns=["any_figure"])
+    df["incidents"] = df["n"]  # one counted figure per incident and metric
+    df["label"] = _labels(df)
+    return df
+
+
+# Per incident of `f`: its duration (time to resolve, else the reported duration) and one counted figure
+# (money: only in the currency asked for).
+DURATION_FIGURE = """
+WITH {cte},
+x AS (SELECT incident_id, value, currency FROM incident_impact WHERE counted AND metric = ?)
+SELECT f.incident_id, coalesce(f.severity, 'unknown') AS severity,
+       coalesce(f.ttr_minutes, f.reported_duration_minutes) AS duration_minutes,
+       CASE WHEN NOT ? OR coalesce(x.currency, 'unspecified') = ? THEN x.value END AS figure,
+       hash(f.incident_id) AS sample_key
+FROM f LEFT JOIN x ON x.incident_id = f.incident_id
+ORDER BY f.occurred_at, f.incident_id
+"""
+POINT_DETAILS = """
+WITH {cte}
+SELECT f.incident_id, f.title, f.team, f.quarter, f.occurred_at, f.ttr_minutes, f.reported_duration_minutes,
+       CASE WHEN f.ttr_minutes IS NOT NULL THEN 'time to resolve'
+            WHEN f.reported_duration_minutes IS NOT NULL THEN 'reported duration' END AS duration_source
+FROM f WHERE f.incident_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
+"""
+POINT_COLUMNS = ("incident_id", "title", "team", "severity", "quarter", "occurred_at", "ttr_minutes",
+                 "reported_duration_minutes", "duration_minutes", "duration_source", "figure")  # fmt: skip
+
+
+def duration_vs_impact(con, f: Filters, metric: str = "customers_affected", currency: str | None = None,
+                       max_points: int | None = None) -> dict:  # fmt: skip
     """Severity, duration and one impact figure per incident of `f`.
 
     points: the incidents with both a duration (time to resolve, else the
     reported duration) and the figure (money: in `currency`); n, incidents,
     missing_duration, missing_figure; spearman: the rank correlation of
     duration and figure (None when n < 5); by_severity: per severity, the
-    incidents, n with both, median duration and median figure."""
+    incidents, n with both, median duration and median figure.
+    `max_points`: `points` holds at most that many of the n incidents (the same
+    sample on every call, `drawn` says how many); every number counts all n."""
     if metric not in NUMERIC:
         raise ValueError(f"{metric!r} is not a numeric impact figure")
-    df = per_incident(con, f)
-    fig = df[metric]
-    if METRICS[metric][1] == "money":
-        cur_col = "revenue_currency" if metric == "revenue_loss" else "support_cost_currency"
-        fig = fig.where(df[cur_col].fillna(UNSPECIFIED) == (currency or UNSPECIFIED))
-    df = df.assign(figure=fig)
+    is_money = METRICS[metric][1] == "money"
+    df = query(con, DURATION_FIGURE.format(cte=flt.cte(f)), [*flt.params(f), metric, is_money, currency or UNSPECIFIED])
+    keys = df.pop("sample_key")
     both = df.dropna(subset=["figure", "duration_minutes"])
     rho = None
     if len(both) >= 5:
@@ -497,8 +645,14 @@ def duration_vs_impact(con, f: Filters, metric: str = "customers_affected", curr
     sev["n"] = sev["n"].fillna(0).astype(int)
     order = {s: i for i, s in enumerate(("SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"))}
     sev = sev.sort_values("severity", key=lambda s: s.map(lambda x: order.get(x, 9))).reset_index(drop=True)
+    points = both
+    if max_points is not None and len(both) > max_points:  # a fixed sample: the smallest hashes of the ids
+        points = both.loc[keys[both.index].sort_values(kind="stable").index[:max_points]].sort_index()
+    details = query(con, POINT_DETAILS.format(cte=flt.cte(f)), [*flt.params(f), points["incident_id"].tolist()])
+    points = points.merge(details, on="incident_id", how="left")[list(POINT_COLUMNS)]
     return {
-        "points": both.reset_index(drop=True),
+        "points": points,
+        "drawn": len(points),
         "n": len(both),
         "incidents": len(df),
         "missing_duration": int(df["duration_minutes"].isna().sum()),
@@ -510,9 +664,12 @@ def duration_vs_impact(con, f: Filters, metric: str = "customers_affected", curr
 
 def figure_options(con, f: Filters) -> list[tuple[str, str | None, str, int]]:
     """The numeric figures some incident of `f` reports: (metric, currency, label, n)."""
-    df = figures(con, f)
-    out = []
-    for (m, c, label), sub in df.groupby(["metric", "currency", "label"], dropna=False, sort=False):
-        out.append((m, None if pd.isna(c) else c, label, int(sub["incident_id"].nunique())))
+    df = _figure_stats(con, f)
+    out = [
+        (m, c if isinstance(c, str) else None, lab, int(n))
+        for m, c, lab, n in zip(
+            df["metric"].tolist(), df["currency"].tolist(), df["label"].tolist(), df["incidents"].tolist(), strict=True
+        )
+    ]
     order = list(METRICS)
     return sorted(out, key=lambda x: (order.index(x[0]), x[1] or ""))

@@ -162,19 +162,19 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
     if impact is not None:
         fq = f.only(f.end)
         add(impact.summary, "(f)", f)
-        add(impact.figures, "(f)", f)
-        add(impact.figures, "(f.only(f.end))", fq)
+        add(impact.figure_points, "(f, 1000)", f, 1000)
+        add(impact.figure_points, "(f.only(f.end), 1000)", fq, 1000)
         add(impact.group_table, "(f, 'team')", f, "team")
         add(impact.group_table, "(f.only(f.end), 'team')", fq, "team")
         add(impact.figure_options, "(f)", f)
         if ctx.impact_figure:
-            add(impact.duration_vs_impact, "(f, first figure, its currency)", f, *ctx.impact_figure)
+            add(impact.duration_vs_impact, "(f, first figure, its currency, 1000)", f, *ctx.impact_figure, 1000)
         add(impact.type_summary, "(f)", f)
         for group in ("quarter", "team"):
             add(impact.type_mix, f"(f, '{group}')", f, group)
         add(impact.type_mix, "(f.only(f.end), 'team')", fq, "team")
         add(impact.type_table, "(f, 'team')", f, "team")
-        add(impact.per_incident, "(f)", f)
+        add(impact.per_incident_head, "(f, 1000)", f, 1000)
         if ctx.incident:
             add(impact.incident_figures, "(first incident)", ctx.incident, takes_filters=False)
             add(impact.related, "(first incident)", ctx.incident, takes_filters=False)

@@ -122,6 +122,39 @@ def test_per_incident_and_severity_duration_impact(con):
     assert list(d["points"]["incident_id"]) == ["P2-2"]
 
 
+def test_the_page_draws_a_fixed_sample_but_counts_every_incident(con):
+    every = impact.figures(con, q2())
+    fp = impact.figure_points(con, q2(), 1000)  # more than reported: every point
+    assert sorted(zip(fp["points"]["incident_id"], fp["points"]["label"], strict=True)) == sorted(
+        zip(every["incident_id"], every["label"], strict=True))  # fmt: skip
+    stats = fp["figures"].set_index("label")
+    assert (stats.loc["Customers affected", "n"], stats.loc["Customers affected", "median"]) == (3, 3400)
+    assert stats.loc["Customers affected", "points"] == 3 and fp["incidents"] == every["incident_id"].nunique()
+    one = impact.figure_points(con, q2(), 1)
+    cust = one["points"][one["points"]["label"] == "Customers affected"]
+    assert 12000 in set(cust["value"])  # the largest is always drawn
+    s1 = one["figures"].set_index("label")
+    assert (s1.loc["Customers affected", "n"], s1.loc["Customers affected", "median"]) == (3, 3400)
+    assert s1.loc["Customers affected", "points"] == len(cust) < 3
+    assert impact.figure_points(con, q2(), 1)["points"].equals(one["points"])  # the same sample every time
+    with pytest.raises(ValueError):
+        impact.figure_points(con, q2(), 0)
+
+
+def test_the_page_table_is_capped_and_its_counts_are_not(con):
+    per = impact.per_incident(con, q2())
+    head = impact.per_incident_head(con, q2(), 2)
+    assert list(head["rows"]["incident_id"]) == list(per["incident_id"][:2])
+    assert (head["total"], head["with_figures"]) == (5, int((per["figures"] > 0).sum()))
+    for col in ("customers_affected", "revenue_currency", "data_loss", "duration_minutes", "downtime_minutes"):
+        assert head["filled"][col] == int(per[col].notna().sum()), col
+    d = impact.duration_vs_impact(con, q2(), "customers_affected", None, 2)
+    assert (d["n"], d["drawn"], len(d["points"])) == (3, 2, 2)
+    full = impact.duration_vs_impact(con, q2(), "customers_affected")
+    assert set(d["points"]["incident_id"]) < set(full["points"]["incident_id"])
+    assert d["by_severity"].equals(full["by_severity"]) and d["spearman"] == full["spearman"]
+
+
 def test_figures_of_one_incident(con):
     f = impact.incident_figures(con, "S2-3")
     assert list(zip(f["metric"], f["shown"], f["line"], strict=True)) == [

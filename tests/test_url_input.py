@@ -58,3 +58,24 @@ def test_the_database_is_untouched_by_hostile_urls(db):
         assert con.execute("SELECT count(*) FROM incidents").fetchone() == (11,)
     finally:
         con.close()
+
+
+def test_incident_links_quote_what_needs_it_and_only_that():
+    import pandas as pd
+
+    from views import ui
+
+    ids = pd.Series(["INC-1", "payments/2025-03-01-db", "a b&c=d", "ünï", None])
+    assert list(ui.incident_urls(ids)) == [
+        "incidents?incident=INC-1",
+        "incidents?incident=payments/2025-03-01-db",
+        "incidents?incident=a%20b%26c%3Dd",
+        "incidents?incident=%C3%BCn%C3%AF",
+        None,
+    ]
+    assert list(ui.incident_urls(ids[:4])) == [ui.incident_url(i) for i in ids[:4]]
+    assert (
+        ui.capped_note(1000, 57312, "incidents")
+        == " Showing the first 1,000 of 57,312 incidents; search or filter to narrow."
+    )
+    assert ui.capped_note(12, 12, "incidents") == ""

@@ -5,6 +5,9 @@ import streamlit as st
 from analytics import impact
 from views import impact_charts, ui
 
+MAX_POINTS = 1000  # per figure strip, and in the duration x impact scatter: what a browser draws well
+MAX_ROWS = ui.MAX_TABLE_ROWS
+
 f = ui.filters()
 period = f.end.label if f.start == f.end else f"{f.start.label}–{f.end.label}"
 
@@ -25,14 +28,15 @@ for i, x in enumerate(rows):
     bits = [f"n = {x['n']} of {x['incidents']}"] + ([f"median {x['median']}"] if x["median"] else [])
     col.caption(" · ".join(bits) + (f" · {x['note']}" if x["note"] else ""))
 
-figs = ui.call(impact.figures, f)
+fp = ui.call(impact.figure_points, f, MAX_POINTS)
 st.subheader("Every incident's figures")
-if figs.empty:
+if fp["figures"].empty:
     st.info("No incident of these filters states a numeric impact figure.")
 else:
     st.caption("One point per incident that reports the figure (symlog scale: a few incidents dominate any total); "
-               "the black tick is the median. Hover for the figure as written.")  # fmt: skip
-    st.altair_chart(impact_charts.figure_strips(figs, list(dict.fromkeys(figs["label"]))))
+               "the black tick is the median. Hover for the figure as written."
+               + impact_charts.sample_note(fp["figures"]))  # fmt: skip
+    st.altair_chart(impact_charts.figure_strips(fp["points"], fp["figures"]))
 
 dim = st.segmented_control("Break down by", ["team", "quarter", "severity"], default="team", key="impact_dim") or "team"
 tbl = ui.call(impact.group_table, f, dim)
@@ -51,7 +55,7 @@ else:
     pick = st.selectbox("Impact figure", list(labels), format_func=lambda k: f"{labels[k][2]} ({labels[k][3]} incidents)",
                         key="impact_figure")  # fmt: skip
     m, c, lab, _n = labels[pick or next(iter(labels))]
-    d = ui.call(impact.duration_vs_impact, f, m, c)
+    d = ui.call(impact.duration_vs_impact, f, m, c, MAX_POINTS)
     rho = d["spearman"]
     verdict = (
         "too few incidents to say how closely they go together (n < 5)"
@@ -61,7 +65,9 @@ else:
     )
     st.caption(f"One point per incident with both a duration (time to resolve, else the header's reported "
                f"duration) and {lab.lower()}: n = {d['n']} of {d['incidents']} ({d['missing_figure']} do not report "
-               f"the figure, {d['missing_duration']} have no duration). Spearman {verdict}.")  # fmt: skip
+               f"the figure, {d['missing_duration']} have no duration). Spearman {verdict}."
+               + (f" The chart draws a fixed sample of {d['drawn']:,} of the {d['n']:,} incidents; the correlation "
+                  "and the medians count every one." if d["drawn"] < d["n"] else ""))  # fmt: skip
     if d["n"]:
         st.altair_chart(impact_charts.severity_duration_impact(d["points"], lab), width="stretch")
     st.dataframe(d["by_severity"], hide_index=True, width="stretch", column_config={
@@ -101,14 +107,16 @@ if len(team_tbl):
 
 # ------------------------------------------------------------------ the incidents behind it
 st.subheader("The incidents behind these numbers")
-per = ui.call(impact.per_incident, f)
+head = ui.call(impact.per_incident_head, f, MAX_ROWS)
+per = head["rows"]
 if len(per):
-    view = per.assign(link=per["incident_id"].map(ui.incident_url))
+    view = per.assign(link=ui.incident_urls(per["incident_id"]))
     shown_cols = ["link", "title", "quarter", "team", "severity", "duration_minutes", *impact.NUMERIC,
                   "revenue_currency", "data_loss", "security_impact", "inexact"]  # fmt: skip
-    view = view[[c for c in shown_cols if c in view.columns and (c in ("link", "title") or view[c].notna().any())]]
-    st.caption(f"{len(per)} incidents; {int((per['figures'] > 0).sum())} state at least one figure. Empty = not "
-               "reported. Open one to see each figure with the line it was read from.")  # fmt: skip
+    view = view[[c for c in shown_cols if c in view.columns and (c in ("link", "title") or head["filled"].get(c, 0))]]
+    st.caption(f"{head['total']} incidents; {head['with_figures']} state at least one figure. Empty = not "
+               "reported. Open one to see each figure with the line it was read from."
+               + ui.capped_note(len(per), head["total"], "incidents", "narrow the filters"))  # fmt: skip
     st.dataframe(view, hide_index=True, width="stretch", column_config={
         "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
         "duration_minutes": st.column_config.NumberColumn("duration (min)", format="%.0f"),

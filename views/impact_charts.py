@@ -64,16 +64,22 @@ def st_col(kind: str, label: str, fmt: str | None = None):
     return st.column_config.NumberColumn(label, format=fmt)
 
 
-def figure_strips(df: pd.DataFrame, order: list[str]) -> alt.FacetChart:
-    """One row per figure (column `label`), one point per incident that reports
-    it (columns: value, shown, incident_id, title, severity, team), each row on
-    its own symlog scale (figures span orders of magnitude), the median marked."""
+def figure_strips(points: pd.DataFrame, figures: pd.DataFrame) -> alt.FacetChart:
+    """One row per figure (column `label`), one point per incident drawn (points: value, shown,
+    incident_id, title, severity, team), each row on its own symlog scale (figures span orders of
+    magnitude), the median of all the figure's incidents marked (figures: label, median, n)."""
+    order = list(figures["label"])
+    cols = ["label", "value", "shown", "incident_id", "title", "severity", "team"]
+    marks = figures.assign(value=figures["median"])[["label", "value", "n"]]
+    df = pd.concat([points[cols].assign(kind="point"), marks.assign(kind="median")], ignore_index=True)
+    top = df["value"].max() if len(df) else 1
     base = alt.Chart(df)
-    points = (
-        base.mark_circle(size=55, opacity=0.6)
+    dots = (
+        base.transform_filter(alt.datum.kind == "point")
+        .mark_circle(size=55, opacity=0.6)
         .encode(
             x=alt.X("value:Q", scale=alt.Scale(type="symlog"), title=None,
-                    axis=alt.Axis(values=log_ticks(df["value"].max() if len(df) else 1), labelExpr=COMPACT, grid=True)),
+                    axis=alt.Axis(values=log_ticks(top), labelExpr=COMPACT, grid=True)),
             yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
             color=_severity_color(),
             tooltip=[
@@ -87,22 +93,36 @@ def figure_strips(df: pd.DataFrame, order: list[str]) -> alt.FacetChart:
         )
         .transform_calculate(jitter="(random() - 0.5) * 1.4")
     )  # fmt: skip
-    median = base.mark_tick(color="black", thickness=3, size=30).encode(
-        x=alt.X("median(value):Q"),
-        tooltip=[
-            alt.Tooltip("label:N", title="figure"),
-            alt.Tooltip("median(value):Q", title="median", format=",.0f"),
-            alt.Tooltip("count(value):Q", title="n incidents"),
-        ],
+    median = (
+        base.transform_filter(alt.datum.kind == "median")
+        .mark_tick(color="black", thickness=3, size=30)
+        .encode(
+            x=alt.X("value:Q"),
+            tooltip=[
+                alt.Tooltip("label:N", title="figure"),
+                alt.Tooltip("value:Q", title="median", format=",.0f"),
+                alt.Tooltip("n:Q", title="n incidents"),
+            ],
+        )
     )
     return (
-        alt.layer(points, median)
+        alt.layer(dots, median)
         .properties(height=40, width=760)
         .facet(row=alt.Row("label:N", sort=order, title=None,
                            header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold", labelLimit=220)))
         .resolve_scale(x="independent")
         .configure_facet(spacing=14)
     )  # fmt: skip
+
+
+def sample_note(figures: pd.DataFrame) -> str:
+    """'' when every incident's figure is drawn, else which figures show a sample."""
+    sampled = figures[figures["points"] < figures["n"]]
+    if sampled.empty:
+        return ""
+    parts = [f"{r.label} {r.points:,} of {r.n:,}" for r in sampled.itertuples()]
+    return (" Where many incidents report a figure, the strip draws a fixed sample of them, the largest included ("
+            + "; ".join(parts) + "); the median and n count every one.")  # fmt: skip
 
 
 def severity_duration_impact(df: pd.DataFrame, label: str) -> alt.Chart:

@@ -7,6 +7,8 @@ from analytics import durations, impact, report
 from analytics.review import quarterly_review
 from views import charts, impact_charts, ui
 
+MAX_POINTS = 1000  # per figure strip: what a browser draws well
+
 f = ui.filters()
 s = ui.settings()
 r = ui.call(quarterly_review, f, s)
@@ -59,10 +61,13 @@ for i, x in enumerate(heads):
     col.caption(f"n = {x['n']} of {x['incidents']}" + (f" · median {x['median']}" if x["median"] else "")
                 + (f" · {x['note']}" if x["note"] else ""))  # fmt: skip
 fq = f.only(f.end)
-figs = ui.call(impact.figures, fq)
-if len(figs):
-    with st.expander(f"Every incident's figures ({figs['incident_id'].nunique()} incidents state one)"):
-        st.altair_chart(impact_charts.figure_strips(figs, list(dict.fromkeys(figs["label"]))))
+fp = ui.call(impact.figure_points, fq, MAX_POINTS)
+if len(fp["figures"]):
+    with st.expander(f"Every incident's figures ({fp['incidents']} incidents state one)"):
+        note = impact_charts.sample_note(fp["figures"])
+        if note:
+            st.caption(note.strip())
+        st.altair_chart(impact_charts.figure_strips(fp["points"], fp["figures"]))
 team_tbl = ui.call(impact.group_table, fq, "team")
 if len(team_tbl):
     with st.expander("Impact per team"):

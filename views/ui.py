@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
+import pandas as pd
 import streamlit as st
 
 from analytics.db import DEFAULT_DB, connect, generation
@@ -76,7 +77,15 @@ def connection():
     return _connection(*current())
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
+# Analytics results, per database generation and arguments. Each entry is a pickled result (tables are capped
+# at MAX_TABLE_ROWS rows, charts at a few thousand points), so a few hundred entries stay within tens of MB;
+# entries of an older build or an unvisited view expire after CACHE_TTL.
+CACHE_ENTRIES = 256
+CACHE_TTL = "1h"
+MAX_TABLE_ROWS = 1000  # rows a page's tables show; every count above them covers all rows
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _cached(path: str, gen: tuple[int, int], fn_name: str, args: tuple, kwargs: tuple):
     module, name = fn_name.rsplit(".", 1)
     fn = getattr(importlib.import_module(module), name)
@@ -190,6 +199,16 @@ def incident_url(incident_id: str) -> str:
 
 
 LINK_TEXT = r"incident=(.*)$"  # LinkColumn display_text: the id out of incident_url
+
+
+def incident_urls(ids: pd.Series) -> pd.Series:
+    """incident_url of every id of a column (None where there is no id)."""
+    return pd.Series([incident_url(v) if isinstance(v, str) else None for v in ids], index=ids.index, dtype=object)
+
+
+def capped_note(shown: int, total: int, what: str, narrow: str = "search or filter to narrow") -> str:
+    """' Showing the first 1,000 of 57,312 incidents; search or filter to narrow.' when a table is capped."""
+    return f" Showing the first {shown:,} of {total:,} {what}; {narrow}." if shown < total else ""
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
