@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingest import PARSER_VERSION, __version__, gitdates, incremental
+from ingest import PARSER_VERSION, __version__, derived, gitdates, incremental
 from ingest.corpus import Entry, walk
 from ingest.document import ParsedDocument
 from ingest.load import arrow_table, finalise, load
@@ -420,6 +420,8 @@ def _temp_inputs(con, people: list, tickets: list) -> None:
 
 
 def _close_build(con, rules: Rules, opts: BuildOptions, entries, reuse, lap) -> BuildSummary:
+    derived.compute(con)
+    lap("derived")
     _write_meta(con, rules, opts, entries)
     for t in STAGING:
         con.execute(f"DROP TABLE _{t}")

@@ -231,6 +231,36 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("line", "INTEGER", "where, when one place is at fault"),
         ("quote", "VARCHAR", "the sentence, for blame findings"),
     ]),
+    ("repeat_pairs", "Derived (ingest/derived.py): which incident repeats which earlier one, over all time, for "
+     "every incident and for each team (analytics/repeats.py has the definition).", [
+        ("scope", "VARCHAR", "'' = all incidents, else the team the pair was found within"),
+        ("incident_id", "VARCHAR", "the later incident"),
+        ("earlier_id", "VARCHAR", "the incident it repeats"),
+        ("occurred_at", "TIMESTAMP", "when the later incident happened"),
+        ("categories", "VARCHAR[]", "factor categories the two share on a shared service"),
+        ("services", "VARCHAR[]", "services the two share with a shared category"),
+        ("times_before", "BIGINT", "earlier incidents with the same category and service"),
+        ("basis", "VARCHAR", "factors | link | both"),
+        ("items", "BIGINT", "action items of the earlier incident"),
+        ("dropped", "BIGINT", "of them dropped"),
+        ("done_before", "BIGINT", "of them done before the later incident"),
+    ]),
+    ("incident_categories", "Derived: per incident and factor category, how many factors say it.", [
+        ("incident_id", "VARCHAR", ""),
+        ("category", "VARCHAR", ""),
+        ("mentions", "BIGINT", "contributing factors of the incident in the category"),
+        ("went_wrong", "BIGINT", "of them from What Went Wrong"),
+    ]),
+    ("uncategorized_words", "Derived: the words of the uncategorized factors (lower case, split at anything "
+     "not a-z or 0-9).", [
+        ("word", "VARCHAR", ""),
+    ]),
+    ("factor_words", "Derived: per word of uncategorized_words and incident, how many of the incident's "
+     "categorized factors use it (what curation weighs a suggested pattern against).", [
+        ("word", "VARCHAR", ""),
+        ("incident_id", "VARCHAR", ""),
+        ("factors", "BIGINT", ""),
+    ]),
     ("tickets", "The ticket tracker export (--tickets).", [
         ("key", "VARCHAR", "as written"),
         ("key_norm", "VARCHAR", "upper case, for matching"),
