@@ -179,6 +179,9 @@ def parse_all(
     the paths whose records are reused from the previous database."""
     tables: dict[str, list[pa.Table]] = {t: [] for t in STAGING}
     reuse: list[tuple[str, int]] = []
+    if old_hashes:  # files with the same size and modification time are reused here, never sent to a worker
+        entries, reuse = _unchanged(entries, old_hashes)
+        old_hashes = {e.path: old_hashes[e.path] for e in entries if e.path in old_hashes}
     total = len(entries)
     jobs = opts.jobs or os.cpu_count() or 1
     started = time.monotonic()
@@ -210,6 +213,26 @@ def parse_all(
     return tables, reuse
 
 
+def _unchanged(entries: list[Entry], old: dict[str, tuple]) -> tuple[list[Entry], list[tuple[str, int]]]:
+    """(the entries to look at, (path, mtime_ns) of those with the size and
+    modification time of the previous build)."""
+    todo: list[Entry] = []
+    same: list[tuple[str, int]] = []
+    for e in entries:
+        prev = old.get(e.path)
+        if prev is not None and e.note is None:
+            try:
+                st = os.stat(e.abs_path)
+            except OSError:
+                todo.append(e)
+                continue
+            if prev[1] == st.st_size and prev[2] == st.st_mtime_ns:
+                same.append((e.path, st.st_mtime_ns))
+                continue
+        todo.append(e)
+    return todo, same
+
+
 # ---------------------------------------------------------------- the build
 
 
@@ -222,29 +245,48 @@ def _file_hash(path: Path | None) -> str:
         return ""
 
 
-def _old_tickets(db: Path, opts: BuildOptions) -> tuple[list, list[tuple]] | None:
-    """The previous build's tickets and their problems, when the tickets file
-    is the same file with the same bytes (a 350,000-row export is not re-read)."""
-    if opts.full or not opts.tickets or not db.exists():
-        return None
+def _tickets_same(db: Path, opts: BuildOptions) -> bool:
+    """Whether the previous database holds this build's tickets: the same
+    tickets file with the same bytes, or no tickets file then and now (a
+    350,000-row export is not re-read)."""
+    if opts.full or not db.exists():
+        return False
+    if not opts.tickets:
+        return not _meta_value(db, "tickets_file")
+    return _meta_value(db, "tickets_file") == str(opts.tickets) and _meta_value(db, "tickets_hash") == _file_hash(
+        opts.tickets
+    )
+
+
+def _read_tickets(opts: BuildOptions) -> tuple[list, list[tuple]]:
+    """The tickets file's tickets and its problems (as build problem rows)."""
+    found = Problems()
+    tickets = read_tickets(opts.tickets, found) if opts.tickets else []
+    found.finish()
+    return tickets, [(str(opts.tickets), None, p.line, p.level, p.code, p.message) for p in found]
+
+
+def _old_tickets(db: Path) -> list:
+    """The previous build's tickets (when _tickets_same)."""
+    con = duckdb.connect(str(db), read_only=True, config={"autoinstall_known_extensions": False})
     try:
-        con = duckdb.connect(str(db), read_only=True, config={"autoinstall_known_extensions": False})
-    except duckdb.Error:
-        return None
-    try:
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        if meta.get("tickets_file") != str(opts.tickets) or meta.get("tickets_hash") != _file_hash(opts.tickets):
-            return None
         tickets = [Ticket(*row) for row in con.execute(
             "SELECT key, status, status_class, resolved_at, due_date, assignee, line FROM tickets ORDER BY line"
         ).fetchall()]  # fmt: skip
-        problems = con.execute(
+    finally:
+        con.close()
+    return tickets
+
+
+def _old_ticket_problems(db: Path, opts: BuildOptions) -> list[tuple]:
+    if not opts.tickets:
+        return []
+    con = duckdb.connect(str(db), read_only=True, config={"autoinstall_known_extensions": False})
+    try:
+        return [tuple(p) for p in con.execute(
             "SELECT source_path, NULL, line, level, code, message FROM problems WHERE stage = 'build' AND source_path = ?",
             [str(opts.tickets)],
-        ).fetchall()
-        return tickets, [tuple(p) for p in problems]
-    except duckdb.Error:
-        return None
+        ).fetchall()]  # fmt: skip
     finally:
         con.close()
 
@@ -318,15 +360,12 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
     rows, reuse = parse_all(entries, rules, opts, old_hashes, log)
     lap("parse")
 
-    build_problems = Problems()
-    cached = _old_tickets(db, opts)
-    tickets_same = cached is not None or (opts.tickets is None and not _meta_value(db, "tickets_file"))
-    if cached is not None:
-        tickets, ticket_problems = cached
+    tickets_same = _tickets_same(db, opts)
+    tickets: list | None = None  # when unchanged: read if a full build needs them (a rebuild in place has them)
+    if tickets_same:
+        ticket_problems = _old_ticket_problems(db, opts)
     else:
-        tickets = read_tickets(opts.tickets, build_problems) if opts.tickets else []
-        build_problems.finish()
-        ticket_problems = [(str(opts.tickets), None, p.line, p.level, p.code, p.message) for p in build_problems]
+        tickets, ticket_problems = _read_tickets(opts)
     people_problems = Problems()
     people = read_people(opts.people, people_problems) if opts.people else []
     people_problems.finish()
@@ -335,6 +374,8 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
     if opts.git:
         for root in opts.corpus:
             times = gitdates.first_commit_times(Path(root))
+            if not times:  # not in git: no need to resolve every file's path
+                continue
             by_abs = {os.path.realpath(e.abs_path): e.path for e in entries}
             git.update({by_abs[a]: t for a, t in times.items() if a in by_abs})
     lap("tickets, people, git")
@@ -351,7 +392,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
             lap("in place: copy")
             con = _open(tmp)
             try:
-                _temp_inputs(con, people, tickets)
+                _temp_inputs(con, people, None)
                 if incremental.refresh(con, rows, reuse, rules, git, ticket_problems, lap):
                     summary = _close_build(con, rules, opts, entries, reuse, lap)
             finally:
@@ -374,8 +415,12 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
                 resolved, resolve_problems = resolve(docs)
                 load(con, "_resolved", incremental.resolved_table(resolved), temp=True)
                 lap("resolve")
+                if tickets is None:
+                    tickets = _old_tickets(db)
+                    lap("tickets")
                 _temp_inputs(con, people, tickets)
                 finalise(con, rules, ticket_problems + resolve_problems, git, people)
+                lap("tables")
                 summary = _close_build(con, rules, opts, entries, reuse, lap)
             finally:
                 con.close()
@@ -403,12 +448,17 @@ def _open(path: Path):
     return con
 
 
-def _temp_inputs(con, people: list, tickets: list) -> None:
-    """The people file's aliases and the tickets, as the final tables' SQL reads them."""
+def _temp_inputs(con, people: list, tickets: list | None) -> None:
+    """The people file's aliases and the tickets, as the final tables' SQL
+    reads them. tickets None: the database's own (a rebuild in place)."""
     alias_rows = [(a, p.handle) for p in people for a in p.aliases if a != p.handle]
     con.execute("CREATE TEMP TABLE _aliases (alias VARCHAR, handle VARCHAR)")
     if alias_rows:
         con.executemany("INSERT INTO _aliases VALUES (?, ?)", alias_rows)
+    if tickets is None:
+        con.execute("CREATE TEMP TABLE _tickets AS SELECT key, key_norm, status, status_class, resolved_at, due_date, "
+                    "assignee, line FROM tickets")  # fmt: skip
+        return
     ttbl = pa.Table.from_pylist(
         [{"key": t.key, "key_norm": t.key.upper(), "status": t.status, "status_class": t.status_class,
           "resolved_at": t.resolved_at, "due_date": t.due_date, "assignee": t.assignee, "line": t.line} for t in tickets],
@@ -426,7 +476,7 @@ def _close_build(con, rules: Rules, opts: BuildOptions, entries, reuse, lap) -> 
     for t in STAGING:
         con.execute(f"DROP TABLE _{t}")
     summary = _summary(con, len(entries), len(reuse))
-    lap("tables")
+    lap("meta")
     con.execute("CHECKPOINT")
     lap("checkpoint")
     return summary

@@ -133,25 +133,33 @@ def per_source(con, new_only: bool) -> None:
                 "FROM _problems p LEFT JOIN _resolved r ON r.path = p.source_path")  # fmt: skip
 
 
-def per_incident(con, rules: Rules, extra_problems: list[tuple], git: dict[str, datetime]) -> None:
+AFFECTED = "incident_id IN (SELECT incident_id FROM _affected)"
+
+
+def per_incident(con, rules: Rules, extra_problems: list[tuple], git: dict[str, datetime], only: bool = False,
+                 links_only: bool = False) -> None:  # fmt: skip
     """Rows that follow from whole incidents or from the corpus: incidents,
     durations, services, impact, related-incident links, build problems, the
-    guide's rules. Always computed in full (from the final per-source tables
-    and the full staging tables of impact and links)."""
+    guide's rules, from the final per-source tables and the full staging
+    tables of impact and links. With `only`, the rows of the incidents in the
+    temp table _affected (the others' rows are kept), and with `links_only`
+    their links too (else every incident's links)."""
+    where = f" AND {AFFECTED}" if only else ""
     git_rows = [(p, t) for p, t in git.items()]
     gtbl = pa.Table.from_arrays(
         [pa.array([p for p, _ in git_rows], pa.string()), pa.array([t for _, t in git_rows], pa.timestamp("us"))],
         names=["path", "committed_at"],
     )
     load(con, "_git", gtbl, temp=True)
-    con.execute(_incidents_sql(rules))
+    con.execute(_incidents_sql(rules).format(only=f"AND d.{AFFECTED}" if only else ""))
     for d in rules.durations:
         a, b = f"{d.start}_at", f"{d.end}_at"  # milestone names are validated against MILESTONES
         con.execute(f"INSERT INTO incident_durations SELECT incident_id, ?, date_diff('second', {a}, {b}) / 60.0 "
-                    f"FROM incidents WHERE {a} IS NOT NULL AND {b} IS NOT NULL AND {b} >= {a}", [d.id])  # fmt: skip
-    con.execute("INSERT INTO incident_services SELECT DISTINCT incident_id, unnest(services) FROM incidents")
-    con.execute(IMPACT)
-    con.execute(LINKS)
+                    f"FROM incidents WHERE {a} IS NOT NULL AND {b} IS NOT NULL AND {b} >= {a}{where}", [d.id])  # fmt: skip
+    con.execute("INSERT INTO incident_services SELECT DISTINCT incident_id, unnest(services) FROM incidents"
+                + (f" WHERE {AFFECTED}" if only else ""))  # fmt: skip
+    con.execute(IMPACT.format(only=f"AND r.{AFFECTED}" if only else ""))
+    con.execute(LINKS.format(only=f"AND r.{AFFECTED}" if links_only else ""))
     if extra_problems:
         ptbl = arrow_table(
             "problems", ["source_path", "incident_id", "line", "level", "code", "message"], extra_problems
@@ -159,7 +167,7 @@ def per_incident(con, rules: Rules, extra_problems: list[tuple], git: dict[str, 
         con.register("_build_problems", ptbl)
         con.execute("INSERT INTO problems SELECT *, 'build' FROM _build_problems")
         con.unregister("_build_problems")
-    quality.compute(con, rules.guide)
+    quality.compute(con, rules.guide, f" WHERE {AFFECTED}" if only else "")
 
 
 def _incidents_sql(rules: Rules) -> str:
@@ -186,7 +194,7 @@ FROM (
          coalesce(d.started_at, d.detected_at, d.date::TIMESTAMP) AS occurred_at,
          d.reported_duration_minutes, d.milestone_sources, d.custom_fields, d.source_path,
          (SELECT count(*) FROM documents x WHERE x.incident_id = d.incident_id)::INTEGER AS n_documents
-  FROM documents d JOIN _resolved r ON r.path = d.source_path AND r.outcome = 'incident'
+  FROM documents d JOIN _resolved r ON r.path = d.source_path AND r.outcome = 'incident' {{only}}
   LEFT JOIN _git g ON g.path = d.source_path
 ) ORDER BY occurred_at, incident_id
 """
@@ -218,7 +226,7 @@ SELECT r.incident_id, x.source_path, x.seq, x.line, x.metric, x.value, x.low, x.
        row_number() OVER (PARTITION BY r.incident_id, x.metric
                           ORDER BY (r.outcome = 'incident') DESC, x.source_path, x.seq) = 1
 FROM _incident_impact x JOIN _resolved r ON r.path = x.source_path
-WHERE r.incident_id IS NOT NULL
+WHERE r.incident_id IS NOT NULL {only}
 ORDER BY x.source_path, x.seq
 """
 # References resolved to incidents: an id (the incident's, a document's declared id, or the last part of a path
@@ -229,7 +237,7 @@ INSERT INTO incident_links
 WITH l AS (
     SELECT x.*, r.incident_id, s.root
     FROM _incident_links x JOIN _resolved r ON r.path = x.source_path JOIN _sources s ON s.path = x.source_path
-    WHERE r.incident_id IS NOT NULL
+    WHERE r.incident_id IS NOT NULL {only}
 ),
 files AS (
     SELECT s.root, s.relpath, regexp_replace(s.relpath, '\.[^./]*$', '') AS stem,

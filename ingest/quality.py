@@ -112,12 +112,14 @@ FROM incidents
 """
 
 
-def compute(cur, guide: GuideRules) -> None:
-    cur.execute(LAG, [guide.max_lag_hours])
-    cur.execute(WHYS, [guide.min_whys])
-    cur.execute(ITEMS_COMPLETE)
-    cur.execute(WENT_WELL)
-    cur.execute(BLAMELESS)
-    cur.execute(HAS_ITEMS)
-    cur.execute(MEASURABLE)
-    cur.execute(REPORTED, [guide.duration_mismatch_minutes, guide.duration_mismatch_share])
+def compute(cur, guide: GuideRules, where: str = "") -> None:
+    """Every rule's row for every incident, or for those `where` selects (a
+    condition on incident_id, e.g. " WHERE incident_id IN (...)")."""
+    cur.execute(LAG + where, [guide.max_lag_hours])
+    cur.execute(WHYS + where, [guide.min_whys])
+    cur.execute(ITEMS_COMPLETE + where)
+    cur.execute(WENT_WELL + where)
+    cur.execute(BLAMELESS + where)
+    cur.execute(HAS_ITEMS + where)
+    cur.execute(MEASURABLE + where)
+    cur.execute(REPORTED + where, [guide.duration_mismatch_minutes, guide.duration_mismatch_share])

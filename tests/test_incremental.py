@@ -107,3 +107,42 @@ def test_a_changed_tickets_file_means_a_full_rebuild(corpus, tmp_path, rules):
     build(BuildOptions(**{**opts, "db": full, "full": True}), rules)
     assert _dump(db) == _dump(full)
     assert again.reused > 150 and "load" in again.stages  # a new tickets export: not in place
+
+
+def test_content_edits_redo_only_their_incidents_and_still_equal_a_full_build(corpus, tmp_path, rules):
+    """No file added, removed or renamed, no id changed: only the edited files' incidents are recomputed,
+    links included; the incident another one links to keeps its incoming link."""
+    db = tmp_path / "x.duckdb"
+    build(_opts(corpus, db), rules)
+    ident = corpus / "identity" / "2026"
+    target = ident / "2026-06-26-session-store-outage-after-config-push.md"  # linked to from 2026-09-01
+    _edit(target, "## Timeline", "## Timeline\n\nOne more sentence about the timeline.\n")
+    linking = ident / "2026-07-04-user-directory-errors-from-vendor-api.md"
+    _edit(linking, "### Related Incidents", "### Related Incidents\n- See identity/2025/2025-12-06-session-store-"
+          "failover-stalled and INC-2025-0066")  # fmt: skip
+    again = build(_opts(corpus, db), rules)
+    assert "in place: per incident" in again.stages
+    assert again.parsed == 2 + again.skipped + again.rejected  # skipped and rejected files are always read
+    full = tmp_path / "full.duckdb"
+    build(_opts(corpus, full, full=True), rules)
+    assert _dump(db) == _dump(full)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM incident_links WHERE target_id = 'INC-2025-0066'").fetchone()[0] >= 1
+    finally:
+        con.close()
+
+
+def test_a_changed_declared_id_re_resolves_every_link(corpus, tmp_path, rules):
+    db = tmp_path / "x.duckdb"
+    build(_opts(corpus, db), rules)
+    ident = corpus / "identity"
+    _edit(ident / "2026" / "2026-07-04-user-directory-errors-from-vendor-api.md", "### Related Incidents",
+          "### Related Incidents\n- Also INC-2025-0066")  # fmt: skip
+    build(_opts(corpus, db), rules)
+    _edit(ident / "2025" / "2025-12-06-session-store-failover-stalled.md", "id: INC-2025-0066", "id: INC-2025-9066")
+    again = build(_opts(corpus, db), rules)
+    full = tmp_path / "full.duckdb"
+    build(_opts(corpus, full, full=True), rules)
+    assert _dump(db) == _dump(full)
+    assert "in place: per incident" in again.stages
