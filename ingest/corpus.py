@@ -33,37 +33,44 @@ def walk(roots: list[Path]) -> list[Entry]:
             rel = os.path.basename(root)
             entries.append(Entry(os.path.abspath(root), str(Path(root).parent), rel, shown))
             continue
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for d in list(dirnames):
-                full = os.path.join(dirpath, d)
-                if os.path.islink(full):
-                    dirnames.remove(d)
-                    rel = os.path.relpath(full, root).replace(os.sep, "/")
-                    entries.append(
-                        Entry(
-                            full, shown, rel, _join(shown, rel), "a link to a folder; links to folders are not followed"
-                        )
-                    )
-            for f in sorted(filenames):
-                full = os.path.join(dirpath, f)
-                rel = os.path.relpath(full, root).replace(os.sep, "/")
-                note = None
-                if f.startswith("."):
-                    continue
-                if os.path.islink(full):
-                    target = os.path.realpath(full)
-                    if not os.path.exists(target):
-                        note = "a link that points nowhere"
-                    elif os.path.commonpath([target, real_root]) != real_root:
-                        note = "a link that points outside the corpus; not followed"
-                    elif not os.path.isfile(target):
-                        note = "a link to something that is not a file"
-                elif not os.path.isfile(full):
-                    note = "not a regular file (device, pipe or socket)"
-                entries.append(Entry(full, shown, rel, _join(shown, rel), note))
+        _scan(str(root), shown, real_root, entries)
     entries.sort(key=lambda e: e.path)
     return entries
+
+
+def _scan(root: str, shown: str, real_root: str, entries: list[Entry]) -> None:
+    """Append every file under `root` (one directory read per folder; the
+    file type comes from the directory entry, not from a stat per file)."""
+    stack = [(root, "")]
+    while stack:
+        top, prefix = stack.pop()
+        try:
+            with os.scandir(top) as it:
+                found = sorted(it, key=lambda d: d.name)
+        except OSError:
+            continue  # an unreadable folder: as os.walk, skipped
+        for de in found:
+            if de.name.startswith("."):
+                continue
+            rel = prefix + de.name
+            full = de.path
+            note = None
+            if de.is_symlink():
+                target = os.path.realpath(full)
+                if os.path.isdir(target):
+                    note = "a link to a folder; links to folders are not followed"
+                elif not os.path.exists(target):
+                    note = "a link that points nowhere"
+                elif os.path.commonpath([target, real_root]) != real_root:
+                    note = "a link that points outside the corpus; not followed"
+                elif not os.path.isfile(target):
+                    note = "a link to something that is not a file"
+            elif de.is_dir(follow_symlinks=False):
+                stack.append((full, rel + "/"))
+                continue
+            elif not de.is_file(follow_symlinks=False):
+                note = "not a regular file (device, pipe or socket)"
+            entries.append(Entry(full, shown, rel, _join(shown, rel), note))
 
 
 def _join(root: str, rel: str) -> str:
