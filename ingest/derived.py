@@ -14,85 +14,84 @@ table does not cover.
 
 from __future__ import annotations
 
+from ingest.schema import ddl
+
 DERIVED_TABLES = ("repeat_pairs", "incident_categories", "factor_words", "uncategorized_words")
 
 # Repeat incidents (analytics/repeats.py has the definition and the same query over any filters), for every
 # scope a page asks for most: '' = all incidents, else one team (the sidebar's team filter with one team and
-# no other filter). Rows for every incident over all time: the analytics pick the period. One row per
-# (scope, incident, earlier incident).
+# no other filter; a team named '' has no scope of its own). Rows for every incident over all time: the
+# analytics pick the period and the as-of date. One row per (scope, incident, earlier incident).
+# Incidents are numbered in id order (k) so that the windows and groups work on integers; of the incidents
+# strictly before one (same scope, category and service), the latest is the one with the greatest
+# (time, k): the window takes the max of that pair packed into one HUGEINT (time in microseconds, k below
+# 2^32; the remainder is taken so that it is k before 1970 too). Reads incident_categories, so it runs after it.
 REPEAT_PAIRS = """
 INSERT INTO repeat_pairs
-WITH base AS (SELECT incident_id, occurred_at, team FROM incidents WHERE occurred_at IS NOT NULL),
+WITH ids AS (
+    SELECT incident_id, row_number() OVER (ORDER BY incident_id) AS k, occurred_at, team
+    FROM incidents WHERE occurred_at IS NOT NULL
+),
 scopes AS (
-    SELECT '' AS scope, incident_id, occurred_at FROM base
+    SELECT '' AS scope, k, occurred_at FROM ids
     UNION ALL
-    SELECT team, incident_id, occurred_at FROM base WHERE team IS NOT NULL
+    SELECT team, k, occurred_at FROM ids WHERE team IS NOT NULL AND team <> ''
 ),
 pairs AS (
-    SELECT DISTINCT sc.scope, c.incident_id, c.category, s.service, sc.occurred_at
-    FROM contributing_factors c JOIN scopes sc USING (incident_id) JOIN incident_services s USING (incident_id)
+    SELECT sc.scope, i.k, c.category, s.service, sc.occurred_at
+    FROM incident_categories c JOIN ids i USING (incident_id) JOIN incident_services s USING (incident_id)
+    JOIN scopes sc ON sc.k = i.k
     WHERE c.category <> 'uncategorized'
 ),
-moments AS (
-    SELECT scope, category, service, occurred_at, list(incident_id) AS ids, max(incident_id) AS last_id,
-           count(*) AS n
-    FROM pairs GROUP BY scope, category, service, occurred_at
-),
 ordered AS (
-    SELECT *, lag(last_id) OVER w AS earlier_id,
-           CAST(coalesce(sum(n) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS times_before
-    FROM moments
-    WINDOW w AS (PARTITION BY scope, category, service ORDER BY occurred_at)
-),
-later AS (
-    SELECT scope, unnest(ids) AS incident_id, category, service, occurred_at, times_before, earlier_id
-    FROM ordered WHERE earlier_id IS NOT NULL
+    SELECT scope, k, category, service, occurred_at,
+           count(*) OVER w AS times_before,
+           max(epoch_us(occurred_at)::HUGEINT * 4294967296 + k) OVER w AS prev
+    FROM pairs
+    WINDOW w AS (PARTITION BY scope, category, service ORDER BY occurred_at
+                 RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP)
 ),
 by_factors AS (
-    SELECT scope, incident_id, earlier_id, any_value(occurred_at) AS occurred_at,
+    SELECT scope, k, CAST((prev % 4294967296 + 4294967296) % 4294967296 AS BIGINT) AS ek,
+           any_value(occurred_at) AS occurred_at,
            list(DISTINCT category ORDER BY category) AS categories,
            list(DISTINCT service ORDER BY service) AS services,
            max(times_before) AS times_before
-    FROM later GROUP BY scope, incident_id, earlier_id
+    FROM ordered WHERE prev IS NOT NULL
+    GROUP BY scope, k, ek
 ),
 linked AS (
     SELECT DISTINCT
-           CASE WHEN a.occurred_at > b.occurred_at THEN a.incident_id ELSE b.incident_id END AS incident_id,
-           CASE WHEN a.occurred_at > b.occurred_at THEN b.incident_id ELSE a.incident_id END AS earlier_id
+           CASE WHEN a.occurred_at > b.occurred_at THEN a.k ELSE b.k END AS k,
+           CASE WHEN a.occurred_at > b.occurred_at THEN b.k ELSE a.k END AS ek
     FROM incident_links l
-    JOIN incidents a ON a.incident_id = l.incident_id
-    JOIN incidents b ON b.incident_id = l.target_id
+    JOIN ids a ON a.incident_id = l.incident_id
+    JOIN ids b ON b.incident_id = l.target_id
     WHERE l.counts AND l.resolved AND a.occurred_at <> b.occurred_at
 ),
-linked_later AS (
-    SELECT sc.scope, k.incident_id, k.earlier_id, sc.occurred_at FROM linked k JOIN scopes sc USING (incident_id)
-),
+linked_later AS (SELECT sc.scope, l.k, l.ek, sc.occurred_at FROM linked l JOIN scopes sc USING (k)),
 grouped AS (
-    SELECT coalesce(g.scope, k.scope) AS scope, coalesce(g.incident_id, k.incident_id) AS incident_id,
-           coalesce(g.earlier_id, k.earlier_id) AS earlier_id, coalesce(g.occurred_at, k.occurred_at) AS occurred_at,
+    SELECT coalesce(g.scope, l.scope) AS scope, coalesce(g.k, l.k) AS k, coalesce(g.ek, l.ek) AS ek,
+           coalesce(g.occurred_at, l.occurred_at) AS occurred_at,
            coalesce(g.categories, CAST([] AS VARCHAR[])) AS categories,
            coalesce(g.services, CAST([] AS VARCHAR[])) AS services,
            g.times_before,
-           CASE WHEN k.incident_id IS NULL THEN 'factors' WHEN g.incident_id IS NULL THEN 'link' ELSE 'both' END
-             AS basis
-    FROM by_factors g FULL OUTER JOIN linked_later k
-      ON k.scope = g.scope AND k.incident_id = g.incident_id AND k.earlier_id = g.earlier_id
+           CASE WHEN l.k IS NULL THEN 'factors' WHEN g.k IS NULL THEN 'link' ELSE 'both' END AS basis
+    FROM by_factors g FULL OUTER JOIN linked_later l ON l.scope = g.scope AND l.k = g.k AND l.ek = g.ek
 ),
-pair_times AS (SELECT DISTINCT incident_id, earlier_id, occurred_at FROM grouped),
-items AS (
-    SELECT p.incident_id, p.earlier_id,
-           count(a.item_id) AS items,
-           count(a.item_id) FILTER (WHERE a.status = 'dropped') AS dropped,
-           count(a.item_id) FILTER (
-               WHERE a.status = 'done' AND (a.done_at IS NULL OR a.done_at < CAST(p.occurred_at AS DATE))
-           ) AS done_before
-    FROM pair_times p LEFT JOIN action_items a ON a.incident_id = p.earlier_id
-    GROUP BY p.incident_id, p.earlier_id
+item_counts AS (  -- per earlier incident: its items, dropped ones, done ones with no date, dates of the others
+    SELECT i.k, count(*) AS items, count(*) FILTER (WHERE a.status = 'dropped') AS dropped,
+           count(*) FILTER (WHERE a.status = 'done' AND a.done_at IS NULL) AS done_undated,
+           list(a.done_at) FILTER (WHERE a.status = 'done' AND a.done_at IS NOT NULL) AS done_dates
+    FROM action_items a JOIN ids i USING (incident_id)
+    GROUP BY i.k
 )
-SELECT g.scope, g.incident_id, g.earlier_id, g.occurred_at, g.categories, g.services, g.times_before, g.basis,
-       i.items, i.dropped, i.done_before
-FROM grouped g JOIN items i USING (incident_id, earlier_id)
-ORDER BY g.scope, g.occurred_at, g.incident_id, g.earlier_id
+SELECT g.scope, i.incident_id, e.incident_id AS earlier_id, g.occurred_at, g.categories, g.services,
+       g.times_before, g.basis, coalesce(c.items, 0) AS items, coalesce(c.dropped, 0) AS dropped,
+       coalesce(c.done_undated, 0)
+         + coalesce(len(list_filter(c.done_dates, lambda d: d < CAST(g.occurred_at AS DATE))), 0) AS done_before
+FROM grouped g JOIN ids i ON i.k = g.k JOIN ids e ON e.k = g.ek LEFT JOIN item_counts c ON c.k = g.ek
+ORDER BY g.scope, g.occurred_at
 """
 
 # One row per incident and factor category: the factor sentences (mentions) and those of What Went Wrong.
@@ -128,12 +127,14 @@ GROUP BY u.word, c.incident_id
 ORDER BY u.word, c.incident_id
 """
 
-STATEMENTS = (REPEAT_PAIRS, INCIDENT_CATEGORIES, UNCATEGORIZED_WORDS, FACTOR_WORDS)
+STATEMENTS = (INCIDENT_CATEGORIES, REPEAT_PAIRS, UNCATEGORIZED_WORDS, FACTOR_WORDS)
 
 
 def compute(con) -> None:
-    """(Re)fill the derived tables from the final tables (the tables exist, see ingest/schema.py)."""
+    """(Re)fill the derived tables from the final tables. Each is dropped and created anew (ingest/schema.py):
+    cheaper than deleting every row of the previous build's."""
     for t in DERIVED_TABLES:
-        con.execute(f"DELETE FROM {t}")
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+        con.execute(ddl(t))
     for sql in STATEMENTS:
         con.execute(sql)

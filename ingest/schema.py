@@ -233,7 +233,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("repeat_pairs", "Derived (ingest/derived.py): which incident repeats which earlier one, over all time, for "
      "every incident and for each team (analytics/repeats.py has the definition).", [
-        ("scope", "VARCHAR", "'' = all incidents, else the team the pair was found within"),
+        ("scope", "VARCHAR", "'' = all incidents, else the team the pair was found within (none for a team named '')"),
         ("incident_id", "VARCHAR", "the later incident"),
         ("earlier_id", "VARCHAR", "the incident it repeats"),
         ("occurred_at", "TIMESTAMP", "when the later incident happened"),
