@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 ALIAS = "incidents_db"
@@ -59,3 +60,25 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None 
         return cur.execute(sql, params or []).df()
     finally:
         cur.close()
+
+
+def arrays(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> dict[str, np.ndarray]:
+    """Run one query on its own cursor -> {column: numpy array}: for numbers only a statistic reads,
+    without building a DataFrame. A column with NULLs comes as a masked array."""
+    cur = con.cursor()
+    try:
+        cur.execute(f"USE {ALIAS}")
+        return cur.execute(sql, params or []).fetchnumpy()
+    finally:
+        cur.close()
+
+
+def head(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None, limit: int = 1000) -> dict:
+    """The first `limit` rows of a query ending in ORDER BY, and how many rows it has in all:
+    {"rows": DataFrame, "total": int}. What a page shows of a long table; the count covers every row."""
+    if limit < 0:
+        raise ValueError("limit must be at least 0")
+    p = list(params or [])
+    rows = query(con, f"{sql}\nLIMIT ?", [*p, int(limit)])
+    total = len(rows) if len(rows) < limit else int(query(con, f"SELECT count(*) FROM ({sql})", p).iloc[0, 0])
+    return {"rows": rows, "total": total}

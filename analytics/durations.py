@@ -6,10 +6,12 @@ milestones are known and the end is not before the start."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from analytics import filters as flt
-from analytics.db import query
+from analytics.db import arrays, head, query
 from analytics.filters import Filters
 from analytics.stats import Change, Summary, compare_medians, summarize
 
@@ -32,9 +34,12 @@ WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 ORDER BY d.duration_id, f.occurred_at, f.incident_id
 """
 COUNT = "WITH {cte} SELECT count(*) FROM f"
+# Minutes of the durations asked for: k = the duration's position in that list (from 0), focus = in the
+# quarter given. `?` order: filters, quarter label, durations, durations.
 MINUTES = """
 WITH {cte}
-SELECT d.duration_id, d.minutes FROM f JOIN incident_durations d USING (incident_id)
+SELECT f.quarter = ? AS focus, list_position(CAST(? AS VARCHAR[]), d.duration_id) - 1 AS k, d.minutes
+FROM f JOIN incident_durations d USING (incident_id)
 WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 """
 BY_SERVICE = """
@@ -42,6 +47,29 @@ WITH {cte}
 SELECT s.service, d.minutes
 FROM f JOIN incident_durations d USING (incident_id) JOIN incident_services s USING (incident_id)
 WHERE d.duration_id = ?
+ORDER BY f.occurred_at, f.incident_id, s.service
+"""
+# One duration's minutes with the group each incident is in, in per_incident() order. {col}: GROUPS only.
+GROUPS = {"quarter": "f.quarter", "team": "f.team", "severity": "f.severity", "duration_id": "d.duration_id"}
+BY_GROUP = """
+WITH {cte}
+SELECT {col} AS {name}, d.minutes
+FROM f JOIN incident_durations d USING (incident_id)
+WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
+ORDER BY d.duration_id, f.occurred_at, f.incident_id
+"""
+# per_incident() rows of at most `?` incidents per group: a fixed sample (by a hash of the id) where a group
+# has more. {col}: GROUPS only.
+SAMPLE = """
+WITH {cte},
+x AS (
+    SELECT f.incident_id, f.title, f.quarter, f.team, f.severity, f.occurred_at, d.duration_id, d.minutes,
+           row_number() OVER (PARTITION BY {col} ORDER BY hash(f.incident_id), f.incident_id) AS pick
+    FROM f JOIN incident_durations d USING (incident_id)
+    WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
+)
+SELECT * EXCLUDE (pick) FROM x WHERE pick <= ?
+ORDER BY duration_id, occurred_at, incident_id
 """
 
 
@@ -54,8 +82,29 @@ def definitions(con) -> pd.DataFrame:
 
 def per_incident(con, f: Filters, metrics=HEADLINE) -> pd.DataFrame:
     """One row per incident and duration: incident_id, title, quarter, team,
-    severity, occurred_at, duration_id, minutes."""
+    severity, occurred_at, duration_id, minutes; by duration, then time."""
     return query(con, PER_INCIDENT.format(cte=flt.cte(f)), [*flt.params(f), list(metrics)])
+
+
+def per_incident_head(con, f: Filters, metrics=HEADLINE, limit: int = 1000) -> dict:
+    """per_incident() for a page: {"rows": its first `limit` rows, "total": its rows in all}."""
+    return head(con, PER_INCIDENT.format(cte=flt.cte(f)), [*flt.params(f), list(metrics)], limit)
+
+
+def strip(con, f: Filters, metrics=HEADLINE, group: str = "quarter", per_group: int = 1000) -> dict:
+    """What a per-incident strip chart draws, light enough for a browser at any size:
+    {"points": per_incident() rows of at most `per_group` incidents per group (quarter,
+    team, severity or duration_id): all of them where no more have the duration, else a
+    fixed sample; "groups": by_group() of every incident (n, median, p90, mean per group);
+    "n": rows of per_incident() in all; "drawn": rows in "points"}."""
+    if group not in GROUPS:
+        raise ValueError(f"cannot group by {group!r}")
+    if per_group < 1:
+        raise ValueError("per_group must be at least 1")
+    points = query(con, SAMPLE.format(cte=flt.cte(f), col=GROUPS[group]),
+                   [*flt.params(f), list(metrics), int(per_group)])  # fmt: skip
+    groups = _group_stats(con, f, metrics, group)
+    return {"points": points, "groups": groups, "n": int(groups["n"].sum()), "drawn": len(points)}
 
 
 def incident_count(con, f: Filters) -> int:
@@ -64,8 +113,13 @@ def incident_count(con, f: Filters) -> int:
 
 def minutes(con, f: Filters, metrics=HEADLINE) -> dict[str, list[float]]:
     """{duration id: its minutes over the filtered incidents}: just the numbers."""
-    df = query(con, MINUTES.format(cte=flt.cte(f)), [*flt.params(f), list(metrics)])
-    return {m: df.loc[df["duration_id"] == m, "minutes"].tolist() for m in metrics}
+    r = _minutes(con, f, metrics)
+    return {m: r["minutes"][r["k"] == i].tolist() for i, m in enumerate(metrics)}
+
+
+def _minutes(con, f: Filters, metrics) -> dict:
+    metrics = list(metrics)
+    return arrays(con, MINUTES.format(cte=flt.cte(f)), [*flt.params(f), f.end.label, metrics, metrics])
 
 
 def summary(con, f: Filters, metric: str, values: list[float] | None = None, total: int | None = None) -> dict:
@@ -94,8 +148,11 @@ def change_vs_previous(con, f: Filters, metric: str, min_n: int = 5, n_boot: int
 def headline(con, f: Filters, min_n: int = 5, n_boot: int = 2000) -> dict[str, dict]:
     """For the focus quarter f.end, each headline duration's summary and its
     change against the quarter before: two queries in all (the review's)."""
-    fq, fp = f.only(f.end), f.only(f.end.previous())
-    cur, prev, total = minutes(con, fq), minutes(con, fp), incident_count(con, fq)
+    fq = f.only(f.end)
+    r = _minutes(con, replace(fq, start=f.end.previous()), HEADLINE)  # both quarters in one pass
+    cur = {m: r["minutes"][(r["k"] == i) & r["focus"]].tolist() for i, m in enumerate(HEADLINE)}
+    prev = {m: r["minutes"][(r["k"] == i) & ~r["focus"]].tolist() for i, m in enumerate(HEADLINE)}
+    total = incident_count(con, fq)
     out = {}
     for m in HEADLINE:
         ch = compare_medians(cur[m], prev[m], min_n=min_n, n_boot=n_boot)
@@ -106,11 +163,19 @@ def headline(con, f: Filters, min_n: int = 5, n_boot: int = 2000) -> dict[str, d
 def by_group(con, f: Filters, metric: str, group: str) -> pd.DataFrame:
     """n, median, p90, mean of a duration per quarter, team, severity or service."""
     if group == "service":
-        df = query(con, BY_SERVICE.format(cte=flt.cte(f)), [*flt.params(f), metric])
-    elif group in ("quarter", "team", "severity"):
-        df = per_incident(con, f, (metric,))[[group, "minutes"]]
-    else:
-        raise ValueError(f"cannot group by {group!r}")
+        return _summaries(query(con, BY_SERVICE.format(cte=flt.cte(f)), [*flt.params(f), metric]), group)
+    if group in ("quarter", "team", "severity"):
+        return _group_stats(con, f, (metric,), group)
+    raise ValueError(f"cannot group by {group!r}")
+
+
+def _group_stats(con, f: Filters, metrics, group: str) -> pd.DataFrame:
+    df = query(con, BY_GROUP.format(cte=flt.cte(f), col=GROUPS[group], name=group), [*flt.params(f), list(metrics)])
+    return _summaries(df, group)
+
+
+def _summaries(df: pd.DataFrame, group: str) -> pd.DataFrame:
+    """summarize() of df's minutes per value of df[group] (sorted; NULL last, as '(none)')."""
     rows = []
     for key, part in df.groupby(group, dropna=False, sort=True):
         s = summarize(part["minutes"].tolist())

@@ -5,6 +5,8 @@ from this one function, so they cannot disagree."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from analytics import actions, durations, factors, impact
 from analytics import filters as flt
 from analytics.db import query
@@ -18,8 +20,40 @@ SELECT incident_id, title, severity, status, team, occurred_at, source_path FROM
 """
 
 
+# The incidents of the quarter asked for (`?`) and the one before it, counted by severity and status.
+COUNTS = """
+WITH {cte}
+SELECT quarter = ? AS focus, severity, status, count(*) AS n FROM f GROUP BY ALL
+"""
+DRAFTS = """
+WITH {cte}
+SELECT incident_id, title FROM f WHERE status = 'draft' ORDER BY occurred_at, incident_id
+"""
+
+
 def incidents(con, f: Filters):
+    """The incidents of the filters, oldest first: id, title, severity, status, team, occurred_at, source_path."""
     return query(con, INCIDENT_LIST.format(cte=flt.cte(f)), flt.params(f))
+
+
+def _counts(con, f: Filters) -> dict:
+    """Incidents of the quarter f.end: total, by severity, in draft (the list) and in review; and of the quarter
+    before: total."""
+    q = f.end
+    both = replace(f, start=q.previous(), end=q)
+    df = query(con, COUNTS.format(cte=flt.cte(both)), [*flt.params(both), q.label])
+    cur = df[df["focus"]]
+    by_sev = {s: int(cur.loc[cur["severity"] == s, "n"].sum()) for s in SEVERITIES}
+    by_sev["unknown"] = int(cur.loc[cur["severity"].isna(), "n"].sum())
+    fq = f.only(q)
+    drafts = query(con, DRAFTS.format(cte=flt.cte(fq)), flt.params(fq))
+    return {
+        "total": int(cur["n"].sum()),
+        "previous_quarter": int(df.loc[~df["focus"], "n"].sum()),
+        "by_severity": by_sev,
+        "drafts": [{"incident_id": r.incident_id, "title": r.title} for r in drafts.itertuples()],
+        "in_review": int(cur.loc[cur["status"] == "in review", "n"].sum()),
+    }
 
 
 def quarterly_review(con, f: Filters, settings: Settings | None = None) -> dict:
@@ -27,23 +61,19 @@ def quarterly_review(con, f: Filters, settings: Settings | None = None) -> dict:
     settings = settings or Settings()
     q = f.end
     fq = f.only(q)
-    inc = incidents(con, fq)
-    prev_n = len(incidents(con, f.only(q.previous())))
-    by_sev = {s: int((inc["severity"] == s).sum()) for s in SEVERITIES}
-    by_sev["unknown"] = int(inc["severity"].isna().sum())
+    inc = _counts(con, f)
     metrics = durations.headline(con, fq, settings.min_n_for_change, settings.bootstrap_samples)
     rec = factors.recurring(con, fq)
     new = factors.new_categories(con, fq)
-    drafts = inc[inc["status"] == "draft"]
     return {
         "quarter": q.label,
         "previous_quarter": q.previous().label,
         "as_of": f.as_of.isoformat(),
         "filters": {"teams": list(f.teams), "services": list(f.services), "severities": list(f.severities)},
-        "incidents": {"total": len(inc), "previous_quarter": prev_n, "by_severity": by_sev},
+        "incidents": {k: inc[k] for k in ("total", "previous_quarter", "by_severity")},
         **metrics,
         "action_items": actions.summary(con, fq),
-        "overdue_all_quarters": actions.summary(con, f.all_time())["overdue"],
+        "overdue_all_quarters": actions.overdue_count(con, f.all_time()),
         "recurring_factors": [
             {"category": r.category, "label": r.label, "incidents": int(r.incidents), "share": float(r.share)}
             for r in rec.itertuples()
@@ -51,11 +81,8 @@ def quarterly_review(con, f: Filters, settings: Settings | None = None) -> dict:
         "new_factors": [
             {"category": r.category, "label": r.label, "incidents": int(r.incidents)} for r in new.itertuples()
         ],
-        "drafts": {
-            "count": len(drafts),
-            "incidents": [{"incident_id": r.incident_id, "title": r.title} for r in drafts.itertuples()],
-        },
-        "in_review": int((inc["status"] == "in review").sum()),
+        "drafts": {"count": len(inc["drafts"]), "incidents": inc["drafts"]},
+        "in_review": inc["in_review"],
         "impact": impact_of(con, fq),
         "action_item_types": types_of(con, fq),
     }

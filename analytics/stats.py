@@ -130,7 +130,12 @@ def _normal_cdf(z: np.ndarray) -> np.ndarray:
 
 
 def _clean(values) -> np.ndarray:
-    a = np.asarray([v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))], dtype=float)
+    """The finite values, in order, as floats (None and NaN dropped)."""
+    try:  # None becomes NaN here
+        a = np.asarray(values if isinstance(values, np.ndarray) else list(values), dtype=float)
+    except (TypeError, ValueError):
+        a = np.asarray([v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))],
+                       dtype=float)  # fmt: skip
     return a[np.isfinite(a)]
 
 

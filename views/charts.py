@@ -10,14 +10,17 @@ SEVERITY_ORDER = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]
 MINUTE_TICKS = [0, 5, 15, 30, 60, 120, 240, 480, 960, 1920, 3840, 7680]
 
 
-def durations_strip(df: pd.DataFrame, group: str, title: str = "") -> alt.Chart:
-    """One point per incident (jittered) with the median marked, per group."""
-    base = alt.Chart(df).encode(
-        y=alt.Y(f"{group}:N", title=None, sort=sorted(df[group].dropna().unique().tolist()) if len(df) else None),
-    )
+def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.DataFrame | None = None) -> alt.Chart:
+    """One point per incident (jittered) with the median marked, per group. `medians`
+    (columns group, median, n) gives the medians when df holds only a sample of the
+    incidents; without it they are taken from df's points."""
+    order = sorted(set(df[group].dropna()) | (set(medians[group].dropna()) if medians is not None else set()))
+    y = alt.Y(f"{group}:N", title=None, sort=order or None)
     points = (
-        base.mark_circle(size=45, opacity=0.55)
+        alt.Chart(df)
+        .mark_circle(size=45, opacity=0.55)
         .encode(
+            y=y,
             x=alt.X(
                 "minutes:Q",
                 scale=alt.Scale(type="symlog"),
@@ -36,15 +39,44 @@ def durations_strip(df: pd.DataFrame, group: str, title: str = "") -> alt.Chart:
         )
         .transform_calculate(jitter="(random() - 0.5) * 1.4")
     )
-    medians = base.mark_tick(color="black", thickness=3, size=28).encode(
-        x=alt.X("median(minutes):Q"),
-        tooltip=[
-            alt.Tooltip(f"{group}:N"),
-            alt.Tooltip("median(minutes):Q", title="median minutes", format=".0f"),
-            alt.Tooltip("count(minutes):Q", title="n"),
-        ],
-    )
-    return (points + medians).properties(title=title, height=alt.Step(36))
+    tick = {"color": "black", "thickness": 3, "size": 28}
+    if medians is None:
+        ticks = (
+            alt.Chart(df)
+            .mark_tick(**tick)
+            .encode(
+                y=y,
+                x=alt.X("median(minutes):Q"),
+                tooltip=[
+                    alt.Tooltip(f"{group}:N"),
+                    alt.Tooltip("median(minutes):Q", title="median minutes", format=".0f"),
+                    alt.Tooltip("count(minutes):Q", title="n"),
+                ],
+            )
+        )
+    else:
+        ticks = (
+            alt.Chart(medians[[group, "median", "n"]].dropna(subset=["median"]))
+            .mark_tick(**tick)
+            .encode(
+                y=y,
+                x=alt.X("median:Q"),
+                tooltip=[
+                    alt.Tooltip(f"{group}:N"),
+                    alt.Tooltip("median:Q", title="median minutes", format=".0f"),
+                    alt.Tooltip("n:Q", title="n"),
+                ],
+            )
+        )
+    return (points + ticks).properties(title=title, height=alt.Step(36))
+
+
+def strip_note(s: dict) -> str:
+    """'' when a strip (analytics.durations.strip) draws every incident, else what it draws."""
+    if s["drawn"] >= s["n"]:
+        return ""
+    return (f" Where a row has many incidents the chart draws a fixed sample of them ({s['drawn']:,} of {s['n']:,} "
+            "points in all); the medians and n count every one.")  # fmt: skip
 
 
 def trend(df: pd.DataFrame, x: str = "quarter") -> alt.Chart:

@@ -5,6 +5,8 @@ import streamlit as st
 from analytics import durations
 from views import charts, ui
 
+MAX_POINTS = 1000  # per quarter in the strip chart: what a browser draws well
+
 f = ui.filters()
 st.title("Response times")
 st.caption(ui.filter_caption(f) + f" · {f.start.label} to {f.end.label}")
@@ -31,16 +33,17 @@ c[3].metric(
 c[4].metric("Coverage", ui.pct(s["coverage"]), help=f"{s['n']} of {s['incidents']} incidents in the filters; "
             f"{s['missing']} lack one of the two milestones.")  # fmt: skip
 
-per = ui.call(durations.per_incident, f, (metric,))
-if per.empty:
+sp = ui.call(durations.strip, f, (metric,), "quarter", MAX_POINTS)
+if not sp["n"]:
     st.info(
         "No incident in these filters has both milestones of this duration. The Data quality page shows what the timelines lack."
     )
     st.stop()
 
 st.subheader("Every incident, by quarter")
-st.caption("One point per incident (symlog scale: durations are skewed); the black tick is the quarter's median.")
-st.altair_chart(charts.durations_strip(per, "quarter"), width="stretch")
+st.caption("One point per incident (symlog scale: durations are skewed); the black tick is the quarter's median."
+           + charts.strip_note(sp))  # fmt: skip
+st.altair_chart(charts.durations_strip(sp["points"], "quarter", medians=sp["groups"]), width="stretch")
 
 trend = ui.call(durations.by_group, f, metric, "quarter")
 st.subheader("Trend")
@@ -74,7 +77,11 @@ st.dataframe(cov, hide_index=True, width="stretch", column_config={
 })  # fmt: skip
 
 with st.expander("The incidents behind these numbers"):
-    table = per.assign(link=per["incident_id"].map(ui.incident_url))
+    ph = ui.call(durations.per_incident_head, f, (metric,), ui.MAX_TABLE_ROWS)
+    per = ph["rows"]
+    st.caption(f"{ph['total']} incidents with this duration, oldest first."
+               + ui.capped_note(len(per), ph["total"], "incidents", "narrow the filters"))  # fmt: skip
+    table = per.assign(link=ui.incident_urls(per["incident_id"]))
     st.dataframe(table[["link", "title", "quarter", "team", "severity", "minutes"]], hide_index=True, width="stretch",
                  column_config={"link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
                                 "minutes": st.column_config.NumberColumn("minutes", format="%.0f")})  # fmt: skip

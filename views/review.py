@@ -7,7 +7,7 @@ from analytics import durations, impact, report
 from analytics.review import quarterly_review
 from views import charts, impact_charts, ui
 
-MAX_POINTS = 1000  # per figure strip: what a browser draws well
+MAX_POINTS = 1000  # per figure strip, and per metric in the durations strip: what a browser draws well
 
 f = ui.filters()
 s = ui.settings()
@@ -43,10 +43,14 @@ for col, m in zip(cols, durations.HEADLINE, strict=True):
                 f"({ui.pct(x['coverage'])})")  # fmt: skip
     col.caption(ch["sentence"])
 
-per = ui.call(durations.per_incident, f.only(f.end))
-if len(per):
-    per = per.assign(metric=per["duration_id"].map(report.NAMES))
-    st.altair_chart(charts.durations_strip(per, "metric", "Every incident of the quarter"), width="stretch")
+sp = ui.call(durations.strip, f.only(f.end), durations.HEADLINE, "duration_id", MAX_POINTS)
+if sp["n"]:
+    per = sp["points"].assign(metric=sp["points"]["duration_id"].map(report.NAMES))
+    meds = sp["groups"].assign(metric=sp["groups"]["duration_id"].map(report.NAMES))
+    st.altair_chart(charts.durations_strip(per, "metric", "Every incident of the quarter", medians=meds),
+                    width="stretch")  # fmt: skip
+    if charts.strip_note(sp):
+        st.caption(charts.strip_note(sp).strip())
 
 st.subheader("Impact")
 imp = r["impact"]
