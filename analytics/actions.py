@@ -106,6 +106,8 @@ SELECT count(*) AS total,
 FROM sel_items
 """
 
+OVERDUE_COUNT = "WITH {items}, {who} SELECT count(*) AS overdue FROM sel_items WHERE overdue"
+
 # Rates per group. {col}, {source} and {extra} come from DIMENSIONS only; every source has one row per item
 # and group.
 RATES = """
@@ -144,13 +146,19 @@ CASE WHEN {t}status_source = 'ticket' AND {t}done_at IS NOT NULL
      WHEN {t}status_source = 'document' THEN coalesce({t}doc_status_text, {t}doc_status)
      ELSE 'no status recorded' END"""
 
+# The lists below take {limit}: '' (every row) or 'LIMIT ?' (the first rows: what a page shows), and {total}:
+# 'NULL' or 'count(*) OVER ()' (how many rows there are before the limit, in a column _total). They pick their
+# rows before they join and format the columns only people read.
 OVERDUE = """
-WITH {items}, {who}
+WITH {items}, {who},
+r AS (
+    SELECT *, {total} AS _total FROM item_rows WHERE overdue
+    ORDER BY days_overdue DESC, incident_id, source_path, seq, owner NULLS LAST {limit}
+)
 SELECT r.incident_id, r.incident_title, r.team, r.quarter, r.priority, r.action, r.owner, r.owner_name, r.owner_team,
        r.manager, r.due_date, r.days_overdue, r.ticket, {status} AS status, r.status_source,
-       coalesce(s.relpath, r.source_path) AS document, r.line
-FROM item_rows r LEFT JOIN sources s ON s.path = r.source_path
-WHERE r.overdue
+       coalesce(s.relpath, r.source_path) AS document, r.line, r._total
+FROM r LEFT JOIN sources s ON s.path = r.source_path
 ORDER BY r.days_overdue DESC, r.incident_id, r.source_path, r.seq, r.owner NULLS LAST
 """
 OVERDUE_COLUMNS = ("incident_id", "incident_title", "team", "quarter", "priority", "action", "owner", "owner_name",
@@ -182,28 +190,40 @@ open_items AS (
                 ELSE 4 END AS age_bucket,
            CASE WHEN overdue THEN 'overdue' WHEN due_date IS NULL THEN 'no due date' ELSE 'not yet due' END
              AS due_state,
-           ticket, {status} AS status, source_path, seq
-    FROM sel_items
-    WHERE status_as_of = 'open'
+           ticket, {status} AS status, source_path, seq, _total
+    FROM ({rows})
 )"""
-OPEN_ITEMS = (
-    "WITH {items}, {who}," + OPEN_CTE + "\n"
-    "SELECT * EXCLUDE (source_path, seq) FROM open_items ORDER BY age_days DESC, incident_id, source_path, seq"
+OPEN_ROWS = "SELECT *, {total} AS _total FROM sel_items WHERE status_as_of = 'open'"
+OPEN_ITEMS = (  # oldest first: the earliest incident date is the largest age
+    "WITH {items}, {who},"
+    + OPEN_CTE.replace("{rows}", OPEN_ROWS + " ORDER BY incident_date, incident_id, source_path, seq {limit}")
+    + "\nSELECT * EXCLUDE (source_path, seq) FROM open_items ORDER BY age_days DESC, incident_id, source_path, seq"
 )
 AGING = (
-    "WITH {items}, {who}," + OPEN_CTE + "\nSELECT age_bucket, due_state, count(*) AS items FROM open_items GROUP BY ALL"
+    "WITH {items}, {who},"
+    + OPEN_CTE.replace("{rows}", OPEN_ROWS)
+    + "\nSELECT age_bucket, due_state, count(*) AS items FROM open_items GROUP BY ALL"
 )
 
-INCOMPLETE = """
-WITH {items}, {who}
+INCOMPLETE_WHERE = "len(owners) = 0 OR due_date IS NULL OR priority IS NULL"
+INCOMPLETE = (
+    """
+WITH {items}, {who},
+r AS (
+    SELECT *, {total} AS _total FROM sel_items WHERE """
+    + INCOMPLETE_WHERE
+    + """
+    ORDER BY incident_id, source_path, seq {limit}
+)
 SELECT incident_id, incident_title, team, quarter, priority, action, array_to_string(owners, ', ') AS owners,
        due_date, due_text, status_as_of AS status,
        concat_ws(', ', CASE WHEN len(owners) = 0 THEN 'owner' END, CASE WHEN due_date IS NULL THEN 'due date' END,
-                 CASE WHEN priority IS NULL THEN 'priority' END) AS missing
-FROM sel_items
-WHERE len(owners) = 0 OR due_date IS NULL OR priority IS NULL
+                 CASE WHEN priority IS NULL THEN 'priority' END) AS missing, _total
+FROM r
 ORDER BY incident_id, source_path, seq
 """
+)
+
 
 STATUS_SOURCES = """
 WITH {items}, {who}
@@ -221,7 +241,8 @@ SELECT coalesce((SELECT value FROM meta WHERE key = 'tickets_file'), '') AS tick
        coalesce((SELECT value FROM meta WHERE key = 'people_file'), '') AS people_file,
        (SELECT count(*) FROM tickets) AS tickets,
        (SELECT count(*) FROM tickets t
-         WHERE NOT EXISTS (SELECT 1 FROM action_items a WHERE upper(a.ticket) = t.key_norm)) AS tickets_unmatched,
+         WHERE t.key_norm IS NULL
+            OR t.key_norm NOT IN (SELECT upper(ticket) FROM action_items WHERE ticket IS NOT NULL)) AS tickets_unmatched,
        (SELECT count(*) FROM people) AS people
 """
 SOURCE_PROBLEMS = """
@@ -272,11 +293,30 @@ def _who(owner: str | None, owner_team: str | None, manager: str | None) -> list
     return [normalise_owner(owner), team or None, normalise_owner(manager)]
 
 
-def _run(con, sql: str, f: Filters, owner, owner_team, manager, **fmt) -> pd.DataFrame:
+def _sql(sql: str, f: Filters, owner, owner_team, manager, **fmt) -> tuple[str, list]:
     who = _who(owner, owner_team, manager)
     some = any(v is not None for v in who)
     text = sql.format(items=items_cte(f), who=WHO_SOME if some else WHO_ALL, **fmt)
-    return query(con, text, [*items_params(f), *(who if some else [])])
+    return text, [*items_params(f), *(who if some else [])]
+
+
+def _run(con, sql: str, f: Filters, owner, owner_team, manager, **fmt) -> pd.DataFrame:
+    return query(con, *_sql(sql, f, owner, owner_team, manager, **fmt))
+
+
+def _list(con, sql: str, f: Filters, owner, owner_team, manager, **fmt) -> pd.DataFrame:
+    """Every row of one of the lists."""
+    return _run(con, sql, f, owner, owner_team, manager, limit="", total="NULL", **fmt).drop(columns="_total")
+
+
+def _head(con, sql: str, f: Filters, limit: int, owner, owner_team, manager, **fmt) -> dict:
+    """{"rows": the first `limit` rows of one of the lists, "total": its rows in all}."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")  # the first row carries the count
+    text, params = _sql(sql, f, owner, owner_team, manager, limit="LIMIT ?", total="count(*) OVER ()", **fmt)
+    rows = query(con, text, [*params, int(limit)])
+    total = int(rows["_total"].iloc[0]) if len(rows) else 0
+    return {"rows": rows.drop(columns="_total"), "total": total}
 
 
 def summary(con, f: Filters, owner: str | None = None, owner_team: str | None = None,
@@ -289,6 +329,12 @@ def summary(con, f: Filters, owner: str | None = None, owner_team: str | None = 
     out["completion_rate"] = rate(out["done"], out["total"] - out["dropped"])
     out["on_time_rate"] = rate(out["done_on_time"], out["done_dated"])
     return out
+
+
+def overdue_count(con, f: Filters, owner: str | None = None, owner_team: str | None = None,
+                  manager: str | None = None) -> int:  # fmt: skip
+    """summary()["overdue"] alone: overdue items of the filtered incidents as of f.as_of."""
+    return int(_run(con, OVERDUE_COUNT, f, owner, owner_team, manager).iloc[0, 0])
 
 
 def items(con, f: Filters) -> pd.DataFrame:
@@ -332,9 +378,19 @@ def overdue(con, f: Filters, owner: str | None = None, owner_team: str | None = 
     the as-of date says so. `document` is the postmortem's path under the corpus
     root and `line` the item's line in it (none for structured documents).
     Columns: OVERDUE_COLUMNS."""
-    df = _run(con, OVERDUE, through_as_of(f), owner, owner_team, manager, status=STATUS_TEXT.format(t="r."))
+    df = _list(con, OVERDUE, through_as_of(f), owner, owner_team, manager, status=STATUS_TEXT.format(t="r."))
     df["days_overdue"] = df["days_overdue"].astype("int64")
     return df
+
+
+def overdue_head(con, f: Filters, limit: int = 1000, owner: str | None = None, owner_team: str | None = None,
+                 manager: str | None = None) -> dict:  # fmt: skip
+    """overdue() for a page: {"rows": its first `limit` rows, "total": its rows in all}.
+    The CSV export (analytics.export.overdue_csv) has every row."""
+    out = _head(con, OVERDUE, through_as_of(f), limit, owner, owner_team, manager,
+                status=STATUS_TEXT.format(t="r."))  # fmt: skip
+    out["rows"]["days_overdue"] = out["rows"]["days_overdue"].astype("int64")
+    return out
 
 
 def overdue_owners(con, f: Filters, owner: str | None = None, owner_team: str | None = None,
@@ -355,16 +411,27 @@ def open_items(con, f: Filters, owner: str | None = None, owner_team: str | None
     """Items open as of f.as_of, of every incident up to it, one row per item,
     oldest first: age_days = as-of date - incident date, age_bucket (index
     into AGE_BUCKETS), due_state (overdue, not yet due, no due date)."""
-    df = _run(con, OPEN_ITEMS, through_as_of(f), owner, owner_team, manager, status=STATUS_TEXT.format(t=""))
+    df = _list(con, OPEN_ITEMS, through_as_of(f), owner, owner_team, manager, status=STATUS_TEXT.format(t=""))
     df["age"] = [AGE_BUCKETS[int(b)] for b in df["age_bucket"]]
     return df
+
+
+def open_items_head(con, f: Filters, limit: int = 1000, owner: str | None = None, owner_team: str | None = None,
+                    manager: str | None = None) -> dict:  # fmt: skip
+    """open_items() for a page: {"rows": its first `limit` rows (the oldest), "total": its rows in all}."""
+    out = _head(con, OPEN_ITEMS, through_as_of(f), limit, owner, owner_team, manager,
+                status=STATUS_TEXT.format(t=""))  # fmt: skip
+    out["rows"]["age"] = [AGE_BUCKETS[int(b)] for b in out["rows"]["age_bucket"]]
+    return out
 
 
 def aging(con, f: Filters, owner: str | None = None, owner_team: str | None = None,
           manager: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Open items (as open_items) counted per age bucket and due state: every
     bucket and state, zeros included, in AGE_BUCKETS x DUE_STATES order."""
-    df = _run(con, AGING, through_as_of(f), owner, owner_team, manager, status="NULL")  # status: not needed here
+    df = _run(
+        con, AGING, through_as_of(f), owner, owner_team, manager, status="NULL", total="NULL"
+    )  # status: not needed here
     counts = {(int(b), s): int(n) for b, s, n in df.itertuples(index=False, name=None)}
     rows = [
         {"age_bucket": b, "age": label, "due_state": s, "items": counts.get((b, s), 0)}
@@ -379,7 +446,13 @@ def incomplete(con, f: Filters, owner: str | None = None, owner_team: str | None
     """The period's items with no owner, no due date or no priority (the guide:
     every action item has all three), with what is missing. An unreadable due
     date (due_text) counts as none."""
-    return _run(con, INCOMPLETE, f, owner, owner_team, manager)
+    return _list(con, INCOMPLETE, f, owner, owner_team, manager)
+
+
+def incomplete_head(con, f: Filters, limit: int = 1000, owner: str | None = None, owner_team: str | None = None,
+                    manager: str | None = None) -> dict:  # fmt: skip
+    """incomplete() for a page: {"rows": its first `limit` rows, "total": its rows in all}."""
+    return _head(con, INCOMPLETE, f, limit, owner, owner_team, manager)
 
 
 def status_sources(con, f: Filters, owner: str | None = None, owner_team: str | None = None,

@@ -17,6 +17,8 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from analytics import actions
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
@@ -74,3 +76,10 @@ def csv_text(df: pd.DataFrame, bom: bool = False) -> str:
     w.writerow([neutralise(str(c)) for c in df.columns])
     w.writerows(zip(*(column_text(df.iloc[:, i]) for i in range(df.shape[1])), strict=True))
     return (BOM if bom else "") + buf.getvalue()
+
+
+def overdue_csv(con, f, owner: str | None = None, owner_team: str | None = None, manager: str | None = None,
+                bom: bool = True) -> str:  # fmt: skip
+    """Every overdue action item (analytics.actions.overdue: one row per item and owner, most overdue
+    first) as csv_text, the download of the Action items page; a UTF-8 byte order mark unless `bom` is False."""
+    return csv_text(actions.overdue(con, f, owner=owner, owner_team=owner_team, manager=manager), bom=bom)

@@ -8,31 +8,69 @@ from analytics import filters as flt
 from analytics.db import query
 from analytics.filters import Filters
 
+# The incidents of the filters matching a search ({where}: SEARCH, or nothing when there is no search;
+# `?` order: filters, then the search five times).
+HITS = """
+{cte},
+hits AS (
+    SELECT f.incident_id, f.title, f.quarter, f.occurred_at, f.team, f.severity, f.status, f.services,
+           f.ttd_minutes, f.ttr_minutes, f.source_path
+    FROM f {where}
+)"""
+SEARCH = """
+    WHERE f.incident_id ILIKE '%' || ? || '%' OR f.title ILIKE '%' || ? || '%'
+       OR list_contains(f.services, lower(?))
+       OR f.incident_id IN (SELECT incident_id FROM contributing_factors WHERE text ILIKE '%' || ? || '%')
+       OR f.incident_id IN (SELECT incident_id FROM timeline_events WHERE text ILIKE '%' || ? || '%')"""
+# Those incidents newest first, with their counts. {limit}: '' (all of them) or 'LIMIT ?' (the first rows only:
+# the counts are then taken for those rows alone).
 LISTING = """
-WITH {cte},
+WITH {hits},
+shown AS MATERIALIZED (SELECT * FROM hits ORDER BY occurred_at DESC, incident_id {limit}),
 items AS (
     SELECT incident_id, count(*) AS items, count(*) FILTER (WHERE status = 'open') AS open_items
-    FROM action_items GROUP BY 1
+    FROM action_items WHERE incident_id IN (SELECT incident_id FROM shown) GROUP BY 1
 ),
-probs AS (SELECT incident_id, count(*) AS problems FROM problems WHERE incident_id IS NOT NULL GROUP BY 1),
-fails AS (SELECT incident_id, count(*) AS rule_failures FROM quality_findings WHERE outcome = 'fail' GROUP BY 1)
-SELECT f.incident_id, f.title, f.quarter, f.occurred_at, f.team, f.severity, f.status, f.services,
-       f.ttd_minutes, f.ttr_minutes, coalesce(items.items, 0) AS items, coalesce(items.open_items, 0) AS open_items,
-       coalesce(probs.problems, 0) AS problems, coalesce(fails.rule_failures, 0) AS rule_failures, f.source_path
-FROM f LEFT JOIN items USING (incident_id) LEFT JOIN probs USING (incident_id) LEFT JOIN fails USING (incident_id)
-WHERE ? = ''
-   OR f.incident_id ILIKE '%' || ? || '%' OR f.title ILIKE '%' || ? || '%'
-   OR list_contains(f.services, lower(?))
-   OR f.incident_id IN (SELECT incident_id FROM contributing_factors WHERE text ILIKE '%' || ? || '%')
-   OR f.incident_id IN (SELECT incident_id FROM timeline_events WHERE text ILIKE '%' || ? || '%')
-ORDER BY f.occurred_at DESC, f.incident_id
+probs AS (
+    SELECT incident_id, count(*) AS problems FROM problems WHERE incident_id IN (SELECT incident_id FROM shown)
+    GROUP BY 1
+),
+fails AS (
+    SELECT incident_id, count(*) AS rule_failures FROM quality_findings
+    WHERE outcome = 'fail' AND incident_id IN (SELECT incident_id FROM shown) GROUP BY 1
+)
+SELECT s.incident_id, s.title, s.quarter, s.occurred_at, s.team, s.severity, s.status, s.services,
+       s.ttd_minutes, s.ttr_minutes, coalesce(items.items, 0) AS items, coalesce(items.open_items, 0) AS open_items,
+       coalesce(probs.problems, 0) AS problems, coalesce(fails.rule_failures, 0) AS rule_failures, s.source_path
+FROM shown s LEFT JOIN items USING (incident_id) LEFT JOIN probs USING (incident_id) LEFT JOIN fails USING (incident_id)
+ORDER BY s.occurred_at DESC, s.incident_id
 """
+HITS_COUNT = "WITH {hits} SELECT count(*) FROM hits"
+
+
+def _hits(f: Filters, search: str) -> tuple[str, list]:
+    s = (search or "").strip()[:200]
+    if not s:
+        return HITS.format(cte=flt.cte(f), where=""), flt.params(f)
+    return HITS.format(cte=flt.cte(f), where=SEARCH), [*flt.params(f), s, s, s, s, s]
 
 
 def listing(con, f: Filters, search: str = "") -> pd.DataFrame:
-    """Incidents of the filters; `search` matches id, title, service, factor or timeline text."""
-    s = (search or "").strip()[:200]
-    return query(con, LISTING.format(cte=flt.cte(f)), [*flt.params(f), s, s, s, s, s, s])
+    """Incidents of the filters, newest first; `search` matches id, title, service, factor or timeline text.
+    Columns: incident_id, title, quarter, occurred_at, team, severity, status, services, ttd_minutes,
+    ttr_minutes, items, open_items, problems, rule_failures (guide rules failed), source_path."""
+    hits, params = _hits(f, search)
+    return query(con, LISTING.format(hits=hits, limit=""), params)
+
+
+def listing_head(con, f: Filters, search: str = "", limit: int = 1000) -> dict:
+    """listing() for a page: {"rows": its first `limit` rows, "total": the incidents it lists in all}."""
+    if limit < 0:
+        raise ValueError("limit must be at least 0")
+    hits, params = _hits(f, search)
+    rows = query(con, LISTING.format(hits=hits, limit="LIMIT ?"), [*params, int(limit)])
+    total = len(rows) if len(rows) < limit else int(query(con, HITS_COUNT.format(hits=hits), params).iloc[0, 0])
+    return {"rows": rows, "total": total}
 
 
 INCIDENT = "SELECT * FROM incidents WHERE incident_id = ?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics import filters as flt
-from analytics.db import query
+from analytics.db import head, query
 from analytics.filters import Filters
 
 RULE_LABELS = {
@@ -55,7 +55,13 @@ def outcomes(con) -> dict[str, int]:
 
 
 def sources(con, outcome: str = "") -> pd.DataFrame:
+    """Every file the ingest saw (or those of one outcome), by outcome and path."""
     return query(con, SOURCES, [outcome, outcome])
+
+
+def sources_head(con, outcome: str = "", limit: int = 1000) -> dict:
+    """sources() for a page: {"rows": its first `limit` rows, "total": its rows in all}."""
+    return head(con, SOURCES, [outcome, outcome], limit)
 
 
 def problems_by_code(con) -> pd.DataFrame:
@@ -76,4 +82,10 @@ def compliance(con, f: Filters) -> pd.DataFrame:
 
 
 def findings(con, f: Filters, rule: str = "", outcome: str = "fail") -> pd.DataFrame:
+    """Findings of the filtered incidents ('' = any rule, any outcome), by rule, newest incident first."""
     return query(con, FINDINGS.format(cte=flt.cte(f)), [*flt.params(f), rule, rule, outcome, outcome])
+
+
+def findings_head(con, f: Filters, rule: str = "", outcome: str = "fail", limit: int = 1000) -> dict:
+    """findings() for a page: {"rows": its first `limit` rows, "total": its rows in all}."""
+    return head(con, FINDINGS.format(cte=flt.cte(f)), [*flt.params(f), rule, rule, outcome, outcome], limit)

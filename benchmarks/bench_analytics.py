@@ -77,7 +77,7 @@ class Ctx:
         self.patterns = tuple(groups.iloc[0]["patterns"]) if len(groups) and len(groups.iloc[0]["patterns"]) else ()
         th = factors.themes(con, self.f)
         self.theme = th["category"].iloc[0] if len(th) else "uncategorized"
-        lst = incidents.listing(con, self.f, "")
+        lst = incidents.listing_head(con, self.f, "", 1)["rows"]
         self.incident = lst["incident_id"].iloc[0] if len(lst) else None
         impact = _impact()
         opts = impact.figure_options(con, self.f) if impact is not None else []
@@ -95,11 +95,12 @@ def _impact():
 
 def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object, tuple, dict]]:
     """(name, shown arguments, function, args, kwargs) as the pages make them."""
-    from analytics import actions, curation, durations, factors, incidents, quality, repeats
+    from analytics import actions, curation, durations, export, factors, incidents, quality, repeats
     from analytics.meta import options
     from analytics.review import quarterly_review
 
     f, s = ctx.f, ctx.settings
+    rows = 1000  # views/ui.py MAX_TABLE_ROWS, and the strips' points per row
     out: list[tuple[str, str, object, tuple, dict]] = []
 
     def add(fn, shown: str, *args, takes_filters: bool = True, **kwargs) -> None:
@@ -110,11 +111,13 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
     add(options, "()", takes_filters=False)
     # Quarterly review
     add(quarterly_review, "(f, settings)", f, s)
-    add(durations.per_incident, "(f.only(f.end))", f.only(f.end))
+    add(durations.strip, "(f.only(f.end), HEADLINE, 'duration_id', 1000)", f.only(f.end), durations.HEADLINE,
+        "duration_id", rows)  # fmt: skip
     # Response times
     add(durations.definitions, "()", takes_filters=False)
     add(durations.summary, "(f, 'ttr')", f, "ttr")
-    add(durations.per_incident, "(f, ('ttr',))", f, ("ttr",))
+    add(durations.strip, "(f, ('ttr',), 'quarter', 1000)", f, ("ttr",), "quarter", rows)
+    add(durations.per_incident_head, "(f, ('ttr',), 1000)", f, ("ttr",), rows)
     add(durations.by_group, "(f, 'ttr', 'quarter')", f, "ttr", "quarter")
     add(durations.change_vs_previous, "(f, 'ttr', min_n, bootstrap)", f, "ttr", s.min_n_for_change,
         s.bootstrap_samples)  # fmt: skip
@@ -149,12 +152,13 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
         add(actions.rates, f"(f, '{by}')", f, by)
     add(actions.overdue_owners, "(f)", f)
     add(actions.aging, "(f)", f)
-    add(actions.open_items, "(f)", f)
-    add(actions.overdue, "(f)", f)
-    add(actions.incomplete, "(f)", f)
+    add(actions.open_items_head, "(f, 1000)", f, rows)
+    add(actions.overdue_head, "(f, 1000)", f, rows)
+    add(export.overdue_csv, "(f)  (the download, on click)", f)
+    add(actions.incomplete_head, "(f, 1000)", f, rows)
     # Incidents
-    add(incidents.listing, "(f, '')", f, "")
-    add(incidents.listing, "(f, 'timeout')  (a search)", f, "timeout")
+    add(incidents.listing_head, "(f, '', 1000)", f, "", rows)
+    add(incidents.listing_head, "(f, 'timeout', 1000)  (a search)", f, "timeout", rows)
     if ctx.incident:
         add(incidents.detail, "(first incident)", ctx.incident, takes_filters=False)
     # Impact (and the impact parts of the review and the incident detail)
@@ -180,11 +184,11 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
             add(impact.related, "(first incident)", ctx.incident, takes_filters=False)
     # Data quality
     add(quality.outcomes, "()", takes_filters=False)
-    add(quality.sources, "('')", "", takes_filters=False)
+    add(quality.sources_head, "('', 1000)", "", rows, takes_filters=False)
     add(quality.problems_by_code, "()", takes_filters=False)
     add(quality.problems, "('')", "", takes_filters=False)
     add(quality.compliance, "(f)", f)
-    add(quality.findings, "(f, '', 'fail')", f, "", "fail")
+    add(quality.findings_head, "(f, '', 'fail', 1000)", f, "", "fail", rows)
     return out
 
 

@@ -81,7 +81,7 @@ def first_incident(db: Path) -> str | None:
     con = connect(db)
     try:
         f = Filters.default(options(con).as_of, load_settings().fiscal_year_start_month)
-        lst = incidents.listing(con, f, "")
+        lst = incidents.listing_head(con, f, "", 1)["rows"]
         return str(lst["incident_id"].iloc[0]) if len(lst) else None
     finally:
         con.close()

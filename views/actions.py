@@ -54,7 +54,7 @@ def blank(df: pd.DataFrame) -> pd.DataFrame:
 
 TICKET_LINK = st.column_config.LinkColumn("ticket link", display_text="open", help="The ticket in the tracker.")
 PCT = {"format": "percent", "min_value": 0, "max_value": 1}
-MAX_LIST_ROWS = 5000  # the open-item and incomplete lists: enough to browse, light enough to send
+MAX_ROWS = ui.MAX_TABLE_ROWS  # per list; the counts above each list cover every row
 MAX_CHART_GROUPS = 40  # more bars than this are unreadable: the table has them all
 TOP_OWNERS = 25
 
@@ -64,10 +64,11 @@ def md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
 
 
-def capped(df: pd.DataFrame) -> pd.DataFrame:
-    if len(df) > MAX_LIST_ROWS:
-        st.caption(f"The first {MAX_LIST_ROWS:,} of {len(df):,} rows; narrow the view with the selectors above.")
-    return df.head(MAX_LIST_ROWS)
+def capped_caption(head: dict, what: str) -> None:
+    """Says so when a list shows only its first rows."""
+    note = ui.capped_note(len(head["rows"]), head["total"], what, "narrow the view with the selectors above")
+    if note:
+        st.caption(note.strip())
 
 
 st.title("Action items")
@@ -202,7 +203,9 @@ if n_open:
     )
     a2.dataframe(grid, width="stretch")
     with st.expander(f"The {n_open} open items, oldest first"):
-        oi = blank(with_links(capped(ui.call(actions.open_items, f, **who))))
+        oh = ui.call(actions.open_items_head, f, MAX_ROWS, **who)
+        capped_caption(oh, "open items")
+        oi = blank(with_links(oh["rows"]))
         st.dataframe(oi, hide_index=True, width="stretch",
                      column_order=["link", "incident_title", "priority", "action", "owners",
                                    "incident_date", "age_days", "due_date", "days_overdue", "ticket", "ticket_link",
@@ -217,9 +220,11 @@ else:
 
 # ------------------------------------------------------------------ overdue list
 st.subheader("Overdue items")
-ov = ui.call(actions.overdue, f, **who)
+oh = ui.call(actions.overdue_head, f, MAX_ROWS, **who)
+ov = oh["rows"]
 st.caption(f"{DEF_OVERDUE} Every incident up to {as_of}; one row per item and owner, most overdue first. "
-           f"n = {b['overdue']} items, {len(ov)} rows. 'status' is the status as recorded.")  # fmt: skip
+           f"n = {b['overdue']} items, {oh['total']} rows. 'status' is the status as recorded."
+           + ui.capped_note(len(ov), oh["total"], "rows", "the CSV has every row"))  # fmt: skip
 if len(ov):
     st.dataframe(blank(with_links(ov)), hide_index=True, width="stretch",
                  column_order=["link", "incident_title", "priority", "action", "owner", "due_date", "days_overdue",
@@ -233,9 +238,11 @@ if len(ov):
                                 "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
 else:
     st.success(f"No overdue items as of {as_of}.")
-st.download_button("Download the overdue items (CSV)", lambda: export.csv_text(ov, bom=True), mime="text/csv",
+con = ui.connection()
+st.download_button("Download the overdue items (CSV)", lambda: export.overdue_csv(con, f, **who), mime="text/csv",
                    file_name=f"overdue-action-items-{as_of}.csv", icon=":material/download:",
-                   help="The table above as CSV (UTF-8). Cells a spreadsheet would run as formulas are neutralised.")  # fmt: skip
+                   help=f"Every overdue item ({oh['total']} rows) as CSV (UTF-8), made when you click. Cells a "
+                   "spreadsheet would run as formulas are neutralised.")  # fmt: skip
 cmd = ["python", "-m", "analytics", "overdue", "--as-of", as_of]
 for flag, values in (("--team", f.teams), ("--service", f.services), ("--severity", f.severities),
                      ("--owner", (owner,) if owner else ())):  # fmt: skip
@@ -254,9 +261,11 @@ i1, i2, i3 = st.columns(3)
 i1.metric("No owner", p["no_owner"], help=f"Items naming no owner (TBD, -, empty), of {p['total']}.")
 i2.metric("No due date", p["no_due_date"], help=f"Items with no readable due date, of {p['total']}.")
 i3.metric("No priority", p["no_priority"], help=f"Items with no priority P0..P3, of {p['total']}.")
-inc = ui.call(actions.incomplete, f, **who)
+ih = ui.call(actions.incomplete_head, f, MAX_ROWS, **who)
+inc = ih["rows"]
 if len(inc):
-    st.dataframe(blank(with_links(capped(inc))), hide_index=True, width="stretch",
+    capped_caption(ih, "items")
+    st.dataframe(blank(with_links(inc)), hide_index=True, width="stretch",
                  column_order=["link", "incident_title", "missing", "priority", "action", "owners",
                                "due_date", "due_text", "status", "team", "quarter"],
                  column_config={"link": link_column(), "incident_title": "title",

@@ -20,7 +20,10 @@ c[4].metric("Rejected", o["rejected"], help="Could not be read; the reason is li
 st.subheader("Files")
 outcome = st.selectbox("Show", ["", "incident", "attached", "skipped", "rejected"], key="dq_outcome",
                        format_func=lambda x: x or "all files")  # fmt: skip
-files = ui.call(quality.sources, outcome)
+fh = ui.call(quality.sources_head, outcome, ui.MAX_TABLE_ROWS)
+files = fh["rows"]
+if len(files) < fh["total"]:
+    st.caption(ui.capped_note(len(files), fh["total"], "files", "choose an outcome to narrow").strip())
 st.dataframe(files, hide_index=True, width="stretch", column_config={
     "size_bytes": st.column_config.NumberColumn("bytes"), "reused": st.column_config.CheckboxColumn("unchanged"),
 })  # fmt: skip
@@ -57,8 +60,10 @@ st.dataframe(comp, hide_index=True, width="stretch", column_config={
 })  # fmt: skip
 rule = st.selectbox("Failures of", ["", *comp["rule"]], key="dq_rule",
                     format_func=lambda r: quality.RULE_LABELS.get(r, r) if r else "every rule")  # fmt: skip
-fails = ui.call(quality.findings, f, rule, "fail")
-st.caption(f"{len(fails)} failing finding(s).")
+fh = ui.call(quality.findings_head, f, rule, "fail", ui.MAX_TABLE_ROWS)
+fails = fh["rows"]
+st.caption(f"{fh['total']} failing finding(s)." + ui.capped_note(len(fails), fh["total"], "findings",
+                                                                 "choose a rule or filter to narrow"))  # fmt: skip
 if len(fails):
     fails = fails.assign(link=fails["incident_id"].map(ui.incident_url))
     st.dataframe(fails[["link", "title", "team", "rule", "detail", "quote", "line"]], hide_index=True, width="stretch",

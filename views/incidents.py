@@ -138,8 +138,10 @@ st.title("Incidents")
 st.caption(ui.filter_caption(f) + f" · {f.start.label} to {f.end.label}")
 search = st.text_input("Search", key="q", bind="query-params", placeholder="id, title, service, or words from factors and timelines",
                        max_chars=200)  # fmt: skip
-df = ui.call(incidents.listing, f, search)
-st.caption(f"{len(df)} incident(s). Select a row to open it.")
+head = ui.call(incidents.listing_head, f, search, ui.MAX_TABLE_ROWS)
+df = head["rows"]
+st.caption(f"{head['total']} incident(s). Select a row to open it."
+           + ui.capped_note(len(df), head["total"], "incidents, newest first"))  # fmt: skip
 if df.empty:
     st.info("No incident matches these filters and this search.")
     st.stop()
