@@ -93,11 +93,12 @@ def refresh(con, tables: dict[str, list[pa.Table]], reuse: list[tuple[str, int]]
 
 
 def resolved_table(resolved: dict) -> pa.Table:
-    return pa.Table.from_pylist(
-        [{"path": p, "outcome": o, "reason": r, "incident_id": i} for p, (o, r, i) in resolved.items()],
-        schema=pa.schema([("path", pa.string()), ("outcome", pa.string()), ("reason", pa.string()),
-                          ("incident_id", pa.string())]),
-    )  # fmt: skip
+    """{path: (outcome, reason, incident id)} as an Arrow table, built by column."""
+    cols = list(zip(*resolved.values(), strict=True)) if resolved else [(), (), ()]
+    return pa.table(
+        [pa.array(list(resolved), pa.string()), *(pa.array(c, pa.string()) for c in cols)],
+        names=["path", "outcome", "reason", "incident_id"],
+    )
 
 
 __all__ = ["PER_SOURCE", "refresh", "resolved_table"]
