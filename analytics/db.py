@@ -73,12 +73,15 @@ def arrays(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None
         cur.close()
 
 
-def head(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None, limit: int = 1000) -> dict:
+def head(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None, limit: int = 1000,
+         count_sql: str | None = None) -> dict:  # fmt: skip
     """The first `limit` rows of a query ending in ORDER BY, and how many rows it has in all:
-    {"rows": DataFrame, "total": int}. What a page shows of a long table; the count covers every row."""
+    {"rows": DataFrame, "total": int}. What a page shows of a long table; the count covers every row.
+    `count_sql` (same parameters) counts them without sorting; by default the query itself is counted."""
     if limit < 0:
         raise ValueError("limit must be at least 0")
     p = list(params or [])
     rows = query(con, f"{sql}\nLIMIT ?", [*p, int(limit)])
-    total = len(rows) if len(rows) < limit else int(query(con, f"SELECT count(*) FROM ({sql})", p).iloc[0, 0])
-    return {"rows": rows, "total": total}
+    if len(rows) < limit:
+        return {"rows": rows, "total": len(rows)}
+    return {"rows": rows, "total": int(query(con, count_sql or f"SELECT count(*) FROM ({sql})", p).iloc[0, 0])}

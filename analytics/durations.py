@@ -34,6 +34,11 @@ WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 ORDER BY d.duration_id, f.occurred_at, f.incident_id
 """
 COUNT = "WITH {cte} SELECT count(*) FROM f"
+COUNT_DURATIONS = """
+WITH {cte}
+SELECT count(*) FROM f JOIN incident_durations d USING (incident_id)
+WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
+"""
 # Minutes of the durations asked for: k = the duration's position in that list (from 0), focus = in the
 # quarter given. `?` order: filters, quarter label, durations, durations.
 MINUTES = """
@@ -88,7 +93,8 @@ def per_incident(con, f: Filters, metrics=HEADLINE) -> pd.DataFrame:
 
 def per_incident_head(con, f: Filters, metrics=HEADLINE, limit: int = 1000) -> dict:
     """per_incident() for a page: {"rows": its first `limit` rows, "total": its rows in all}."""
-    return head(con, PER_INCIDENT.format(cte=flt.cte(f)), [*flt.params(f), list(metrics)], limit)
+    cte, params = flt.cte(f), [*flt.params(f), list(metrics)]
+    return head(con, PER_INCIDENT.format(cte=cte), params, limit, COUNT_DURATIONS.format(cte=cte))
 
 
 def strip(con, f: Filters, metrics=HEADLINE, group: str = "quarter", per_group: int = 1000) -> dict:

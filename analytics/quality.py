@@ -23,6 +23,7 @@ SOURCES = """
 SELECT path, outcome, reason, kind, incident_id, size_bytes, reused FROM sources
 WHERE ? = '' OR outcome = ? ORDER BY outcome, path
 """
+SOURCES_COUNT = "SELECT count(*) FROM sources WHERE ? = '' OR outcome = ?"
 BY_CODE = """
 SELECT level, code, count(*) AS problems, count(DISTINCT source_path) AS files
 FROM problems GROUP BY 1, 2 ORDER BY level, problems DESC, code
@@ -38,13 +39,15 @@ SELECT q.rule, count(*) FILTER (WHERE q.outcome = 'pass') AS pass,
        count(*) FILTER (WHERE q.outcome = 'unknown') AS unknown
 FROM quality_findings q JOIN f USING (incident_id) GROUP BY 1 ORDER BY 1
 """
+# {where}: the conditions of findings() (a plain `q.outcome = ?` lets DuckDB filter while it reads).
 FINDINGS = """
 WITH {cte}
 SELECT f.incident_id, f.title, f.team, f.quarter, q.rule, q.outcome, q.detail, q.line, q.quote, f.source_path
 FROM quality_findings q JOIN f USING (incident_id)
-WHERE (? = '' OR q.rule = ?) AND (? = '' OR q.outcome = ?)
+WHERE {where}
 ORDER BY q.rule, f.occurred_at DESC, f.incident_id
 """
+FINDINGS_COUNT = "WITH {cte} SELECT count(*) FROM quality_findings q JOIN f USING (incident_id) WHERE {where}"
 
 
 def outcomes(con) -> dict[str, int]:
@@ -61,7 +64,7 @@ def sources(con, outcome: str = "") -> pd.DataFrame:
 
 def sources_head(con, outcome: str = "", limit: int = 1000) -> dict:
     """sources() for a page: {"rows": its first `limit` rows, "total": its rows in all}."""
-    return head(con, SOURCES, [outcome, outcome], limit)
+    return head(con, SOURCES, [outcome, outcome], limit, SOURCES_COUNT)
 
 
 def problems_by_code(con) -> pd.DataFrame:
@@ -81,11 +84,22 @@ def compliance(con, f: Filters) -> pd.DataFrame:
     return df[["rule", "label", "pass", "fail", "unknown", "pass_share"]]
 
 
+def _findings(f: Filters, rule: str, outcome: str) -> tuple[dict, list]:
+    conds, params = ["TRUE"], list(flt.params(f))
+    for cond, value in (("q.rule = ?", rule), ("q.outcome = ?", outcome)):
+        if value:
+            conds.append(cond)
+            params.append(value)
+    return {"cte": flt.cte(f), "where": " AND ".join(conds)}, params
+
+
 def findings(con, f: Filters, rule: str = "", outcome: str = "fail") -> pd.DataFrame:
     """Findings of the filtered incidents ('' = any rule, any outcome), by rule, newest incident first."""
-    return query(con, FINDINGS.format(cte=flt.cte(f)), [*flt.params(f), rule, rule, outcome, outcome])
+    fmt, params = _findings(f, rule, outcome)
+    return query(con, FINDINGS.format(**fmt), params)
 
 
 def findings_head(con, f: Filters, rule: str = "", outcome: str = "fail", limit: int = 1000) -> dict:
     """findings() for a page: {"rows": its first `limit` rows, "total": its rows in all}."""
-    return head(con, FINDINGS.format(cte=flt.cte(f)), [*flt.params(f), rule, rule, outcome, outcome], limit)
+    fmt, params = _findings(f, rule, outcome)
+    return head(con, FINDINGS.format(**fmt), params, limit, FINDINGS_COUNT.format(**fmt))
