@@ -19,9 +19,12 @@ from ingest.schema import ddl
 DERIVED_TABLES = ("repeat_pairs", "incident_categories", "factor_words", "uncategorized_words")
 
 # Repeat incidents (analytics/repeats.py has the definition and the same query over any filters), for every
-# scope a page asks for most: '' = all incidents, else one team (the sidebar's team filter with one team and
-# no other filter; a team named '' has no scope of its own). Rows for every incident over all time: the
-# analytics pick the period and the as-of date. One row per (scope, incident, earlier incident).
+# scope a page asks for most: all incidents, and each team (the sidebar's team filter with one team and no
+# other filter; a team named '' has none). Rows for every incident over all time: the analytics pick the
+# period and the as-of date. One row per (scope, incident, earlier incident), stored compactly: an incident
+# none of whose categories and services other teams' incidents have (nor incidents of no team) has the same
+# pairs within its team as over all incidents, so its rows are stored once, scope '' and in_team; the other
+# incidents' pairs within their team are computed again and stored under scope = the team.
 # Incidents are numbered in id order (k) so that the windows and groups work on integers; of the incidents
 # strictly before one (same scope, category and service), the latest is the one with the greatest
 # (time, k): the window takes the max of that pair packed into one HUGEINT (time in microseconds, k below
@@ -29,36 +32,55 @@ DERIVED_TABLES = ("repeat_pairs", "incident_categories", "factor_words", "uncate
 REPEAT_PAIRS = """
 INSERT INTO repeat_pairs
 WITH ids AS (
-    SELECT incident_id, row_number() OVER (ORDER BY incident_id) AS k, occurred_at, team
+    SELECT incident_id, row_number() OVER (ORDER BY incident_id) AS k, occurred_at, nullif(team, '') AS team
     FROM incidents WHERE occurred_at IS NOT NULL
 ),
-scopes AS (
-    SELECT '' AS scope, k, occurred_at FROM ids
-    UNION ALL
-    SELECT team, k, occurred_at FROM ids WHERE team IS NOT NULL AND team <> ''
-),
 pairs AS (
-    SELECT sc.scope, i.k, c.category, s.service, sc.occurred_at
+    SELECT i.k, c.category, s.service, i.occurred_at, i.team
     FROM incident_categories c JOIN ids i USING (incident_id) JOIN incident_services s USING (incident_id)
-    JOIN scopes sc ON sc.k = i.k
     WHERE c.category <> 'uncategorized'
 ),
-ordered AS (
-    SELECT scope, k, category, service, occurred_at,
-           count(*) OVER w AS times_before,
-           max(epoch_us(occurred_at)::HUGEINT * 4294967296 + k) OVER w AS prev
-    FROM pairs
-    WINDOW w AS (PARTITION BY scope, category, service ORDER BY occurred_at
+parts AS (  -- a category and service all of whose incidents are of one team: its pairs are the same within it
+    SELECT category, service, count(team) = count(*) AND min(team) = max(team) AS one_team
+    FROM pairs GROUP BY category, service
+),
+tagged AS (
+    SELECT p.*, pt.one_team
+    FROM pairs p JOIN parts pt ON pt.category = p.category AND pt.service IS NOT DISTINCT FROM p.service
+),
+mixed AS (  -- incidents with a category and service of several teams: their pairs within their team may differ
+    SELECT DISTINCT k, team FROM tagged WHERE NOT one_team AND team IS NOT NULL
+),
+ordered AS (  -- over all incidents; and within each team, for the categories and services of several teams
+    SELECT '' AS scope, k, category, service, occurred_at, one_team,
+           count(*) OVER w AS times_before, max(epoch_us(occurred_at)::HUGEINT * 4294967296 + k) OVER w AS prev
+    FROM tagged
+    WINDOW w AS (PARTITION BY category, service ORDER BY occurred_at
+                 RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP)
+    UNION ALL
+    SELECT team, k, category, service, occurred_at, one_team,
+           count(*) OVER w AS times_before, max(epoch_us(occurred_at)::HUGEINT * 4294967296 + k) OVER w AS prev
+    FROM tagged WHERE NOT one_team AND team IS NOT NULL
+    WINDOW w AS (PARTITION BY team, category, service ORDER BY occurred_at
                  RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP)
 ),
+later AS (
+    SELECT scope, k, CAST((prev % 4294967296 + 4294967296) % 4294967296 AS BIGINT) AS ek, category, service,
+           occurred_at, one_team, times_before
+    FROM ordered WHERE prev IS NOT NULL
+),
+scoped AS (  -- '' and, for the mixed incidents, their team: the one_team rows of '' hold within it too
+    SELECT scope, k, ek, category, service, occurred_at, times_before FROM later
+    UNION ALL
+    SELECT m.team, l.k, l.ek, l.category, l.service, l.occurred_at, l.times_before
+    FROM later l JOIN mixed m USING (k) WHERE l.scope = '' AND l.one_team
+),
 by_factors AS (
-    SELECT scope, k, CAST((prev % 4294967296 + 4294967296) % 4294967296 AS BIGINT) AS ek,
-           any_value(occurred_at) AS occurred_at,
+    SELECT scope, k, ek, any_value(occurred_at) AS occurred_at,
            list(DISTINCT category ORDER BY category) AS categories,
            list(DISTINCT service ORDER BY service) AS services,
            max(times_before) AS times_before
-    FROM ordered WHERE prev IS NOT NULL
-    GROUP BY scope, k, ek
+    FROM scoped GROUP BY scope, k, ek
 ),
 linked AS (
     SELECT DISTINCT
@@ -69,7 +91,11 @@ linked AS (
     JOIN ids b ON b.incident_id = l.target_id
     WHERE l.counts AND l.resolved AND a.occurred_at <> b.occurred_at
 ),
-linked_later AS (SELECT sc.scope, l.k, l.ek, sc.occurred_at FROM linked l JOIN scopes sc USING (k)),
+linked_later AS (
+    SELECT '' AS scope, l.k, l.ek, i.occurred_at FROM linked l JOIN ids i USING (k)
+    UNION ALL
+    SELECT m.team, l.k, l.ek, i.occurred_at FROM linked l JOIN ids i USING (k) JOIN mixed m USING (k)
+),
 grouped AS (
     SELECT coalesce(g.scope, l.scope) AS scope, coalesce(g.k, l.k) AS k, coalesce(g.ek, l.ek) AS ek,
            coalesce(g.occurred_at, l.occurred_at) AS occurred_at,
@@ -79,19 +105,20 @@ grouped AS (
            CASE WHEN l.k IS NULL THEN 'factors' WHEN g.k IS NULL THEN 'link' ELSE 'both' END AS basis
     FROM by_factors g FULL OUTER JOIN linked_later l ON l.scope = g.scope AND l.k = g.k AND l.ek = g.ek
 ),
-item_counts AS (  -- per earlier incident: its items, dropped ones, done ones with no date, dates of the others
+item_counts AS (  -- per earlier incident: items, dropped, done with no date, the dates of the others
     SELECT i.k, count(*) AS items, count(*) FILTER (WHERE a.status = 'dropped') AS dropped,
            count(*) FILTER (WHERE a.status = 'done' AND a.done_at IS NULL) AS done_undated,
            list(a.done_at) FILTER (WHERE a.status = 'done' AND a.done_at IS NOT NULL) AS done_dates
     FROM action_items a JOIN ids i USING (incident_id)
     GROUP BY i.k
 )
-SELECT g.scope, i.incident_id, e.incident_id AS earlier_id, g.occurred_at, g.categories, g.services,
+SELECT g.scope, i.team, g.scope = '' AND i.team IS NOT NULL AND g.k NOT IN (SELECT k FROM mixed) AS in_team,
+       i.incident_id, e.incident_id AS earlier_id, g.occurred_at, g.categories, g.services,
        g.times_before, g.basis, coalesce(c.items, 0) AS items, coalesce(c.dropped, 0) AS dropped,
        coalesce(c.done_undated, 0)
          + coalesce(len(list_filter(c.done_dates, lambda d: d < CAST(g.occurred_at AS DATE))), 0) AS done_before
 FROM grouped g JOIN ids i ON i.k = g.k JOIN ids e ON e.k = g.ek LEFT JOIN item_counts c ON c.k = g.ek
-ORDER BY g.scope, g.occurred_at
+ORDER BY g.scope, g.occurred_at  -- a page reads one scope and a few quarters: fewer row groups
 """
 
 # One row per incident and factor category: the factor sentences (mentions) and those of What Went Wrong.

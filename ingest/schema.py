@@ -231,9 +231,13 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("line", "INTEGER", "where, when one place is at fault"),
         ("quote", "VARCHAR", "the sentence, for blame findings"),
     ]),
-    ("repeat_pairs", "Derived (ingest/derived.py): which incident repeats which earlier one, over all time, for "
-     "every incident and for each team (analytics/repeats.py has the definition).", [
-        ("scope", "VARCHAR", "'' = all incidents, else the team the pair was found within (none for a team named '')"),
+    ("repeat_pairs", "Derived (ingest/derived.py): which incident repeats which earlier one, over all time, among "
+     "every incident and within each team (analytics/repeats.py has the definition). The pairs within a team "
+     "are the rows of scope '' with in_team and that team, and the rows of scope = the team.", [
+        ("scope", "VARCHAR", "'' = among all incidents; else the team: pairs of its incidents whose pairs within "
+                             "it differ from those among all (they share a category and service with other teams')"),
+        ("team", "VARCHAR", "the later incident's team"),
+        ("in_team", "BOOLEAN", "scope '': the pair is also one within the later incident's team"),
         ("incident_id", "VARCHAR", "the later incident"),
         ("earlier_id", "VARCHAR", "the incident it repeats"),
         ("occurred_at", "TIMESTAMP", "when the later incident happened"),
