@@ -124,7 +124,11 @@ FROM {source}
 GROUP BY 1
 ORDER BY 1 NULLS LAST
 """
-_PER_GROUP = "(SELECT DISTINCT item_id, {c}, status_as_of, overdue, done_at, due_date FROM item_owners)"
+_PER_GROUP = """(
+    SELECT item_id, {c}, status_as_of, overdue, done_at, due_date FROM item_owners WHERE len(owners) <= 1
+    UNION ALL  -- only an item with several owners can be in a group twice
+    SELECT DISTINCT item_id, {c}, status_as_of, overdue, done_at, due_date FROM item_owners WHERE len(owners) > 1
+)"""
 _PEOPLE_COLS = (
     "any_value(owner_name) AS owner_name, any_value(owner_team) AS owner_team, any_value(manager) AS manager,"
 )
@@ -171,6 +175,7 @@ SELECT owner, any_value(owner_name) AS owner_name, any_value(owner_team) AS owne
        max(days_overdue) FILTER (WHERE overdue) AS oldest_days_overdue,
        count(*) FILTER (WHERE status_as_of = 'open' AND priority = 'P0') AS open_p0
 FROM item_rows
+WHERE status_as_of = 'open'  -- every figure here counts open items only
 GROUP BY owner
 HAVING count(*) FILTER (WHERE overdue) > 0
 ORDER BY overdue DESC, oldest_days_overdue DESC, open_p0 DESC, owner NULLS LAST
@@ -205,14 +210,10 @@ AGING = (
     + "\nSELECT age_bucket, due_state, count(*) AS items FROM open_items GROUP BY ALL"
 )
 
-INCOMPLETE_WHERE = "len(owners) = 0 OR due_date IS NULL OR priority IS NULL"
-INCOMPLETE = (
-    """
+INCOMPLETE = """
 WITH {items}, {who},
 r AS (
-    SELECT *, {total} AS _total FROM sel_items WHERE """
-    + INCOMPLETE_WHERE
-    + """
+    SELECT *, {total} AS _total FROM sel_items WHERE len(owners) = 0 OR due_date IS NULL OR priority IS NULL
     ORDER BY incident_id, source_path, seq {limit}
 )
 SELECT incident_id, incident_title, team, quarter, priority, action, array_to_string(owners, ', ') AS owners,
@@ -222,7 +223,6 @@ SELECT incident_id, incident_title, team, quarter, priority, action, array_to_st
 FROM r
 ORDER BY incident_id, source_path, seq
 """
-)
 
 
 STATUS_SOURCES = """
