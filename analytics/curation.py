@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from analytics import derived
 from analytics import filters as flt
 from analytics.db import query
 from analytics.filters import Filters
@@ -105,8 +106,11 @@ def group_texts(texts: Sequence[str], background: Mapping[str, int] | None = Non
     keys: dict[str, int] = {}
     members: list[list[int]] = []
     toks: list[set[str]] = []
+    normal: dict[str, str] = {}  # each distinct text normalised once
     for i, text in enumerate(texts):
-        k = " ".join(_SPLIT.split(str(text).lower())).strip()
+        k = normal.get(text)
+        if k is None:
+            k = normal[text] = " ".join(_SPLIT.split(str(text).lower())).strip()
         j = keys.get(k)
         if j is None:
             j = keys[k] = len(members)
@@ -188,6 +192,15 @@ SELECT count(*) AS factors,
        count(DISTINCT c.incident_id) FILTER (WHERE c.category = 'uncategorized') AS incidents_uncategorized
 FROM contributing_factors c JOIN f USING (incident_id)
 """
+# The same from incident_categories (ingest/derived.py), one row per incident and category.
+COUNTS_DERIVED = """
+WITH {cte}
+SELECT coalesce(sum(c.mentions), 0) AS factors,
+       coalesce(sum(c.mentions) FILTER (WHERE c.category = 'uncategorized'), 0) AS uncategorized,
+       count(DISTINCT c.incident_id) AS incidents,
+       count(*) FILTER (WHERE c.category = 'uncategorized') AS incidents_uncategorized
+FROM incident_categories c JOIN f USING (incident_id)
+"""
 # How many categorized factors use each of the given words (as split by words()).
 BACKGROUND = """
 WITH {cte},
@@ -198,6 +211,15 @@ w AS (
 )
 SELECT word, count(*) AS n FROM w WHERE list_contains(CAST(? AS VARCHAR[]), word) GROUP BY word
 """
+# The same from factor_words (ingest/derived.py), for words of uncategorized_words.
+BACKGROUND_DERIVED = """
+WITH {cte}
+SELECT w.word, CAST(sum(w.factors) AS BIGINT) AS n
+FROM factor_words w JOIN f USING (incident_id)
+WHERE list_contains(CAST(? AS VARCHAR[]), w.word)
+GROUP BY w.word
+"""
+KNOWN_WORDS = "SELECT word FROM uncategorized_words WHERE list_contains(CAST(? AS VARCHAR[]), word)"
 TAXONOMY = "SELECT category, label, description, position FROM taxonomy ORDER BY position"
 RULE_FILES = "SELECT value FROM meta WHERE key = 'rule_files'"
 # Factors a regex would match (RE2, case-insensitive), by current category.
@@ -214,7 +236,8 @@ ORDER BY c.category <> 'uncategorized', factors DESC, c.category
 
 def coverage(con, f: Filters) -> dict:
     """Factors of the filtered incidents and how many are uncategorized (share = uncategorized / factors)."""
-    row = query(con, COUNTS.format(cte=flt.cte(f)), flt.params(f)).iloc[0]
+    sql = COUNTS_DERIVED if derived.ready(con, "incident_categories") else COUNTS
+    row = query(con, sql.format(cte=flt.cte(f)), flt.params(f)).iloc[0]
     out = {k: int(row[k]) for k in ("factors", "uncategorized", "incidents", "incidents_uncategorized")}
     out["share"] = out["uncategorized"] / out["factors"] if out["factors"] else None
     return out
@@ -303,6 +326,16 @@ def snippet(suggested: str | None, new_id: str, label: str, patterns: list[str],
     )
 
 
+def _background(con, f: Filters, forms: list[str]) -> pd.DataFrame:
+    """(word, n): how many categorized factors of the filtered incidents use each of `forms`. From
+    factor_words when every form is one of its words (uncategorized_words), else from the factors."""
+    if forms and derived.ready(con, "factor_words", "uncategorized_words"):
+        known = query(con, KNOWN_WORDS, [forms])
+        if len(known) == len(forms):
+            return query(con, BACKGROUND_DERIVED.format(cte=flt.cte(f)), [*flt.params(f), forms])
+    return query(con, BACKGROUND.format(cte=flt.cte(f)), [*flt.params(f), forms])
+
+
 def curate(con, f: Filters) -> dict:
     """The uncategorized factors of every quarter up to the as-of date, grouped, with suggestions.
 
@@ -315,13 +348,11 @@ def curate(con, f: Filters) -> dict:
     cov = coverage(con, fa)
     texts = items["text"].tolist()
     forms: dict[str, set[str]] = defaultdict(set)
-    for text in texts:
+    for text in set(texts):  # words() of each distinct text once
         for t, w in words(text):
             forms[t].add(w)
     all_forms = sorted({w for ws in forms.values() for w in ws})
-    bg_words = dict(
-        query(con, BACKGROUND.format(cte=flt.cte(fa)), [*flt.params(fa), all_forms]).itertuples(index=False)
-    )
+    bg_words = dict(_background(con, fa, all_forms).itertuples(index=False))
     background = {t: max((bg_words.get(w, 0) for w in ws), default=0) for t, ws in forms.items()}
     groups = group_texts(texts, background)
     tax = taxonomy(con)
@@ -334,7 +365,7 @@ def curate(con, f: Filters) -> dict:
             group_of[i] = n
         sub = items.iloc[list(g.members)]
         gforms: dict[str, set[str]] = defaultdict(set)
-        for text in sub["text"]:
+        for text in set(sub["text"]):
             for t, w in words(text):
                 gforms[t].add(w)
         chosen = [g.key] if g.key else []

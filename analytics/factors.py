@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import curation
+from analytics import curation, derived
 from analytics import filters as flt
 from analytics.db import query
 from analytics.filters import Filters
@@ -28,14 +28,42 @@ WHERE (c.category <> 'uncategorized' OR ?)
 GROUP BY c.category, t.label, t.position
 ORDER BY c.category = 'uncategorized', incidents DESC, mentions DESC, c.category
 """
+# The same from incident_categories (ingest/derived.py: one row per incident and category, its factors and
+# those of What Went Wrong): `?` after the filter's: only What Went Wrong (the sections ranked() asks for
+# most), then include_uncategorized.
+RANKED_DERIVED = """
+WITH {cte},
+n AS (SELECT count(*) AS incidents FROM f),
+c AS (
+    SELECT c.category, count(*) AS incidents, CAST(sum(c.m) AS BIGINT) AS mentions
+    FROM (SELECT ic.category, CASE WHEN ? THEN ic.went_wrong ELSE ic.mentions END AS m
+          FROM incident_categories ic JOIN f USING (incident_id)) c
+    WHERE c.m > 0 AND (c.category <> 'uncategorized' OR ?)
+    GROUP BY c.category
+)
+SELECT c.category, coalesce(t.label, c.category) AS label, c.incidents, c.incidents / n.incidents AS share,
+       c.mentions
+FROM c CROSS JOIN n LEFT JOIN taxonomy t USING (category)
+ORDER BY c.category = 'uncategorized', c.incidents DESC, c.mentions DESC, c.category
+"""
+# {factors}: contributing_factors, or incident_categories (the same incidents and categories, fewer rows).
 FIRST_SEEN = """
 WITH {cte}
 SELECT c.category, coalesce(t.label, c.category) AS label, min(f.quarter) AS first_quarter,
        min(f.occurred_at) AS first_seen, arg_min(c.incident_id, (f.occurred_at, c.incident_id)) AS first_incident
-FROM contributing_factors c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
+FROM {factors} c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
 WHERE c.category <> 'uncategorized'
 GROUP BY c.category, t.label
 """
+
+
+def _derived(con) -> bool:
+    return derived.ready(con, "incident_categories")
+
+
+def _factors(con) -> str:
+    """The table FIRST_SEEN finds the incidents of each category in."""
+    return "incident_categories" if _derived(con) else "contributing_factors"
 
 
 def ranked(con, f: Filters, sections: tuple[str, ...] = (), include_uncategorized: bool = False) -> pd.DataFrame:
@@ -43,7 +71,17 @@ def ranked(con, f: Filters, sections: tuple[str, ...] = (), include_uncategorize
     `sections`: only factors found in these sections (e.g. ('what_went_wrong',));
     `include_uncategorized`: add 'uncategorized' as the last row."""
     secs = list(sections)
+    if secs in ([], ["what_went_wrong"]) and _derived(con):
+        params = [*flt.params(f), bool(secs), bool(include_uncategorized)]
+        return query(con, RANKED_DERIVED.format(cte=flt.cte(f)), params)
     return query(con, RANKED.format(cte=flt.cte(f)), [*flt.params(f), bool(include_uncategorized), secs, secs])
+
+
+def first_seen(con, f: Filters) -> pd.DataFrame:
+    """Per category, when it was first seen with the same team/service/severity filters (every quarter up
+    to the as-of date): first_quarter, first_seen, first_incident."""
+    fa = f.all_time()
+    return query(con, FIRST_SEEN.format(cte=flt.cte(fa), factors=_factors(con)), flt.params(fa))
 
 
 def recurring(con, f: Filters) -> pd.DataFrame:
@@ -54,8 +92,10 @@ def recurring(con, f: Filters) -> pd.DataFrame:
 
 def new_categories(con, f: Filters) -> pd.DataFrame:
     """Categories first seen (with the same team/service/severity filters) in the period."""
-    first = query(con, FIRST_SEEN.format(cte=flt.cte(f.all_time())), flt.params(f.all_time()))
-    period = ranked(con, f)
+    return _new(f, ranked(con, f), first_seen(con, f))
+
+
+def _new(f: Filters, period: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
     first = first[
         (first["first_seen"] >= pd.Timestamp(f.start.start)) & (first["first_seen"] < pd.Timestamp(f.end.end))
     ]
@@ -76,12 +116,54 @@ SELECT (SELECT count(*) FROM f) AS incidents,
        count(DISTINCT c.incident_id) FILTER (WHERE c.section = 'what_went_wrong') AS incidents_with_went_wrong
 FROM f LEFT JOIN contributing_factors c USING (incident_id)
 """
+SUMMARY_DERIVED = """
+WITH {cte},
+per AS (
+    SELECT incident_id, bool_or(category <> 'uncategorized') AS categorized,
+           bool_or(category = 'uncategorized') AS uncategorized_, bool_or(went_wrong > 0) AS went_wrong,
+           sum(mentions) AS factors, sum(mentions) FILTER (WHERE category = 'uncategorized') AS uncategorized
+    FROM incident_categories JOIN f USING (incident_id)
+    GROUP BY incident_id
+)
+SELECT (SELECT count(*) FROM f) AS incidents, count(*) AS incidents_with_factors,
+       count(*) FILTER (WHERE categorized) AS incidents_categorized,
+       count(*) FILTER (WHERE uncategorized_) AS incidents_uncategorized,
+       coalesce(sum(factors), 0) AS factors, coalesce(sum(uncategorized), 0) AS uncategorized,
+       count(*) FILTER (WHERE went_wrong) AS incidents_with_went_wrong
+FROM per
+"""
 PER_QUARTER = """
 WITH {cte}
 SELECT c.category, f.quarter, count(DISTINCT c.incident_id) AS incidents
 FROM contributing_factors c JOIN f USING (incident_id)
 WHERE c.category <> 'uncategorized'
 GROUP BY c.category, f.quarter
+"""
+PER_QUARTER_DERIVED = """
+WITH {cte}
+SELECT c.category, f.quarter, count(*) AS incidents
+FROM incident_categories c JOIN f USING (incident_id)
+WHERE c.category <> 'uncategorized'
+GROUP BY c.category, f.quarter
+"""
+# ranked(), the heat map's counts and first_seen() in one pass over incident_categories, with `f` every
+# quarter up to the as-of date: per category and quarter, the incidents and factors of the period (`?`:
+# its start and end, twice) and the first incident of all.
+COMBINED = """
+WITH {cte},
+c AS (
+    SELECT c.category, f.quarter,
+           count(*) FILTER (WHERE f.occurred_at >= CAST(? AS TIMESTAMP) AND f.occurred_at < CAST(? AS TIMESTAMP))
+             AS incidents,
+           CAST(coalesce(sum(c.mentions) FILTER (
+               WHERE f.occurred_at >= CAST(? AS TIMESTAMP) AND f.occurred_at < CAST(? AS TIMESTAMP)), 0) AS BIGINT)
+             AS mentions,
+           min(f.occurred_at) AS first_seen, arg_min(c.incident_id, (f.occurred_at, c.incident_id)) AS first_incident
+    FROM incident_categories c JOIN f USING (incident_id)
+    WHERE c.category <> 'uncategorized'
+    GROUP BY c.category, f.quarter
+)
+SELECT c.*, coalesce(t.label, c.category) AS label FROM c LEFT JOIN taxonomy t USING (category)
 """
 QUARTER_TOTALS = """
 WITH {cte}
@@ -111,24 +193,66 @@ def quarters(f: Filters) -> list[str]:
     return [q.label for q in quarters_between(f.start, f.end)]
 
 
+def _combined(con, f: Filters, n: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+    """(ranked(), per category and quarter of the period its incidents, first_seen()) from COMBINED, given
+    `n` = the period's incidents; None when incident_categories is not there or the period starts before
+    every quarter up to the as-of date."""
+    fa = f.all_time()
+    if not _derived(con) or f.start.start < fa.start.start:
+        return None
+    b = [f.start.start, f.end.end]
+    df = query(con, COMBINED.format(cte=flt.cte(fa)), [*flt.params(fa), *b, *b])
+    per = df[df["incidents"] > 0]
+    r = per.groupby("category", as_index=False).agg(
+        label=("label", "first"), incidents=("incidents", "sum"), mentions=("mentions", "sum")
+    )
+    r["share"] = r["incidents"] / n
+    r = r.sort_values(["incidents", "mentions", "category"], ascending=[False, False, True])
+    r = r[["category", "label", "incidents", "share", "mentions"]].reset_index(drop=True)
+    at = df.sort_values(["first_seen", "first_incident"]).groupby("category", as_index=False).first()
+    first = at[["category", "label", "first_seen", "first_incident"]].merge(
+        df.groupby("category", as_index=False)["quarter"].min().rename(columns={"quarter": "first_quarter"}),
+        on="category",
+    )
+    return (
+        r,
+        per[["category", "quarter", "incidents"]],
+        first[["category", "label", "first_quarter", "first_seen", "first_incident"]],
+    )
+
+
 def summary(con, f: Filters) -> dict:
     """The period at a glance: incidents (n), how many have factors, the factor
     sentences and how many are uncategorized, recurring and new categories."""
-    row = query(con, SUMMARY.format(cte=flt.cte(f)), flt.params(f)).iloc[0]
+    sql = SUMMARY_DERIVED if _derived(con) else SUMMARY
+    row = query(con, sql.format(cte=flt.cte(f)), flt.params(f)).iloc[0]
     out = {k: int(v) for k, v in row.items()}
     out["uncategorized_share"] = out["uncategorized"] / out["factors"] if out["factors"] else None
-    out["recurring"] = len(recurring(con, f))
-    out["new"] = len(new_categories(con, f))
+    both = _combined(con, f, out["incidents"])
+    r, first = (both[0], both[2]) if both else (ranked(con, f), first_seen(con, f))
+    out["recurring"] = int((r["incidents"] >= 2).sum())
+    out["new"] = len(_new(f, r, first))
     return out
 
 
 def heatmap(con, f: Filters) -> pd.DataFrame:
     """Category x quarter: incidents with the category in each quarter of the period
     (zeros included, categories of the period only), the quarter's incidents and the share."""
-    cats = ranked(con, f)[["category", "label"]]
-    qs = quarters(f)
-    counts = query(con, PER_QUARTER.format(cte=flt.cte(f)), flt.params(f))
+    return _heatmap(con, f)[0]
+
+
+def _heatmap(con, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """(heatmap(), ranked(), first_seen() when COMBINED gave it, else None)."""
     totals = query(con, QUARTER_TOTALS.format(cte=flt.cte(f)), flt.params(f))
+    both = _combined(con, f, int(totals["incidents"].sum()))
+    if both:
+        r, counts, first = both
+    else:
+        r, first = ranked(con, f), None
+        sql = PER_QUARTER_DERIVED if _derived(con) else PER_QUARTER
+        counts = query(con, sql.format(cte=flt.cte(f)), flt.params(f))
+    cats = r[["category", "label"]]
+    qs = quarters(f)
     grid = cats.merge(pd.DataFrame({"quarter": qs}), how="cross")
     grid = grid.merge(counts, on=["category", "quarter"], how="left")
     grid = grid.merge(totals.rename(columns={"incidents": "quarter_incidents"}), on="quarter", how="left")
@@ -136,7 +260,8 @@ def heatmap(con, f: Filters) -> pd.DataFrame:
     grid["quarter_incidents"] = grid["quarter_incidents"].fillna(0).astype("int64")
     q = grid["quarter_incidents"]
     grid["share"] = (grid["incidents"] / q.where(q > 0)).astype("float64")
-    return grid[["category", "label", "quarter", "incidents", "quarter_incidents", "share"]].reset_index(drop=True)
+    grid = grid[["category", "label", "quarter", "incidents", "quarter_incidents", "share"]].reset_index(drop=True)
+    return grid, r, first
 
 
 def quarter_totals(con, f: Filters) -> pd.DataFrame:
@@ -152,14 +277,14 @@ def overview(con, f: Filters) -> pd.DataFrame:
     period, oldest first), `recurring` (>= 2 incidents), `new` (first seen in the
     period, with the same team/service/severity filters), the first quarter, time and
     incident it was seen in."""
-    r = ranked(con, f)
-    heat = heatmap(con, f)
+    heat, r, first = _heatmap(con, f)
     qs = quarters(f)
     trend = {
         cat: [int(x) for x in g.set_index("quarter").reindex(qs)["incidents"].fillna(0)]
         for cat, g in heat.groupby("category", sort=False)
     }
-    first = query(con, FIRST_SEEN.format(cte=flt.cte(f.all_time())), flt.params(f.all_time()))
+    if first is None:
+        first = first_seen(con, f)
     r = r.merge(first[["category", "first_quarter", "first_seen", "first_incident"]], on="category", how="left")
     r["trend"] = [trend.get(c, [0] * len(qs)) for c in r["category"]]
     r["recurring"] = r["incidents"] >= 2
@@ -175,6 +300,23 @@ def factor_texts(
     secs = list(sections)
     params = [*flt.params(f), category, quarter, quarter, secs, secs]
     return query(con, FACTOR_TEXTS.format(cte=flt.cte(f)), params)
+
+
+def factor_texts_head(
+    con, f: Filters, category: str, quarter: str | None = None, sections: tuple[str, ...] = (), limit: int = 1000
+) -> dict:
+    """factor_texts() for a page: {"rows": its first `limit` rows, "incidents": the incidents
+    and "factors": the factor sentences of all its rows}."""
+    if limit < 0:
+        raise ValueError("limit must be at least 0")
+    secs = list(sections)
+    params = [*flt.params(f), category, quarter, quarter, secs, secs]
+    sql = FACTOR_TEXTS.format(cte=flt.cte(f))
+    rows = query(con, f"{sql}\nLIMIT ?", [*params, int(limit)])
+    if len(rows) < limit:
+        return {"rows": rows, "incidents": int(rows["incident_id"].nunique()), "factors": len(rows)}
+    n = query(con, f"SELECT count(DISTINCT incident_id) AS incidents, count(*) AS factors FROM ({sql})", params)
+    return {"rows": rows, "incidents": int(n.iloc[0, 0]), "factors": int(n.iloc[0, 1])}
 
 
 def lessons(con, f: Filters, kind: str) -> pd.DataFrame:

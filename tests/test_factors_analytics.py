@@ -309,3 +309,13 @@ def test_repeat_detection_edge_cases(build_db):
         ]
     finally:
         con.close()
+
+
+def test_factor_texts_head_counts_every_row(con):
+    full = factors.factor_texts(con, period(), "monitoring-gap")
+    head = factors.factor_texts_head(con, period(), "monitoring-gap", limit=2)
+    pd.testing.assert_frame_equal(head["rows"], full.head(2))
+    assert (head["incidents"], head["factors"]) == (full["incident_id"].nunique(), len(full)) == (4, 4)
+    all_of_them = factors.factor_texts_head(con, period(), "config-change", "2025Q2")
+    pd.testing.assert_frame_equal(all_of_them["rows"], factors.factor_texts(con, period(), "config-change", "2025Q2"))
+    assert (all_of_them["incidents"], all_of_them["factors"]) == (1, 2)

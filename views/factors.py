@@ -208,11 +208,12 @@ with tab_rank:
                        help="Pick a category, or click a row of the ranking or a cell of the heat map.")  # fmt: skip
     q = c2.selectbox("Quarter", [ALL, *qs], key="fx_quarter",
                      format_func=lambda x: f"the whole period ({period})" if x == ALL else x)  # fmt: skip
-    texts = ui.call(factors.factor_texts, f, cat, None if q == ALL else q)
+    head = ui.call(factors.factor_texts_head, f, cat, None if q == ALL else q, limit=ui.MAX_TABLE_ROWS)
+    texts = head["rows"]
     scope = period if q == ALL else q
-    st.caption(f"{labels.get(cat, cat)} in {scope}: {plural(texts['incident_id'].nunique(), 'incident')}, "
-               f"{plural(len(texts), 'factor sentence')}, each with the section and line of the postmortem it was "
-               "read from.")  # fmt: skip
+    st.caption(f"{labels.get(cat, cat)} in {scope}: {plural(head['incidents'], 'incident')}, "
+               f"{plural(head['factors'], 'factor sentence')}, each with the section and line of the postmortem it was "
+               "read from" + (f" (the first {len(texts)} listed)." if head["factors"] > len(texts) else "."))  # fmt: skip
     if len(texts):
         factor_table(texts)
 
@@ -232,6 +233,9 @@ with tab_repeat:
     if not len(rep):
         st.info("No repeat in this period: no incident shares a category and a service with an earlier one.")
     else:
+        if rs["pairs"] > len(rep):
+            st.caption(f"The table lists the first {len(rep)} of the {rs['pairs']} pairs (oldest repeat first); "
+                       "every count above covers all of them.")  # fmt: skip
         view = link(rep)
         view = link(view, "earlier_id", "earlier")
         view["shared"] = [", ".join(labels.get(c, c) for c in cs) for cs in rep["categories"]]
@@ -329,9 +333,11 @@ with tab_near:
                                     "mentions": "items"})  # fmt: skip
         i = selected_row(th_key, len(th))
         t = th.iloc[0 if i is None else i]
-        ww = ui.call(factors.factor_texts, f, t["category"], None, ("what_went_wrong",))
-        st.caption(f"{t['label']}: {plural(ww['incident_id'].nunique(), 'incident')}, "
-                   f"{plural(len(ww), 'What Went Wrong item')}.")  # fmt: skip
+        wh = ui.call(factors.factor_texts_head, f, t["category"], None, ("what_went_wrong",), limit=ui.MAX_TABLE_ROWS)
+        ww = wh["rows"]
+        st.caption(f"{t['label']}: {plural(wh['incidents'], 'incident')}, "
+                   f"{plural(wh['factors'], 'What Went Wrong item')}"
+                   + (f" (the first {len(ww)} listed)." if wh["factors"] > len(ww) else "."))  # fmt: skip
         factor_table(ww)
 
 # ------------------------------------------------------------------ curation
