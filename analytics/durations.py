@@ -97,20 +97,17 @@ def per_incident_head(con, f: Filters, metrics=HEADLINE, limit: int = 1000) -> d
     return head(con, PER_INCIDENT.format(cte=cte), params, limit, COUNT_DURATIONS.format(cte=cte))
 
 
-def strip(con, f: Filters, metrics=HEADLINE, group: str = "quarter", per_group: int = 1000) -> dict:
+def sample(con, f: Filters, metrics=HEADLINE, group: str = "quarter", per_group: int = 1000) -> pd.DataFrame:
     """What a per-incident strip chart draws, light enough for a browser at any size:
-    {"points": per_incident() rows of at most `per_group` incidents per group (quarter,
-    team, severity or duration_id): all of them where no more have the duration, else a
-    fixed sample; "groups": by_group() of every incident (n, median, p90, mean per group);
-    "n": rows of per_incident() in all; "drawn": rows in "points"}."""
+    per_incident() rows of at most `per_group` incidents per group (quarter, team,
+    severity or duration_id), all of them where no more have the duration, else a fixed
+    sample (by a hash of the id). The medians and n of every incident are by_group()'s
+    (per duration: headline()'s)."""
     if group not in GROUPS:
         raise ValueError(f"cannot group by {group!r}")
     if per_group < 1:
         raise ValueError("per_group must be at least 1")
-    points = query(con, SAMPLE.format(cte=flt.cte(f), col=GROUPS[group]),
-                   [*flt.params(f), list(metrics), int(per_group)])  # fmt: skip
-    groups = _group_stats(con, f, metrics, group)
-    return {"points": points, "groups": groups, "n": int(groups["n"].sum()), "drawn": len(points)}
+    return query(con, SAMPLE.format(cte=flt.cte(f), col=GROUPS[group]), [*flt.params(f), list(metrics), int(per_group)])
 
 
 def incident_count(con, f: Filters) -> int:

@@ -111,12 +111,12 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
     add(options, "()", takes_filters=False)
     # Quarterly review
     add(quarterly_review, "(f, settings)", f, s)
-    add(durations.strip, "(f.only(f.end), HEADLINE, 'duration_id', 1000)", f.only(f.end), durations.HEADLINE,
+    add(durations.sample, "(f.only(f.end), HEADLINE, 'duration_id', 1000)", f.only(f.end), durations.HEADLINE,
         "duration_id", rows)  # fmt: skip
     # Response times
     add(durations.definitions, "()", takes_filters=False)
     add(durations.summary, "(f, 'ttr')", f, "ttr")
-    add(durations.strip, "(f, ('ttr',), 'quarter', 1000)", f, ("ttr",), "quarter", rows)
+    add(durations.sample, "(f, ('ttr',), 'quarter', 1000)", f, ("ttr",), "quarter", rows)
     add(durations.per_incident_head, "(f, ('ttr',), 1000)", f, ("ttr",), rows)
     add(durations.by_group, "(f, 'ttr', 'quarter')", f, "ttr", "quarter")
     add(durations.change_vs_previous, "(f, 'ttr', min_n, bootstrap)", f, "ttr", s.min_n_for_change,

@@ -129,29 +129,23 @@ def test_db_head(scon):
     assert head(scon, sql, None, 0)["total"] == 11 and head(scon, sql, None, 50)["total"] == 11
 
 
-def test_durations_head_and_strip(scon):
+def test_durations_head_and_sample(scon):
     f = period()
     full = durations.per_incident(scon, f, ("ttd",))
     same_head(full, durations.per_incident_head(scon, f, ("ttd",), 3), 3)
-    s = durations.strip(scon, f, ("ttd",), "quarter", 2)
-    # two points per quarter drawn, every incident counted, the medians of all of them
-    assert (s["n"], s["drawn"], len(s["points"])) == (11, 4, 4)
-    assert sorted(s["points"]["quarter"].value_counts().to_dict().items()) == [("2025Q1", 2), ("2025Q2", 2)]
-    assert set(s["points"]["incident_id"]) < set(full["incident_id"])
-    assert list(s["points"].columns) == list(full.columns)
-    assert s["groups"].to_dict("records") == durations.by_group(scon, f, "ttd", "quarter").to_dict("records")
-    assert s["groups"]["median"].tolist() == [30.0, 7.0]
-    everything = durations.strip(scon, f, ("ttd",), "quarter", 1000)
-    assert values(everything["points"]) == values(full) and everything["drawn"] == everything["n"] == 11
-    # the same sample every time
-    assert values(durations.strip(scon, f, ("ttd",), "quarter", 2)["points"]) == values(s["points"])
-    by_metric = durations.strip(scon, f.only(Q2), durations.HEADLINE, "duration_id", 3)
-    assert dict(zip(by_metric["groups"]["duration_id"], by_metric["groups"]["n"], strict=True)) == {
-        "tta": 5, "ttd": 6, "ttm": 5, "ttr": 6,
-    }  # fmt: skip
-    assert by_metric["drawn"] == 12 and by_metric["n"] == 22
+    pts = durations.sample(scon, f, ("ttd",), "quarter", 2)
+    # two points per quarter, per_incident() rows in its order; the medians come from every incident
+    assert sorted(pts["quarter"].value_counts().to_dict().items()) == [("2025Q1", 2), ("2025Q2", 2)]
+    assert list(pts.columns) == list(full.columns)
+    assert values(pts) == values(full[full["incident_id"].isin(pts["incident_id"])])
+    assert values(durations.sample(scon, f, ("ttd",), "quarter", 2)) == values(pts)  # the same sample every time
+    assert values(durations.sample(scon, f, ("ttd",), "quarter", 1000)) == values(full)
+    assert durations.by_group(scon, f, "ttd", "quarter")["median"].tolist() == [30.0, 7.0]
+    by_metric = durations.sample(scon, f.only(Q2), durations.HEADLINE, "duration_id", 3)
+    assert by_metric["duration_id"].value_counts().to_dict() == {"tta": 3, "ttd": 3, "ttm": 3, "ttr": 3}
+    assert len(durations.per_incident(scon, f.only(Q2))) == 22
     with pytest.raises(ValueError):
-        durations.strip(scon, f, ("ttd",), "service")
+        durations.sample(scon, f, ("ttd",), "service")
 
 
 def test_review_counts_match_the_incident_list(scon):

@@ -71,12 +71,12 @@ def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.D
     return (points + ticks).properties(title=title, height=alt.Step(36))
 
 
-def strip_note(s: dict) -> str:
-    """'' when a strip (analytics.durations.strip) draws every incident, else what it draws."""
-    if s["drawn"] >= s["n"]:
+def strip_note(drawn: int, n: int) -> str:
+    """'' when a strip draws all n incidents (analytics.durations.sample), else what it draws."""
+    if drawn >= n:
         return ""
-    return (f" Where a row has many incidents the chart draws a fixed sample of them ({s['drawn']:,} of {s['n']:,} "
-            "points in all); the medians and n count every one.")  # fmt: skip
+    return (f" Where a row has many incidents the chart draws a fixed sample of them ({drawn:,} of {n:,} points "
+            "in all); the medians and n count every one.")  # fmt: skip
 
 
 def trend(df: pd.DataFrame, x: str = "quarter") -> alt.Chart:

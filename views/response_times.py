@@ -33,19 +33,19 @@ c[3].metric(
 c[4].metric("Coverage", ui.pct(s["coverage"]), help=f"{s['n']} of {s['incidents']} incidents in the filters; "
             f"{s['missing']} lack one of the two milestones.")  # fmt: skip
 
-sp = ui.call(durations.strip, f, (metric,), "quarter", MAX_POINTS)
-if not sp["n"]:
+if not s["n"]:
     st.info(
         "No incident in these filters has both milestones of this duration. The Data quality page shows what the timelines lack."
     )
     st.stop()
 
+points = ui.call(durations.sample, f, (metric,), "quarter", MAX_POINTS)
+trend = ui.call(durations.by_group, f, metric, "quarter")  # every incident: the strip's medians, and the trend
 st.subheader("Every incident, by quarter")
 st.caption("One point per incident (symlog scale: durations are skewed); the black tick is the quarter's median."
-           + charts.strip_note(sp))  # fmt: skip
-st.altair_chart(charts.durations_strip(sp["points"], "quarter", medians=sp["groups"]), width="stretch")
+           + charts.strip_note(len(points), s["n"]))  # fmt: skip
+st.altair_chart(charts.durations_strip(points, "quarter", medians=trend), width="stretch")
 
-trend = ui.call(durations.by_group, f, metric, "quarter")
 st.subheader("Trend")
 st.caption(
     "Median per quarter (line) up to the p90 (band); hover for n. Whether a change is real is on the Quarterly review."

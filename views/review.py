@@ -43,14 +43,17 @@ for col, m in zip(cols, durations.HEADLINE, strict=True):
                 f"({ui.pct(x['coverage'])})")  # fmt: skip
     col.caption(ch["sentence"])
 
-sp = ui.call(durations.strip, f.only(f.end), durations.HEADLINE, "duration_id", MAX_POINTS)
-if sp["n"]:
-    per = sp["points"].assign(metric=sp["points"]["duration_id"].map(report.NAMES))
-    meds = sp["groups"].assign(metric=sp["groups"]["duration_id"].map(report.NAMES))
+n_points = sum(r[m]["n"] for m in durations.HEADLINE)
+if n_points:
+    per = ui.call(durations.sample, f.only(f.end), durations.HEADLINE, "duration_id", MAX_POINTS)
+    per = per.assign(metric=per["duration_id"].map(report.NAMES))
+    meds = pd.DataFrame(
+        [{"metric": report.NAMES[m], "median": r[m]["median"], "n": r[m]["n"]} for m in durations.HEADLINE]
+    )
     st.altair_chart(charts.durations_strip(per, "metric", "Every incident of the quarter", medians=meds),
                     width="stretch")  # fmt: skip
-    if charts.strip_note(sp):
-        st.caption(charts.strip_note(sp).strip())
+    if charts.strip_note(len(per), n_points):
+        st.caption(charts.strip_note(len(per), n_points).strip())
 
 st.subheader("Impact")
 imp = r["impact"]
