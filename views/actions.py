@@ -238,8 +238,8 @@ if len(ov):
                                 "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
 else:
     st.success(f"No overdue items as of {as_of}.")
-con = ui.connection()
-st.download_button("Download the overdue items (CSV)", lambda: export.overdue_csv(con, f, **who), mime="text/csv",
+st.download_button("Download the overdue items (CSV)",
+                   lambda con=ui.connection(), f=f, who=who: export.overdue_csv(con, f, **who), mime="text/csv",
                    file_name=f"overdue-action-items-{as_of}.csv", icon=":material/download:",
                    help=f"Every overdue item ({oh['total']} rows) as CSV (UTF-8), made when you click. Cells a "
                    "spreadsheet would run as formulas are neutralised.")  # fmt: skip
