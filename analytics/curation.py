@@ -17,6 +17,7 @@ every quarter up to the as-of date (team, service and severity filters apply).""
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import os
@@ -257,8 +258,18 @@ def taxonomy_file(con) -> Path:
 
 
 def _file_patterns(path: Path) -> dict[str, list[str]]:
+    """Each category's patterns as the file has them now (parsed again only when the file changes)."""
     try:
-        data = path.read_bytes()[:MAX_TAXONOMY_BYTES]
+        st = os.stat(path)
+    except OSError:
+        return {}
+    return {k: list(v) for k, v in _parse_patterns(str(path), st.st_mtime_ns, st.st_size).items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_patterns(path: str, mtime_ns: int, size: int) -> dict[str, tuple[str, ...]]:
+    try:
+        data = Path(path).read_bytes()[:MAX_TAXONOMY_BYTES]
         doc = yaml.safe_load(data) or {}
     except (OSError, yaml.YAMLError):
         return {}
@@ -266,7 +277,7 @@ def _file_patterns(path: Path) -> dict[str, list[str]]:
     out = {}
     for c in cats if isinstance(cats, list) else []:
         if isinstance(c, dict) and isinstance(c.get("id"), str):
-            out[c["id"]] = [str(p) for p in c.get("patterns") or [] if isinstance(p, str)]
+            out[c["id"]] = tuple(str(p) for p in c.get("patterns") or [] if isinstance(p, str))
     return out
 
 
