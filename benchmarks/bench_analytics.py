@@ -130,15 +130,15 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
     add(repeats.report, "(f)", f)
     add(factors.overview, "(f)", f)
     add(factors.heatmap, "(f)", f)
-    add(factors.factor_texts, "(f, first category, None)", f, ctx.category, None)
+    add(factors.factor_texts_head, "(f, first category, None, limit=1000)", f, ctx.category, None, limit=rows)
     if ctx.pair:
         add(repeats.earlier_items, "(f, first repeat pair)", f, ctx.pair[0], ctx.pair[1])
         add(repeats.pair_factors, "((first repeat pair), categories)", (ctx.pair[0], ctx.pair[1]), ctx.pair[2],
             takes_filters=False)  # fmt: skip
     add(factors.near_misses, "(f)", f)
     add(factors.themes, "(f)", f)
-    add(factors.factor_texts, "(f, first theme, None, ('what_went_wrong',))", f, ctx.theme, None,
-        ("what_went_wrong",))  # fmt: skip
+    add(factors.factor_texts_head, "(f, first theme, None, ('what_went_wrong',), limit=1000)", f, ctx.theme, None,
+        ("what_went_wrong",), limit=rows)  # fmt: skip
     add(curation.curate, "(f)", f)
     if ctx.patterns:
         add(curation.check_patterns, "(f, first group's patterns)", f, ctx.patterns)
