@@ -13,7 +13,10 @@ The suggested category is the taxonomy category whose label, description and
 pattern words share the most of those pattern words, else a new one.
 
 The taxonomy is shared by every quarter, so curation looks at the factors of
-every quarter up to the as-of date (team, service and severity filters apply)."""
+every quarter up to the as-of date (team, service and severity filters apply).
+How many categorized factors use a word is read from the build's factor_words
+(ingest/derived.py) when it has every word asked for, else counted from the
+factors: the same numbers either way."""
 
 from __future__ import annotations
 

@@ -2,7 +2,11 @@
 
 Categories are counted by incidents, not by mentions: an incident whose
 postmortem names 'monitoring' three times counts once. Every count has a
-function that lists the factor sentences behind it (factor_texts)."""
+function that lists the factor sentences behind it (factor_texts).
+
+The counts read the build's incident_categories (ingest/derived.py: one row
+per incident and category) when the database has it, and the factors
+themselves otherwise: the same numbers either way."""
 
 from __future__ import annotations
 
