@@ -150,14 +150,15 @@ CASE WHEN {t}status_source = 'ticket' AND {t}done_at IS NOT NULL
      WHEN {t}status_source = 'document' THEN coalesce({t}doc_status_text, {t}doc_status)
      ELSE 'no status recorded' END"""
 
-# The lists below take {limit}: '' (every row) or 'LIMIT ?' (the first rows: what a page shows), and {total}:
-# 'NULL' or 'count(*) OVER ()' (how many rows there are before the limit, in a column _total). They pick their
-# rows before they join and format the columns only people read.
+# The lists below take {first}: '' (every row) or 'ORDER BY <their *_ORDER> LIMIT ?' (the first rows: what a
+# page shows), and {total}: 'NULL' or 'count(*) OVER ()' (how many rows there are before the limit, in a column
+# _total). They pick their rows before they join and format the columns only people read.
+OVERDUE_ORDER = "days_overdue DESC, incident_id, source_path, seq, owner NULLS LAST"
 OVERDUE = """
 WITH {items}, {who},
 r AS (
     SELECT *, {total} AS _total FROM item_rows WHERE overdue
-    ORDER BY days_overdue DESC, incident_id, source_path, seq, owner NULLS LAST {limit}
+    {first}
 )
 SELECT r.incident_id, r.incident_title, r.team, r.quarter, r.priority, r.action, r.owner, r.owner_name, r.owner_team,
        r.manager, r.due_date, r.days_overdue, r.ticket, {status} AS status, r.status_source,
@@ -199,9 +200,10 @@ open_items AS (
     FROM ({rows})
 )"""
 OPEN_ROWS = "SELECT *, {total} AS _total FROM sel_items WHERE status_as_of = 'open'"
-OPEN_ITEMS = (  # oldest first: the earliest incident date is the largest age
+OPEN_ORDER = "incident_date, incident_id, source_path, seq"  # oldest first: the earliest date is the largest age
+OPEN_ITEMS = (
     "WITH {items}, {who},"
-    + OPEN_CTE.replace("{rows}", OPEN_ROWS + " ORDER BY incident_date, incident_id, source_path, seq {limit}")
+    + OPEN_CTE.replace("{rows}", OPEN_ROWS + " {first}")
     + "\nSELECT * EXCLUDE (source_path, seq) FROM open_items ORDER BY age_days DESC, incident_id, source_path, seq"
 )
 AGING = (
@@ -210,11 +212,12 @@ AGING = (
     + "\nSELECT age_bucket, due_state, count(*) AS items FROM open_items GROUP BY ALL"
 )
 
+INCOMPLETE_ORDER = "incident_id, source_path, seq"
 INCOMPLETE = """
 WITH {items}, {who},
 r AS (
     SELECT *, {total} AS _total FROM sel_items WHERE len(owners) = 0 OR due_date IS NULL OR priority IS NULL
-    ORDER BY incident_id, source_path, seq {limit}
+    {first}
 )
 SELECT incident_id, incident_title, team, quarter, priority, action, array_to_string(owners, ', ') AS owners,
        due_date, due_text, status_as_of AS status,
@@ -306,14 +309,15 @@ def _run(con, sql: str, f: Filters, owner, owner_team, manager, **fmt) -> pd.Dat
 
 def _list(con, sql: str, f: Filters, owner, owner_team, manager, **fmt) -> pd.DataFrame:
     """Every row of one of the lists."""
-    return _run(con, sql, f, owner, owner_team, manager, limit="", total="NULL", **fmt).drop(columns="_total")
+    return _run(con, sql, f, owner, owner_team, manager, first="", total="NULL", **fmt).drop(columns="_total")
 
 
-def _head(con, sql: str, f: Filters, limit: int, owner, owner_team, manager, **fmt) -> dict:
+def _head(con, sql: str, order: str, f: Filters, limit: int, owner, owner_team, manager, **fmt) -> dict:
     """{"rows": the first `limit` rows of one of the lists, "total": its rows in all}."""
     if limit < 1:
         raise ValueError("limit must be at least 1")  # the first row carries the count
-    text, params = _sql(sql, f, owner, owner_team, manager, limit="LIMIT ?", total="count(*) OVER ()", **fmt)
+    first, total = f"ORDER BY {order} LIMIT ?", "count(*) OVER ()"
+    text, params = _sql(sql, f, owner, owner_team, manager, first=first, total=total, **fmt)
     rows = query(con, text, [*params, int(limit)])
     total = int(rows["_total"].iloc[0]) if len(rows) else 0
     return {"rows": rows.drop(columns="_total"), "total": total}
@@ -387,7 +391,7 @@ def overdue_head(con, f: Filters, limit: int = 1000, owner: str | None = None, o
                  manager: str | None = None) -> dict:  # fmt: skip
     """overdue() for a page: {"rows": its first `limit` rows, "total": its rows in all}.
     The CSV export (analytics.export.overdue_csv) has every row."""
-    out = _head(con, OVERDUE, through_as_of(f), limit, owner, owner_team, manager,
+    out = _head(con, OVERDUE, OVERDUE_ORDER, through_as_of(f), limit, owner, owner_team, manager,
                 status=STATUS_TEXT.format(t="r."))  # fmt: skip
     out["rows"]["days_overdue"] = out["rows"]["days_overdue"].astype("int64")
     return out
@@ -419,7 +423,7 @@ def open_items(con, f: Filters, owner: str | None = None, owner_team: str | None
 def open_items_head(con, f: Filters, limit: int = 1000, owner: str | None = None, owner_team: str | None = None,
                     manager: str | None = None) -> dict:  # fmt: skip
     """open_items() for a page: {"rows": its first `limit` rows (the oldest), "total": its rows in all}."""
-    out = _head(con, OPEN_ITEMS, through_as_of(f), limit, owner, owner_team, manager,
+    out = _head(con, OPEN_ITEMS, OPEN_ORDER, through_as_of(f), limit, owner, owner_team, manager,
                 status=STATUS_TEXT.format(t=""))  # fmt: skip
     out["rows"]["age"] = [AGE_BUCKETS[int(b)] for b in out["rows"]["age_bucket"]]
     return out
@@ -452,7 +456,7 @@ def incomplete(con, f: Filters, owner: str | None = None, owner_team: str | None
 def incomplete_head(con, f: Filters, limit: int = 1000, owner: str | None = None, owner_team: str | None = None,
                     manager: str | None = None) -> dict:  # fmt: skip
     """incomplete() for a page: {"rows": its first `limit` rows, "total": its rows in all}."""
-    return _head(con, INCOMPLETE, f, limit, owner, owner_team, manager)
+    return _head(con, INCOMPLETE, INCOMPLETE_ORDER, f, limit, owner, owner_team, manager)
 
 
 def status_sources(con, f: Filters, owner: str | None = None, owner_team: str | None = None,
