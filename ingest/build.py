@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -107,6 +108,15 @@ _W: dict = {}
 
 def _init_worker(rules: Rules, max_bytes: int, old_hashes: dict[str, tuple]) -> None:
     _W.update(rules=rules, max_bytes=max_bytes, old=old_hashes)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A parser worker whose build was killed (kill -9 gives the pool no
+    chance to stop it) would wait for work forever: it leaves instead."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _parse_chunk(entries: list[Entry]) -> tuple[list[str], dict[str, pa.Table]]:

@@ -77,6 +77,44 @@ def test_random_kills_leave_the_previous_database_whole(corpus, tmp_path):
     assert _leftovers(db) == []
 
 
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(d.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_killed_build_leaves_no_parser_worker_behind(corpus, tmp_path):
+    p = _build(corpus, tmp_path / "x.duckdb", "--jobs", "2")
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while not workers and time.monotonic() < deadline and p.poll() is None:
+        workers = _children(p.pid)
+        time.sleep(0.02)
+    assert workers, "the build finished before its parser pool was seen"
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [w for w in workers if _alive(w)] == []
+
+
 @pytest.mark.parametrize("before", [True, False], ids=["killed-just-before-the-swap", "killed-just-after-the-swap"])
 def test_kill_at_the_swap(corpus, tmp_path, before):
     db = tmp_path / "x.duckdb"
