@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-SEVERITY_ORDER = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]
+SEVERITY_ORDER = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"]
 MINUTE_TICKS = [0, 5, 15, 30, 60, 120, 240, 480, 960, 1920, 3840, 7680]
 
 
@@ -14,6 +14,7 @@ def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.D
     """One point per incident (jittered) with the median marked, per group. `medians`
     (columns group, median, n) gives the medians when df holds only a sample of the
     incidents; without it they are taken from df's points."""
+    df = df.assign(severity=df["severity"].fillna("unknown")) if "severity" in df else df  # not 'null' in the legend
     order = sorted(set(df[group].dropna()) | (set(medians[group].dropna()) if medians is not None else set()))
     y = alt.Y(f"{group}:N", title=None, sort=order or None)
     points = (

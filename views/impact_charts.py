@@ -10,7 +10,7 @@ import streamlit as st
 from analytics.impact import METRICS
 from views.charts import MINUTE_TICKS, SEVERITY_ORDER
 
-SEVERITY_DOMAIN = [*SEVERITY_ORDER, "unknown"]
+SEVERITY_DOMAIN = SEVERITY_ORDER
 # Tick labels: 3, 30, 300, 3k, 30k, 3M.
 COMPACT = ("datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M' : datum.value >= 1e3 ? "
            "format(datum.value / 1e3, '~g') + 'k' : format(datum.value, '~g')")  # fmt: skip
