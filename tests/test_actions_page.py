@@ -33,8 +33,16 @@ def table(at, *columns: str) -> pd.DataFrame:
     return found[0]
 
 
+BREAKDOWNS = {"priority": "By priority", "team": "By incident team", "owner": "By owner",
+              "owner_team": "By owner's team", "manager": "By manager", "quarter": "By incident quarter"}  # fmt: skip
+
+
 def rate_table(at, by: str) -> pd.DataFrame:
-    """The rates table grouped by `by` (its first column)."""
+    """The rates table grouped by `by` (its first column), once that breakdown is picked."""
+    at.segmented_control(key="actions_by").set_value(BREAKDOWNS[by]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    others = [d for d in at.dataframe if "completion_rate" in d.value.columns and d.value.columns[0] != by]
+    assert others == [], "only the picked breakdown is computed"
     found = [d.value for d in at.dataframe if d.value.columns[0] == by and "completion_rate" in d.value.columns]
     assert len(found) == 1, f"{len(found)} rate tables by {by}"
     return found[0]

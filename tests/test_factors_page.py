@@ -23,6 +23,13 @@ def at(db):
     return open_page(db, PAGE, **PERIOD)
 
 
+def tab(at, label: str):
+    """Show one of the page's sections (only the shown section's content runs)."""
+    at.segmented_control(key="factors_section").set_value(label).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
 def table(at, prefix: str):
     """The dataframe whose key starts with `prefix`."""
     found = [d for d in at.dataframe if d.key and d.key.startswith(prefix)]
@@ -111,6 +118,7 @@ def test_clicking_a_ranking_row_opens_its_sentences(at):
 
 
 def test_repeats_table_and_did_the_fix_hold(at):
+    tab(at, "Repeat incidents")
     df = table(at, "fx_repeats").value
     assert df["incident"].tolist() == [
         f"incidents?incident={i}" for i in ("Q1-1", "Q1-2", "Q2-1", "Q2-1", "Q2-2", "Q2-3")
@@ -127,6 +135,7 @@ def test_repeats_table_and_did_the_fix_hold(at):
 
 
 def test_picking_a_repeat_shows_the_earlier_items_and_sentences(at):
+    tab(at, "Repeat incidents")
     pick(at, "fx_repeats", 3)  # Q2-1 <- H-1, testing-gap
     assert "Action items of H-1 and their state when Q2-1 began (2025-04-10): 3 items." in texts(at)
     items = tables_with(at, "at_repeat")[0]
@@ -139,6 +148,7 @@ def test_picking_a_repeat_shows_the_earlier_items_and_sentences(at):
 
 
 def test_near_misses_and_what_went_wrong(at):
+    tab(at, "Near misses and what went wrong")
     lucky = table(at, "fx_lucky").value
     assert lucky["theme"].tolist()[:2] == [fc.WEEKLY_LOW, fc.RESPONDER]
     assert lucky["incidents"].tolist() == [3, 2, 1, 1]
@@ -155,6 +165,7 @@ def test_near_misses_and_what_went_wrong(at):
 
 
 def test_curation_tab(at):
+    tab(at, "Curate the taxonomy")
     assert metric(at, "Uncategorized, all quarters") == "27%"
     assert metric(at, "Groups") == "3"
     assert metric(at, "In groups of 2+") == "6"
@@ -179,10 +190,18 @@ def test_team_filter_changes_every_number(db):
 def test_an_empty_period_reads_well(db):
     at = open_page(db, PAGE, quarter="2025Q3", since="2025Q3", as_of="2025-07-15")
     assert metric(at, "Incidents") == "0"
-    page = texts(at)
-    assert "No categorized contributing factor in this period." in page
-    assert "No repeat in this period" in page
-    assert "No 'Where We Got Lucky' items in this period." in page
+    assert "No categorized contributing factor in this period." in texts(at)
+    assert "No repeat in this period" in texts(tab(at, "Repeat incidents"))
+    assert "No 'Where We Got Lucky' items in this period." in texts(tab(at, "Near misses and what went wrong"))
+
+
+def test_one_section_at_a_time_named_in_the_url(db):
+    at = open_page(db, PAGE, **PERIOD)
+    assert [d.key.split("_")[1] for d in at.dataframe if d.key] == ["rank"]  # the other sections' tables: not built
+    tab(at, "Repeat incidents")
+    assert not [d for d in at.dataframe if d.key and d.key.startswith("fx_rank")]
+    linked = open_page(db, PAGE, factors_section="Curate the taxonomy", **PERIOD)
+    assert metric(linked, "Groups") == "3"
 
 
 @pytest.mark.slow

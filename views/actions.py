@@ -144,29 +144,31 @@ st.caption(f"{DEF_COMPLETION} {DEF_ON_TIME} {DEF_STATUS} Items of incidents in {
            "owners counts once for each of its owners (and their teams and managers). n is the denominator.")  # fmt: skip
 DIMS = [("priority", "By priority"), ("team", "By incident team"), ("owner", "By owner"),
         ("owner_team", "By owner's team"), ("manager", "By manager"), ("quarter", "By incident quarter")]  # fmt: skip
-for (by, label), tab in zip(DIMS, st.tabs([label for _, label in DIMS]), strict=True):
-    with tab:
-        r = ui.call(actions.rates, f, by, **who)
-        if not len(r):
-            st.info(f"No action items of incidents in {period} for this selection.")
-            continue
-        r[by] = r[by].fillna(NONE_LABELS[by])
-        order = list(r[by])
-        if len(r) <= MAX_CHART_GROUPS:
-            st.altair_chart(action_charts.rate_bars(r, by, order), width="stretch")
-        else:
-            st.caption(f"{len(r)} groups: too many to chart; the table has them all.")
-        cols = [by] + (["owner_name", "owner_team", "manager"] if by == "owner" else [])
-        cols += ["items", "dropped", "done", "open", "completion_rate", "rated", "on_time_rate", "done_dated"]
-        st.dataframe(blank(r[cols]), hide_index=True, width="stretch", column_config={
-            by: label.removeprefix("By "), "owner_name": "name", "owner_team": "owner's team",
-            "completion_rate": st.column_config.ProgressColumn("completion", help=DEF_COMPLETION, **PCT),
-            "rated": st.column_config.NumberColumn("n (completion)", help="items - dropped"),
-            "on_time_rate": st.column_config.ProgressColumn("on time", help=DEF_ON_TIME, **PCT),
-            "done_dated": st.column_config.NumberColumn("n (on time)", help="done items with a due date and a "
-                                                        "resolution date")})  # fmt: skip
-        if by in ("owner", "owner_team", "manager") and p["no_owner"]:
-            st.caption(f"{n_items(p['no_owner'])} with no owner: in no row here (listed below).")
+# One breakdown at a time, named in the URL: only the shown one is computed.
+shown = st.segmented_control("Break down by", [label for _, label in DIMS], default=DIMS[0][1], key="actions_by",
+                             bind="query-params") or DIMS[0][1]  # fmt: skip
+by, label = next(d for d in DIMS if d[1] == shown)
+r = ui.call(actions.rates, f, by, **who)
+if not len(r):
+    st.info(f"No action items of incidents in {period} for this selection.")
+else:
+    r[by] = r[by].fillna(NONE_LABELS[by])
+    order = list(r[by])
+    if len(r) <= MAX_CHART_GROUPS:
+        st.altair_chart(action_charts.rate_bars(r, by, order), width="stretch")
+    else:
+        st.caption(f"{len(r)} groups: too many to chart; the table has them all.")
+    cols = [by] + (["owner_name", "owner_team", "manager"] if by == "owner" else [])
+    cols += ["items", "dropped", "done", "open", "completion_rate", "rated", "on_time_rate", "done_dated"]
+    st.dataframe(blank(r[cols]), hide_index=True, width="stretch", column_config={
+        by: label.removeprefix("By "), "owner_name": "name", "owner_team": "owner's team",
+        "completion_rate": st.column_config.ProgressColumn("completion", help=DEF_COMPLETION, **PCT),
+        "rated": st.column_config.NumberColumn("n (completion)", help="items - dropped"),
+        "on_time_rate": st.column_config.ProgressColumn("on time", help=DEF_ON_TIME, **PCT),
+        "done_dated": st.column_config.NumberColumn("n (on time)", help="done items with a due date and a "
+                                                    "resolution date")})  # fmt: skip
+    if by in ("owner", "owner_team", "manager") and p["no_owner"]:
+        st.caption(f"{n_items(p['no_owner'])} with no owner: in no row here (listed below).")
 
 # ------------------------------------------------------------------ overdue owners
 st.subheader("Overdue owners")

@@ -101,17 +101,22 @@ m4.metric("Repeat incidents", rs["repeat_incidents"],
           f"as related, {rl['link_only']} of them only by that reference.")  # fmt: skip
 m5.metric("Uncategorized factors", ui.pct(s["uncategorized_share"]),
           help=f"{s['uncategorized']} of the period's {s['factors']} factor sentences matched no taxonomy category "
-          f"(in {s['incidents_uncategorized']} incidents). Curate the taxonomy in the last tab.")  # fmt: skip
+          f"(in {s['incidents_uncategorized']} incidents). Curate the taxonomy in its section below.")  # fmt: skip
 
-tab_rank, tab_repeat, tab_near, tab_curate = st.tabs(
-    ["Recurring categories", "Repeat incidents", "Near misses and what went wrong", "Curate the taxonomy"]
-)
+ov = ui.call(factors.overview, f)
+labels = dict(zip(ov["category"], ov["label"], strict=True))
+labels["uncategorized"] = "Uncategorized"
+
+PARTS = ["Recurring categories", "Repeat incidents", "Near misses and what went wrong", "Curate the taxonomy"]
+# One section at a time, named in the URL: only the shown section's figures are computed.
+section = (
+    st.segmented_control("Section", PARTS, default=PARTS[0], key="factors_section", bind="query-params",
+                         label_visibility="collapsed")
+    or PARTS[0]
+)  # fmt: skip
 
 # ------------------------------------------------------------------ ranking
-with tab_rank:
-    ov = ui.call(factors.overview, f)
-    labels = dict(zip(ov["category"], ov["label"], strict=True))
-    labels["uncategorized"] = "Uncategorized"
+if section == "Recurring categories":
     st.subheader("Categories ranked by incidents")
     st.caption(f"Incidents of {period} with at least one factor of the category (an incident counts once however "
                f"often its postmortem names it; mentions = factor sentences). Share = incidents / all "
@@ -218,7 +223,7 @@ with tab_rank:
         factor_table(texts)
 
 # ------------------------------------------------------------------ repeats
-with tab_repeat:
+if section == "Repeat incidents":
     rep = rep_report["rows"]
     st.subheader("Repeat incidents")
     st.caption(f"Incidents of {period} that share a category and a service with an earlier incident (all time up "
@@ -291,7 +296,7 @@ with tab_repeat:
         factor_table(pf)
 
 # ------------------------------------------------------- near misses, themes
-with tab_near:
+if section == "Near misses and what went wrong":
     nm = ui.call(factors.near_misses, f)
     g, it = nm["groups"], nm["items"]
     st.subheader("Where we got lucky")
@@ -341,7 +346,7 @@ with tab_near:
         factor_table(ww)
 
 # ------------------------------------------------------------------ curation
-with tab_curate:
+if section == "Curate the taxonomy":
     cu = ui.call(curation.curate, f)
     cov, groups, items = cu["coverage"], cu["groups"], cu["items"]
     st.subheader("Uncategorized factors, grouped")
