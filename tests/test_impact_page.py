@@ -81,6 +81,7 @@ def test_incident_detail_shows_its_figures_and_related_incidents(db):
 
 
 def test_related_incidents_are_counted_with_the_repeats(db):
-    at = open_page(db, "views/factors.py", quarter="2025Q2", since="2025Q2", as_of="2025-07-15")
+    at = open_page(db, "views/factors.py", quarter="2025Q2", since="2025Q2", as_of="2025-07-15",
+                   factors_section="Repeat incidents")  # fmt: skip
     assert metric(at, "Repeat incidents") == "2"
     assert "2 repeat incidents are named as related to their earlier incident" in texts(at)
