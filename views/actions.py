@@ -103,15 +103,17 @@ st.markdown(
 p = ui.call(actions.summary, f, **who)
 b = ui.call(actions.summary, back, **who)
 m = st.columns(5)
-m[0].metric("Items", p["total"], help=f"Action items of incidents in {period}: {p['done']} done, {p['open']} open, "
+m[0].metric("Items", p["total"], format="localized", help=f"Action items of incidents in {period}: {p['done']} done, {p['open']} open, "
             f"{p['dropped']} dropped, as of {as_of}.")  # fmt: skip
 m[1].metric("Completion", ui.pct(p["completion_rate"]), help=DEF_COMPLETION + f" Incidents in {period}.")
 m[1].caption(f"{p['done']} of {p['total'] - p['dropped']} (n excludes {p['dropped']} dropped)")
 m[2].metric("On time", ui.pct(p["on_time_rate"]), help=DEF_ON_TIME + f" Incidents in {period}.")
 m[2].caption(f"{p['done_on_time']} of {p['done_dated']} done with both dates known")
-m[3].metric("Overdue (all quarters)", b["overdue"], help=DEF_OVERDUE + f" Every incident up to {as_of}.")
+m[3].metric(
+    "Overdue (all quarters)", b["overdue"], format="localized", help=DEF_OVERDUE + f" Every incident up to {as_of}."
+)
 m[3].caption(f"of {b['open']} open items; {p['overdue']} from incidents in {period}")
-m[4].metric("Overdue P0 (all quarters)", b["overdue_p0"], help="Overdue items of priority P0, every incident up to "
+m[4].metric("Overdue P0 (all quarters)", b["overdue_p0"], format="localized", help="Overdue items of priority P0, every incident up to "
             f"{as_of}.")  # fmt: skip
 
 # ------------------------------------------------------------------ status sources
@@ -260,9 +262,13 @@ st.subheader("Items with no owner, due date or priority")
 st.caption(f"The guide: every action item has an owner, a priority and a due date. Items of incidents in {period}; "
            "a due date that could not be read counts as none (its text is shown).")  # fmt: skip
 i1, i2, i3 = st.columns(3)
-i1.metric("No owner", p["no_owner"], help=f"Items naming no owner (TBD, -, empty), of {p['total']}.")
-i2.metric("No due date", p["no_due_date"], help=f"Items with no readable due date, of {p['total']}.")
-i3.metric("No priority", p["no_priority"], help=f"Items with no priority P0..P3, of {p['total']}.")
+i1.metric(
+    "No owner", p["no_owner"], format="localized", help=f"Items naming no owner (TBD, -, empty), of {p['total']}."
+)
+i2.metric(
+    "No due date", p["no_due_date"], format="localized", help=f"Items with no readable due date, of {p['total']}."
+)
+i3.metric("No priority", p["no_priority"], format="localized", help=f"Items with no priority P0..P3, of {p['total']}.")
 ih = ui.call(actions.incomplete_head, f, MAX_ROWS, **who)
 inc = ih["rows"]
 if len(inc):

@@ -11,11 +11,13 @@ st.title("Data quality")
 
 o = ui.call(quality.outcomes)
 c = st.columns(5)
-c[0].metric("Files seen", sum(o.values()))
-c[1].metric("Incidents", o["incident"], help="Files that became an incident.")
-c[2].metric("Attached", o["attached"], help="5-whys documents joined to the incident they name.")
-c[3].metric("Skipped", o["skipped"], help="Not postmortems: READMEs, templates, images, data files.")
-c[4].metric("Rejected", o["rejected"], help="Could not be read; the reason is listed below.")
+c[0].metric("Files seen", sum(o.values()), format="localized")
+c[1].metric("Incidents", o["incident"], format="localized", help="Files that became an incident.")
+c[2].metric("Attached", o["attached"], format="localized", help="5-whys documents joined to the incident they name.")
+c[3].metric(
+    "Skipped", o["skipped"], format="localized", help="Not postmortems: READMEs, templates, images, data files."
+)
+c[4].metric("Rejected", o["rejected"], format="localized", help="Could not be read; the reason is listed below.")
 
 st.subheader("Files")
 outcome = st.selectbox("Show", ["", "incident", "attached", "skipped", "rejected"], key="dq_outcome",

@@ -87,7 +87,7 @@ rep_report = ui.call(repeats.report, f)
 rs = rep_report["summary"]
 rl = rep_report["links"]
 m1, m2, m3, m4, m5 = st.columns(5)
-m1.metric("Incidents", s["incidents"],
+m1.metric("Incidents", s["incidents"], format="localized",
           help=f"Incidents whose impact started in {period} (else detected, else dated), with the sidebar filters. "
           f"{s['incidents_with_factors']} of them name at least one contributing factor.")  # fmt: skip
 m2.metric("Recurring categories", s["recurring"],
@@ -95,7 +95,7 @@ m2.metric("Recurring categories", s["recurring"],
 m3.metric("New categories", s["new"],
           help="Categories first seen in this period (same team/service/severity filters, over all time "
           "up to the as-of date).")  # fmt: skip
-m4.metric("Repeat incidents", rs["repeat_incidents"],
+m4.metric("Repeat incidents", rs["repeat_incidents"], format="localized",
           help=f"Incidents of the period sharing a category and a service with an earlier incident, or whose postmortem "
           f"and an earlier one's name each other (Related Incidents), of {s['incidents']}. {rl['linked']} are named "
           f"as related, {rl['link_only']} of them only by that reference.")  # fmt: skip

@@ -19,7 +19,7 @@ st.caption(ui.filter_caption(f) + f" · compared with {r['previous_quarter']}")
 
 inc = r["incidents"]
 c1, c2 = st.columns([1, 3])
-c1.metric("Incidents", inc["total"], delta=inc["total"] - inc["previous_quarter"], delta_color="inverse",
+c1.metric("Incidents", inc["total"], format="localized", delta=inc["total"] - inc["previous_quarter"], delta_color="inverse",
           help=f"Incidents whose impact started in {q} (else detected, else dated). Change against {r['previous_quarter']}.")  # fmt: skip
 sev = pd.DataFrame([{"severity": k, "incidents": v} for k, v in inc["by_severity"].items() if v])
 if len(sev):
@@ -103,7 +103,7 @@ with right:
     st.caption(f"Items from the quarter's incidents, status as of {f.as_of.isoformat()}.")
     a1, a2, a3 = st.columns(3)
     a1.metric("Completion", ui.pct(a["completion_rate"]), help="done / (all - dropped)")
-    a2.metric("Overdue", a["overdue"], help="Not done, not dropped, due before the as-of date.")
+    a2.metric("Overdue", a["overdue"], format="localized", help="Not done, not dropped, due before the as-of date.")
     a3.metric("On time", ui.pct(a["on_time_rate"]), help="Done on or before the due date / done with both dates known.")
     st.caption(f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped. "
                f"{r['overdue_all_quarters']} overdue across all quarters.")  # fmt: skip
