@@ -242,7 +242,7 @@ def group_table(con, f: Filters, dim: str = "team") -> pd.DataFrame:
         row = rows.setdefault(g, {dim: g, "incidents": int(r.incidents)})
         kind = METRICS.get(r.metric, ("", "count"))[1]
         if kind == "flag":
-            row[f"{r.metric}"] = f"{int(r.yes)} yes, {int(r.no)} no (n = {int(r.n_reporting)})"
+            row[f"{r.metric}"] = f"{int(r.yes):,} yes, {int(r.no):,} no (n = {int(r.n_reporting):,})"
             continue
         key = r.metric if kind != "money" else f"{r.metric} {r.currency or UNSPECIFIED}"
         row[key] = number(r.sum)
@@ -460,8 +460,12 @@ def headline(s: dict, all_metrics: bool = False) -> list[dict]:
         shown_label = f"{label} (person-hours)" if metric == "engineering_hours" else label
         base = {"metric": metric, "label": shown_label, "currency": None, "n": m["n_reporting"], "incidents": n}
         if kind == "flag":
-            rows.append(base | {"total": f"{m['yes']} yes, {m['no']} no" if m["n_reporting"] else "not reported",
-                                "median": "", "note": unknown})  # fmt: skip
+            said = m["n_reporting"]
+            rows.append(base | {"total": f"{m['yes']:,} yes, {m['no']:,} no" if said else "not reported",
+                                "median": "", "note": unknown,
+                                # a metric tile: the yes count large, the no count beside n
+                                "tile": f"{m['yes']:,} yes" if said else "not reported",
+                                "tile_note": f"{m['no']:,} no" if said else ""})  # fmt: skip
             continue
         parts = list(m["by_currency"].items()) if kind == "money" else [(None, m)]
         if kind == "money" and not parts:

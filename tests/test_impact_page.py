@@ -23,7 +23,8 @@ def test_impact_page_shows_totals_with_their_n(db):
     assert metric(at, "Revenue loss (GBP)") == "£2,500"
     assert metric(at, "Support tickets") == "967"
     assert metric(at, "Engineering time (person-hours)") == "8"
-    assert metric(at, "Data loss") == "1 yes, 2 no"
+    assert metric(at, "Data loss") == "1 yes"
+    assert "n = 3 of 5 · 2 no" in texts(at)
     assert metric(at, "Users affected") == "12,500"
     page = texts(at)
     assert "n = 3 of 5 · median 3,400 · 1 approximate or a range" in page
@@ -54,7 +55,7 @@ def test_review_shows_impact_totals_with_their_n_and_the_type_mix(db):
     assert metric(at, "Customers affected") == "15,900"
     assert metric(at, "Revenue loss (EUR)") == "€12,000"
     assert metric(at, "Support tickets") == "967"
-    assert metric(at, "Security implications") == "0 yes, 2 no"
+    assert metric(at, "Security implications") == "0 yes"
     page = texts(at)
     assert "n = 3 of 5 · median 120 · 1 said unknown" in page  # support tickets: S2-1 said TBD
     assert "n = the quarter's incidents that state the figure, of 5" in page

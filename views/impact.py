@@ -24,8 +24,13 @@ cols = st.columns(min(len(rows), 4) or 1)
 for i, x in enumerate(rows):
     label = x["label"] + (f" ({x['currency']})" if x["currency"] else "")
     col = cols[i % len(cols)]
-    col.metric(label, x["total"], help=f"{impact.DEFINITION} n = {x['n']} of {x['incidents']} incidents reported it.")
-    bits = [f"n = {x['n']} of {x['incidents']}"] + ([f"median {x['median']}"] if x["median"] else [])
+    col.metric(
+        label,
+        x.get("tile", x["total"]),
+        help=f"{impact.DEFINITION} n = {x['n']} of {x['incidents']} incidents reported it.",
+    )
+    bits = [f"n = {x['n']} of {x['incidents']}"] + ([x["tile_note"]] if x.get("tile_note") else [])
+    bits += [f"median {x['median']}"] if x["median"] else []
     col.caption(" · ".join(bits) + (f" · {x['note']}" if x["note"] else ""))
 
 fp = ui.call(impact.figure_points, f, MAX_POINTS)

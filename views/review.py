@@ -63,9 +63,10 @@ heads = impact.headline(imp)
 icols = st.columns(4)
 for i, x in enumerate(heads):
     col = icols[i % 4]
-    col.metric(x["label"] + (f" ({x['currency']})" if x["currency"] else ""), x["total"],
+    col.metric(x["label"] + (f" ({x['currency']})" if x["currency"] else ""), x.get("tile", x["total"]),
                help=f"Sum over the {x['n']} of {x['incidents']} incidents that state it; the others are left out.")  # fmt: skip
-    col.caption(f"n = {x['n']} of {x['incidents']}" + (f" · median {x['median']}" if x["median"] else "")
+    col.caption(f"n = {x['n']} of {x['incidents']}" + (f" · {x['tile_note']}" if x.get("tile_note") else "")
+                + (f" · median {x['median']}" if x["median"] else "")
                 + (f" · {x['note']}" if x["note"] else ""))  # fmt: skip
 fq = f.only(f.end)
 fp = ui.call(impact.figure_points, fq, MAX_POINTS)
