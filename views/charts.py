@@ -13,7 +13,7 @@ MINUTE_TICKS = [0, 5, 15, 30, 60, 120, 240, 480, 960, 1920, 3840, 7680]
 def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.DataFrame | None = None) -> alt.Chart:
     """One point per incident (jittered) with the median marked, per group. `medians`
     (columns group, median, n) gives the medians when df holds only a sample of the
-    incidents; without it they are taken from df's points."""
+    incidents; without it they are computed from df's points."""
     df = df.assign(severity=df["severity"].fillna("unknown")) if "severity" in df else df  # not 'null' in the legend
     order = sorted(set(df[group].dropna()) | (set(medians[group].dropna()) if medians is not None else set()))
     y = alt.Y(f"{group}:N", title=None, sort=order or None)
@@ -40,35 +40,21 @@ def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.D
         )
         .transform_calculate(jitter="(random() - 0.5) * 1.4")
     )
-    tick = {"color": "black", "thickness": 3, "size": 28}
     if medians is None:
-        ticks = (
-            alt.Chart(df)
-            .mark_tick(**tick)
-            .encode(
-                y=y,
-                x=alt.X("median(minutes):Q"),
-                tooltip=[
-                    alt.Tooltip(f"{group}:N"),
-                    alt.Tooltip("median(minutes):Q", title="median minutes", format=".0f"),
-                    alt.Tooltip("count(minutes):Q", title="n"),
-                ],
-            )
+        medians = df.groupby(group)["minutes"].agg(median="median", n="count").reset_index()
+    ticks = (
+        alt.Chart(medians[[group, "median", "n"]].dropna(subset=["median"]))
+        .mark_tick(color="black", thickness=3, size=28)
+        .encode(
+            y=y,
+            x=alt.X("median:Q"),
+            tooltip=[
+                alt.Tooltip(f"{group}:N"),
+                alt.Tooltip("median:Q", title="median minutes", format=".0f"),
+                alt.Tooltip("n:Q", title="n"),
+            ],
         )
-    else:
-        ticks = (
-            alt.Chart(medians[[group, "median", "n"]].dropna(subset=["median"]))
-            .mark_tick(**tick)
-            .encode(
-                y=y,
-                x=alt.X("median:Q"),
-                tooltip=[
-                    alt.Tooltip(f"{group}:N"),
-                    alt.Tooltip("median:Q", title="median minutes", format=".0f"),
-                    alt.Tooltip("n:Q", title="n"),
-                ],
-            )
-        )
+    )
     return (points + ticks).properties(title=title, height=alt.Step(36))
 
 
