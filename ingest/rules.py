@@ -44,6 +44,20 @@ def _load_yaml(path: Path) -> dict:
     return doc
 
 
+def _pattern_rules(path: Path, raw_rules: list, key: str, allowed: list[str]) -> list[tuple[str, list, list]]:
+    """(value of `key`, patterns, unless patterns) per rule of a rule file's `rules` list, each checked: `key`
+    one of `allowed`, at least one pattern, every pattern a valid regex."""
+    out = []
+    for n, r in enumerate(raw_rules, 1):
+        if not isinstance(r, dict) or r.get(key) not in allowed:
+            raise RulesError(f"{path}: rule {n}: needs '{key}', one of {', '.join(allowed)}")
+        pats = _compile(path, f"rule {n} ({r[key]})", r.get("patterns"))
+        if not pats:
+            raise RulesError(f"{path}: rule {n} ({r[key]}): needs at least one pattern")
+        out.append((r[key], pats, _compile(path, f"rule {n} ({r[key]}) unless", r.get("unless"))))
+    return out
+
+
 def _compile(path: Path, where: str, patterns) -> list[re.Pattern]:
     if patterns is None:
         return []
@@ -116,14 +130,8 @@ def load_timeline_rules(path: Path) -> TimelineRules:
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         raise RulesError(f"{path}: 'rules' must be a non-empty list")
-    for n, r in enumerate(raw_rules, 1):
-        if not isinstance(r, dict) or r.get("kind") not in KINDS:
-            raise RulesError(f"{path}: rule {n}: needs 'kind', one of {', '.join(KINDS)}")
-        pats = _compile(path, f"rule {n} ({r['kind']})", r.get("patterns"))
-        if not pats:
-            raise RulesError(f"{path}: rule {n} ({r['kind']}): needs at least one pattern")
-        unless = _compile(path, f"rule {n} ({r['kind']}) unless", r.get("unless"))
-        rules.append((r["kind"], Matcher(pats), Matcher(unless)))
+    for kind, pats, unless in _pattern_rules(path, raw_rules, "kind", list(KINDS)):
+        rules.append((kind, Matcher(pats), Matcher(unless)))
     words = sorted(tags, key=len, reverse=True)
     tag_re = re.compile(r"[\[(]\s*(" + "|".join(re.escape(w) for w in words) + r")\s*[\])]", re.IGNORECASE)
     if not words:
@@ -330,14 +338,8 @@ def load_action_types(path: Path) -> ActionTypes:
     raw_rules = doc.get("rules") or []
     if not isinstance(raw_rules, list):
         raise RulesError(f"{path}: 'rules' must be a list")
-    for n, r in enumerate(raw_rules, 1):
-        if not isinstance(r, dict) or r.get("type") not in ids:
-            raise RulesError(f"{path}: rule {n}: needs 'type', one of {', '.join(sorted(ids))}")
-        pats = _compile(path, f"rule {n} ({r['type']})", r.get("patterns"))
-        if not pats:
-            raise RulesError(f"{path}: rule {n} ({r['type']}): needs at least one pattern")
-        unless = _compile(path, f"rule {n} ({r['type']}) unless", r.get("unless"))
-        rules.append((r["type"], _union(pats), _union(unless)))
+    for tid, pats, unless in _pattern_rules(path, raw_rules, "type", sorted(ids)):
+        rules.append((tid, _union(pats), _union(unless)))
     return ActionTypes(types, rules)
 
 
