@@ -255,17 +255,13 @@ def _file_hash(path: Path | None) -> str:
         return ""
 
 
-def _tickets_same(db: Path, opts: BuildOptions) -> bool:
-    """Whether the previous database holds this build's tickets: the same
-    tickets file with the same bytes, or no tickets file then and now (a
-    350,000-row export is not re-read)."""
-    if opts.full or not db.exists():
+def _tickets_same(meta: dict[str, str], opts: BuildOptions) -> bool:
+    """Whether the previous database (its meta table: `meta`) holds this
+    build's tickets: the same tickets file with the same bytes (a
+    350,000-row export is not re-read), or no tickets file then and now."""
+    if not meta or meta.get("tickets_file", "") != (str(opts.tickets) if opts.tickets else ""):
         return False
-    if not opts.tickets:
-        return not _meta_value(db, "tickets_file")
-    return _meta_value(db, "tickets_file") == str(opts.tickets) and _meta_value(db, "tickets_hash") == _file_hash(
-        opts.tickets
-    )
+    return not opts.tickets or meta.get("tickets_hash") == _file_hash(opts.tickets)
 
 
 def _read_tickets(opts: BuildOptions) -> tuple[list, list[tuple]]:
@@ -289,8 +285,6 @@ def _old_tickets(db: Path) -> list:
 
 
 def _old_ticket_problems(db: Path, opts: BuildOptions) -> list[tuple]:
-    if not opts.tickets:
-        return []
     con = duckdb.connect(str(db), read_only=True, config={"autoinstall_known_extensions": False})
     try:
         return [tuple(p) for p in con.execute(
@@ -370,12 +364,13 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
     rows, reuse = parse_all(entries, rules, opts, old_hashes, log)
     lap("parse")
 
-    tickets_same = _tickets_same(db, opts)
+    meta = _old_meta(db, opts)
+    tickets_same = _tickets_same(meta, opts)
     tickets: list | None = None  # when unchanged: read if a full build needs them (a rebuild in place has them)
-    if tickets_same:
+    if tickets_same and opts.tickets:
         ticket_problems = _old_ticket_problems(db, opts)
     else:
-        tickets, ticket_problems = _read_tickets(opts)
+        tickets, ticket_problems = _read_tickets(opts)  # none without a tickets file
     people_problems = Problems()
     people = read_people(opts.people, people_problems) if opts.people else []
     people_problems.finish()
@@ -394,7 +389,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
     for p in (tmp, Path(str(tmp) + ".wal")):
         if p.exists():
             p.unlink()
-    in_place = old_ok and bool(reuse) and tickets_same and _meta_value(db, "people_hash") == _file_hash(opts.people)
+    in_place = old_ok and bool(reuse) and tickets_same and meta.get("people_hash") == _file_hash(opts.people)
     try:
         summary = None
         if in_place:
@@ -492,19 +487,18 @@ def _close_build(con, rules: Rules, opts: BuildOptions, entries, reuse, lap) -> 
     return summary
 
 
-def _meta_value(db: Path, key: str) -> str | None:
-    """One value of the previous database's meta table ('' when there is none)."""
-    if not db.exists():
-        return ""
+def _old_meta(db: Path, opts: BuildOptions) -> dict[str, str]:
+    """The previous database's meta table; {} when there is none to reuse (or --full)."""
+    if opts.full or not db.exists():
+        return {}
     try:
         con = duckdb.connect(str(db), read_only=True, config={"autoinstall_known_extensions": False})
     except duckdb.Error:
-        return None
+        return {}
     try:
-        row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else ""
+        return dict(con.execute("SELECT key, value FROM meta").fetchall())
     except duckdb.Error:
-        return None
+        return {}
     finally:
         con.close()
 
