@@ -15,7 +15,7 @@ pattern words share the most of those pattern words, else a new one.
 The taxonomy is shared by every quarter, so curation looks at the factors of
 every quarter up to the as-of date (team, service and severity filters apply).
 How many categorized factors use a word is read from the build's factor_words
-(ingest/derived.py) when it has every word asked for, else counted from the
+(ingest/load/derived.py) when it has every word asked for, else counted from the
 factors: the same numbers either way."""
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ SELECT count(*) AS factors,
        count(DISTINCT c.incident_id) FILTER (WHERE c.category = 'uncategorized') AS incidents_uncategorized
 FROM contributing_factors c JOIN f USING (incident_id)
 """
-# The same from incident_categories (ingest/derived.py), one row per incident and category.
+# The same from incident_categories (ingest/load/derived.py), one row per incident and category.
 COUNTS_DERIVED = """
 WITH {cte}
 SELECT coalesce(sum(c.mentions), 0) AS factors,
@@ -215,7 +215,7 @@ w AS (
 )
 SELECT word, count(*) AS n FROM w WHERE list_contains(CAST(? AS VARCHAR[]), word) GROUP BY word
 """
-# The same from factor_words (ingest/derived.py), for words of uncategorized_words.
+# The same from factor_words (ingest/load/derived.py), for words of uncategorized_words.
 BACKGROUND_DERIVED = """
 WITH {cte}
 SELECT w.word, CAST(sum(w.factors) AS BIGINT) AS n

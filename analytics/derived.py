@@ -1,4 +1,4 @@
-"""Whether the database has the tables the build derives once (ingest/derived.py).
+"""Whether the database has the tables the build derives once (ingest/load/derived.py).
 
 The analytics read them where a filter is one they cover and compute the same
 figures from the final tables otherwise; a database built before they existed

@@ -4,7 +4,7 @@ Categories are counted by incidents, not by mentions: an incident whose
 postmortem names 'monitoring' three times counts once. Every count has a
 function that lists the factor sentences behind it (factor_texts).
 
-The counts read the build's incident_categories (ingest/derived.py: one row
+The counts read the build's incident_categories (ingest/load/derived.py: one row
 per incident and category) when the database has it, and the factors
 themselves otherwise: the same numbers either way."""
 
@@ -32,7 +32,7 @@ WHERE (c.category <> 'uncategorized' OR ?)
 GROUP BY c.category, t.label, t.position
 ORDER BY c.category = 'uncategorized', incidents DESC, mentions DESC, c.category
 """
-# The same from incident_categories (ingest/derived.py: one row per incident and category, its factors and
+# The same from incident_categories (ingest/load/derived.py: one row per incident and category, its factors and
 # those of What Went Wrong): `?` after the filter's: only What Went Wrong (the sections ranked() asks for
 # most), then include_uncategorized.
 RANKED_DERIVED = """

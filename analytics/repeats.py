@@ -126,7 +126,7 @@ JOIN {later} i ON i.incident_id = p.incident_id
 JOIN incidents e ON e.incident_id = p.earlier_id
 ORDER BY p.occurred_at, p.incident_id, e.occurred_at DESC, p.earlier_id
 {limit}"""
-# The same rows from repeat_pairs (ingest/derived.py): the pairs of one scope ('' = every team, else one
+# The same rows from repeat_pairs (ingest/load/derived.py): the pairs of one scope ('' = every team, else one
 # team: the rows of '' that hold within it, and its own) whose later incident began in the period and by the
 # as-of date. `?` order: scope, scope, period start, period end, as-of date. {head}: '' (every pair), or a filter to the pairs of the first `?` later incidents
 # (by time, then id), which hold the first `?` rows.

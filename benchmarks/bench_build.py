@@ -29,7 +29,7 @@ from benchmarks.machine import MIB, ROOT, CpuMeter, Measured, run_measured
 
 TOUCH_EVERY = 100  # every 100th Markdown file changes: 1%
 TOUCH_LINE = b"\n<!-- edited: the rebuild benchmark appended this line -->\n"
-INGEST_DIRS = ("ingest", "data")
+INGEST_DIRS = ("ingest", "ingest/read", "ingest/understand", "ingest/load", "data")
 
 
 def build_cmd(corpus: Corpus, db: Path, jobs: int | None = None) -> list[str]:

@@ -1,4 +1,8 @@
-"""Read postmortems (Markdown, YAML, JSON) into records and load them into DuckDB."""
+"""Read postmortems (Markdown, YAML, JSON) into records and load them into DuckDB.
+
+The stages, in order: read/ (bytes -> text and blocks), understand/ (blocks -> one ParsedDocument per
+file), load/ (ParsedDocuments -> DuckDB tables). build.py runs them; cli.py and check.py are the commands.
+"""
 
 __version__ = "0.1.0"
 

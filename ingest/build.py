@@ -24,12 +24,19 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingest import PARSER_VERSION, __version__, derived, gitdates, incremental
-from ingest.corpus import Entry, walk
-from ingest.document import ParsedDocument
-from ingest.load import arrow_table, finalise, load
-from ingest.load import stage as stage_tables
-from ingest.parser import (
+from ingest import PARSER_VERSION, __version__
+from ingest.load import derived, incremental
+from ingest.load.finalise import arrow_table, finalise, load
+from ingest.load.finalise import stage as stage_tables
+from ingest.load.people import read_people
+from ingest.load.resolve import resolve
+from ingest.load.rows import STAGING, document_rows
+from ingest.load.tickets import Ticket, read_tickets
+from ingest.read import gitdates
+from ingest.read.corpus import Entry, walk
+from ingest.read.problems import Problems
+from ingest.understand.document import ParsedDocument
+from ingest.understand.parser import (
     DEFAULT_MAX_BYTES,
     MARKDOWN_SUFFIXES,
     STRUCTURED_SUFFIXES,
@@ -37,12 +44,7 @@ from ingest.parser import (
     parse_bytes,
     suffix_of,
 )
-from ingest.people import read_people
-from ingest.problems import Problems
-from ingest.resolve import resolve
-from ingest.rows import STAGING, document_rows
-from ingest.rules import Rules
-from ingest.tickets import Ticket, read_tickets
+from ingest.understand.rules import Rules
 
 CHUNK = 128
 PARALLEL_THRESHOLD = 200

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.build import BuildError, BuildOptions, build
-from ingest.quality import RULES
-from ingest.rules import Rules
+from ingest.load.quality import RULES
+from ingest.understand.rules import Rules
 
 LEVELS = {"error": 2, "warning": 1}
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from ingest import __version__
-from ingest.parser import DEFAULT_MAX_BYTES
-from ingest.rules import RulesError, load_rules
+from ingest.understand.parser import DEFAULT_MAX_BYTES
+from ingest.understand.rules import RulesError, load_rules
 
 DESCRIPTION = """\
 Read postmortems (Markdown, YAML, JSON) and load them into DuckDB.
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_parse(args, rules) -> int:
-    from ingest.parser import parse_file
+    from ingest.understand.parser import parse_file
 
     path: Path = args.file
     if not path.is_file():

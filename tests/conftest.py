@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from ingest.build import BuildOptions, build
-from ingest.rules import load_rules
+from ingest.understand.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

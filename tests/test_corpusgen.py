@@ -16,8 +16,8 @@ from benchmarks.corpusgen import phrases as P
 from benchmarks.corpusgen.cli import config_of, main, make_parser
 from benchmarks.corpusgen.plan import Config
 from benchmarks.corpusgen.vocab import TEAMS
-from ingest.parser import parse_file
-from ingest.rules import load_rules
+from ingest.understand.parser import parse_file
+from ingest.understand.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 MILESTONES = ("started_at", "detected_at", "acknowledged_at", "declared_at", "mitigated_at", "resolved_at")

@@ -1,4 +1,4 @@
-"""The tables the build derives (ingest/derived.py) give exactly what the analytics compute
+"""The tables the build derives (ingest/load/derived.py) give exactly what the analytics compute
 from the final tables: every function that reads them returns the same frame with them
 and without them (analytics.derived.ENABLED off), for the filters they cover and for
 those they do not."""

@@ -2,8 +2,8 @@
 
 import re
 
-from ingest import schema
-from ingest.zones import ABBREVIATIONS, REGIONS
+from ingest.load import schema
+from ingest.understand.zones import ABBREVIATIONS, REGIONS
 from tests.conftest import ROOT
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from analytics.db import connect
 from ingest.build import BuildOptions, build
-from ingest.parser import parse_bytes
+from ingest.understand.parser import parse_bytes
 from tests.hostile import corpus as hostile
 
 

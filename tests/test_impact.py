@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
-from ingest.impact import quantities
-from ingest.parser import parse_bytes, parse_file
-from ingest.rules import RulesError, load_action_types, load_rules
+from ingest.understand.impact import quantities
+from ingest.understand.parser import parse_bytes, parse_file
+from ingest.understand.rules import RulesError, load_action_types, load_rules
 from tests.conftest import ROOT, SHARED
 
 

@@ -14,7 +14,7 @@ from analytics.db import connect
 from analytics.filters import Filters
 from analytics.periods import parse_quarter
 from ingest.build import BuildOptions, build
-from ingest.parser import parse_file
+from ingest.understand.parser import parse_file
 from tests.apptest import metric, open_page, texts
 from tests.conftest import ROOT
 

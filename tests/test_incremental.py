@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from ingest.build import BuildOptions, build
-from ingest.schema import TABLES
+from ingest.load.schema import TABLES
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "data" / "sample"

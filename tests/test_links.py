@@ -9,7 +9,7 @@ from analytics import impact, repeats
 from analytics.db import connect
 from analytics.filters import Filters
 from analytics.periods import parse_quarter
-from ingest.parser import parse_bytes
+from ingest.understand.parser import parse_bytes
 
 
 def parse(text: str, rules, relpath: str = "team/2024/pm.md") -> dict:

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from ingest.parser import parse_bytes
-from ingest.vocab import normalise_owner, normalise_priority, split_owners, status_class
+from ingest.understand.parser import parse_bytes
+from ingest.understand.vocab import normalise_owner, normalise_priority, split_owners, status_class
 
 HEAD = "# Postmortem: X\n\n**Date:** 2024-05-20\n\n## Action Items\n\n"
 

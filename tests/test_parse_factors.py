@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from ingest.parser import parse_bytes
+from ingest.understand.parser import parse_bytes
 
 
 def parse(text: str, rules, relpath: str = "pm.md") -> dict:

@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
-from ingest.header import normalise_severity
-from ingest.parser import parse_bytes
-from ingest.timeparse import parse_duration_minutes
+from ingest.understand.header import normalise_severity
+from ingest.understand.parser import parse_bytes
+from ingest.understand.timeparse import parse_duration_minutes
 from tests.conftest import ROOT
 
 TIMELINE = """

@@ -8,7 +8,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.parser import parse_bytes
+from ingest.understand.parser import parse_bytes
 
 SECTIONS = ["Timeline", "Timeline (All times PST)", "Action Items", "Root Cause", "Contributing Factors",
             "What Went Well", "What Went Wrong", "5 Whys", "Lessons Learned", "Fix", "Impact", "Why #1: why?"]  # fmt: skip

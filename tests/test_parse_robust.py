@@ -10,7 +10,7 @@ import tracemalloc
 
 import pytest
 
-from ingest.parser import parse_bytes, parse_file
+from ingest.understand.parser import parse_bytes, parse_file
 
 DOC = """\
 # Postmortem: Café menu service down

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from ingest.parser import parse_bytes
-from ingest.zones import zone_from_name
+from ingest.understand.parser import parse_bytes
+from ingest.understand.zones import zone_from_name
 
 
 def parse(text: str, rules, relpath: str = "pm.md") -> dict:

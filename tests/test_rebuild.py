@@ -109,7 +109,7 @@ def test_failed_build_leaves_previous_database_whole(tmp_path, rules, monkeypatc
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("ingest.load.quality.compute", boom)
+    monkeypatch.setattr("ingest.load.finalise.quality.compute", boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         build(_opts(corpus, db), rules)
     assert _dump(db) == before

@@ -17,7 +17,7 @@ from analytics.db import connect
 from analytics.filters import Filters
 from analytics.periods import parse_quarter
 from ingest.build import BuildOptions, build
-from ingest.rules import DATA_DIR, load_rules
+from ingest.understand.rules import DATA_DIR, load_rules
 from tests import factors_corpus as fc
 from tests.conftest import ROOT
 

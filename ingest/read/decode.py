@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-from ingest.problems import Problems
+from ingest.read.problems import Problems
 
 
 class Unreadable(Exception):

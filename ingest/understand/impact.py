@@ -34,8 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.document import ImpactFigure
-from ingest.mdblocks import (
+from ingest.read.mdblocks import (
     LIST,
     PARA,
     TABLE,
@@ -47,8 +46,9 @@ from ingest.mdblocks import (
     split_row,
     walk,
 )
-from ingest.problems import Problems
-from ingest.timeparse import parse_duration_minutes
+from ingest.read.problems import Problems
+from ingest.understand.document import ImpactFigure
+from ingest.understand.timeparse import parse_duration_minutes
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from ingest.document import Event
-from ingest.mdblocks import BLANK, FENCE, HEADING, LIST, PARA, RULE, TABLE, Line, clean_inline
-from ingest.problems import Problems
-from ingest.rules import KINDS, TimelineRules
-from ingest.tables import Table, tables
-from ingest.timeparse import DATE_RE, BadValue, date_from_match, time_from_match
-from ingest.zones import ABBREVIATIONS, find_zone, to_utc, zone_from_name
+from ingest.read.mdblocks import BLANK, FENCE, HEADING, LIST, PARA, RULE, TABLE, Line, clean_inline
+from ingest.read.problems import Problems
+from ingest.read.tables import Table, tables
+from ingest.understand.document import Event
+from ingest.understand.rules import KINDS, TimelineRules
+from ingest.understand.timeparse import DATE_RE, BadValue, date_from_match, time_from_match
+from ingest.understand.zones import ABBREVIATIONS, find_zone, to_utc, zone_from_name
 
 _ZONE_ALT = (
     r"(?-i:(?:UTC|GMT)\s?[+\-\u2212]\s?\d{1,2}(?::?\d{2})?|[+\-]\d{2}:?\d{2}|"

@@ -6,7 +6,7 @@ which (over all time), which categories each incident has, which words the
 categorized factors use. Computing them per page view costs seconds at the
 design size, so the build computes them once (after the per-incident tables,
 in a full build and in an in-place rebuild alike) and the analytics read them.
-Each table's meaning is in ingest/schema.py; the analytics that read them
+Each table's meaning is in ingest/load/schema.py; the analytics that read them
 (analytics/repeats.py, factors.py, curation.py) say which figure each serves
 and fall back to computing it from the final tables when a filter is one the
 table does not cover.
@@ -14,7 +14,7 @@ table does not cover.
 
 from __future__ import annotations
 
-from ingest.schema import ddl
+from ingest.load.schema import ddl
 
 DERIVED_TABLES = ("repeat_pairs", "incident_categories", "factor_words", "uncategorized_words")
 
@@ -158,7 +158,7 @@ STATEMENTS = (INCIDENT_CATEGORIES, REPEAT_PAIRS, UNCATEGORIZED_WORDS, FACTOR_WOR
 
 
 def compute(con) -> None:
-    """(Re)fill the derived tables from the final tables. Each is dropped and created anew (ingest/schema.py):
+    """(Re)fill the derived tables from the final tables. Each is dropped and created anew (ingest/load/schema.py):
     cheaper than deleting every row of the previous build's."""
     for t in DERIVED_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")

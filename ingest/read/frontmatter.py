@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from ingest.problems import Problems
+from ingest.read.problems import Problems
 
 MAX_FRONT_MATTER_BYTES = 64 * 1024
 MAX_NODES = 20_000  # an alias bomb expands far past this

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ingest.problems import Problems
-from ingest.rules import MILESTONES, Duration
-from ingest.timeparse import iso_z
+from ingest.read.problems import Problems
+from ingest.understand.rules import MILESTONES, Duration
+from ingest.understand.timeparse import iso_z
 
 OUTCOMES = ("incident", "attached", "skipped", "rejected")
 KINDS = ("standard", "quick", "five_whys", "structured")
@@ -60,7 +60,7 @@ class ActionItem:
 
 @dataclass(slots=True)
 class ImpactFigure:
-    """One impact figure as the document states it (ingest/impact.py)."""
+    """One impact figure as the document states it (ingest/understand/impact.py)."""
 
     metric: str  # customers_affected | users_affected | revenue_loss | ... (impact.METRICS)
     value: float | None = None  # the figure; a range's midpoint; None when unknown or a yes/no metric
@@ -78,7 +78,7 @@ class ImpactFigure:
 
 @dataclass(slots=True)
 class RelatedRef:
-    """A reference to another incident (ingest/links.py)."""
+    """A reference to another incident (ingest/understand/links.py)."""
 
     ref: str  # as written: an id, a path, a URL, or the item's text when it names none
     kind: str  # id | path | url | text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.mdblocks import HEADING, LIST, PARA, TABLE, Line, clean_inline, split_row
-from ingest.sections import normalise_title
+from ingest.read.mdblocks import HEADING, LIST, PARA, TABLE, Line, clean_inline, split_row
+from ingest.read.sections import normalise_title
 
 # normalised field name -> the field it fills
 FIELD_NAMES: dict[str, str] = {

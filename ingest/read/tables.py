@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.mdblocks import TABLE, Line, is_table_separator, split_row
-from ingest.sections import normalise_title
+from ingest.read.mdblocks import TABLE, Line, is_table_separator, split_row
+from ingest.read.sections import normalise_title
 
 
 @dataclass(slots=True)

@@ -178,7 +178,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("phrase", "VARCHAR", ""),
         ("quote", "VARCHAR", ""),
     ]),
-    ("incident_impact", "Impact figures as the documents state them (ingest/impact.py): one row per document and "
+    ("incident_impact", "Impact figures as the documents state them (ingest/understand/impact.py): one row per document and "
      "metric.", [
         ("incident_id", "VARCHAR", ""),
         ("source_path", "VARCHAR", ""),
@@ -198,7 +198,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("text", "VARCHAR", "the line or field it was read from"),
         ("counted", "BOOLEAN", "the figure the incident's numbers use: the main document's, else an attached one's"),
     ]),
-    ("incident_links", "References to other incidents (ingest/links.py), resolved where the target is in the corpus.", [
+    ("incident_links", "References to other incidents (ingest/understand/links.py), resolved where the target is in the corpus.", [
         ("incident_id", "VARCHAR", "the incident whose document makes the reference"),
         ("source_path", "VARCHAR", ""),
         ("seq", "INTEGER", ""),
@@ -231,7 +231,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("line", "INTEGER", "where, when one place is at fault"),
         ("quote", "VARCHAR", "the sentence, for blame findings"),
     ]),
-    ("repeat_pairs", "Derived (ingest/derived.py): which incident repeats which earlier one, over all time, among "
+    ("repeat_pairs", "Derived (ingest/load/derived.py): which incident repeats which earlier one, over all time, among "
      "every incident and within each team (analytics/repeats.py has the definition). The pairs within a team "
      "are the rows of scope '' with in_team and that team, and the rows of scope = the team.", [
         ("scope", "VARCHAR", "'' = among all incidents; else the team: pairs of its incidents whose pairs within "
@@ -313,7 +313,7 @@ def ddl(table: str) -> str:
 
 def markdown() -> str:
     """docs/SCHEMA.md: the tables as a reader of the database needs them."""
-    out = ["# Database schema", "", "Generated from `ingest/schema.py` (`python -m ingest.schema > docs/SCHEMA.md`).",
+    out = ["# Database schema", "", "Generated from `ingest/load/schema.py` (`python -m ingest.load.schema > docs/SCHEMA.md`).",
            "All timestamps are UTC (`TIMESTAMP` without zone); durations are minutes.", ""]  # fmt: skip
     for name, desc, cols in TABLES:
         out += [f"## `{name}`", "", desc, "", "| column | type | meaning |", "|---|---|---|"]

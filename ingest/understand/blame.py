@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.document import BlameHit
-from ingest.mdblocks import FENCE, LIST, PARA, TABLE, Line, clean_inline
-from ingest.rules import GuideRules
+from ingest.read.mdblocks import FENCE, LIST, PARA, TABLE, Line, clean_inline
+from ingest.understand.document import BlameHit
+from ingest.understand.rules import GuideRules
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z@\"'(])")
 MAX_QUOTE = 300

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ingest.load import AFFECTED, CROSS_SOURCE, PER_SOURCE, load, per_incident, per_source, stage
-from ingest.resolve import resolve
-from ingest.rules import Rules
+from ingest.load.finalise import AFFECTED, CROSS_SOURCE, PER_SOURCE, load, per_incident, per_source, stage
+from ingest.load.resolve import resolve
+from ingest.understand.rules import Rules
 
 PER_INCIDENT_TABLES = ("incidents", "incident_durations", "incident_services", "incident_impact", "incident_links",
                        "quality_findings")  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.mdblocks import clean_inline
+from ingest.read.mdblocks import clean_inline
 
 NO_OWNER = frozenset({"", "tbd", "tba", "-", "--", "\u2014", "none", "n/a", "na", "?", "??", "unassigned",
                       "nobody", "no one", "unknown", "todo", "owner", "null", "nil"})  # fmt: skip

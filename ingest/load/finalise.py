@@ -1,7 +1,7 @@
 """Loading the database: staging tables from Arrow, and the final tables in SQL.
 
 A full build fills every final table from the staging tables (`finalise`);
-an in-place rebuild (ingest/incremental.py) refreshes the per-source rows of
+an in-place rebuild (ingest/load/incremental.py) refreshes the per-source rows of
 the changed files (`per_source(new_only=True)`) and recomputes the
 per-incident tables (`per_incident`). The SQL is the same for both.
 """
@@ -12,10 +12,10 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from ingest import quality
-from ingest.rows import STAGING
-from ingest.rules import MILESTONES, Rules
-from ingest.schema import INDEXES, TABLES, TYPES, ddl
+from ingest.load import quality
+from ingest.load.rows import STAGING
+from ingest.load.schema import INDEXES, TABLES, TYPES, ddl
+from ingest.understand.rules import MILESTONES, Rules
 
 _ARROW = {
     "VARCHAR": pa.string(), "BOOLEAN": pa.bool_(), "BIGINT": pa.int64(), "INTEGER": pa.int32(),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from ingest.document import ParsedDocument
+from ingest.understand.document import ParsedDocument
 
 # staging table -> columns, in the order the tuples carry them
 STAGING: dict[str, list[str]] = {

@@ -5,7 +5,7 @@ what the documents say). Parameters come from data/guide_rules.yaml."""
 
 from __future__ import annotations
 
-from ingest.rules import GuideRules
+from ingest.understand.rules import GuideRules
 
 RULES = {
     "written_within_48h": "Written within 48 hours of resolution",

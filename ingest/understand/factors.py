@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.document import Factor, Lesson, Why
-from ingest.mdblocks import HEADING, LIST, PARA, Line, Section, clean_inline, label_of, list_items, own_lines, walk
-from ingest.rules import Taxonomy
+from ingest.read.mdblocks import HEADING, LIST, PARA, Line, Section, clean_inline, label_of, list_items, own_lines, walk
+from ingest.understand.document import Factor, Lesson, Why
+from ingest.understand.rules import Taxonomy
 
 # section key -> the `section` a factor found there is recorded with
 FACTOR_SECTIONS = {

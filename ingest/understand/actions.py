@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from ingest.document import ActionItem
-from ingest.factors import is_placeholder
-from ingest.mdblocks import HEADING, TABLE, Line, Section, checkbox, clean_inline, list_items, walk
-from ingest.problems import Problems
-from ingest.sections import section_key
-from ingest.tables import Table, tables
-from ingest.timeparse import DATE_RE, BadValue, parse_date
-from ingest.vocab import NO_OWNER, BadPriority, normalise_priority, split_owners, status_class
+from ingest.read.mdblocks import HEADING, TABLE, Line, Section, checkbox, clean_inline, list_items, walk
+from ingest.read.problems import Problems
+from ingest.read.sections import section_key
+from ingest.read.tables import Table, tables
+from ingest.understand.document import ActionItem
+from ingest.understand.factors import is_placeholder
+from ingest.understand.timeparse import DATE_RE, BadValue, parse_date
+from ingest.understand.vocab import NO_OWNER, BadPriority, normalise_priority, split_owners, status_class
 
 ACTION_SECTIONS = {"action_items": "action_items", "fix": "fix", "systemic_improvements": "systemic_improvements"}
 COLUMNS = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.sections import MINOR_KEYS, section_key
+from ingest.read.sections import MINOR_KEYS, section_key
 
 BLANK, HEADING, TABLE, LIST, PARA, FENCE, RULE = "blank", "heading", "table", "list", "para", "fence", "rule"
 

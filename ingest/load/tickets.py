@@ -7,11 +7,11 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.decode import Unreadable, decode
-from ingest.problems import Problems
-from ingest.sections import normalise_title
-from ingest.timeparse import BadValue, parse_date
-from ingest.vocab import normalise_owner, status_class
+from ingest.read.decode import Unreadable, decode
+from ingest.read.problems import Problems
+from ingest.read.sections import normalise_title
+from ingest.understand.timeparse import BadValue, parse_date
+from ingest.understand.vocab import normalise_owner, status_class
 
 MAX_BYTES = 200 * 1024 * 1024
 KEY = ("issue key", "key", "id", "ticket", "issue", "issue id", "identifier", "number", "ticket id")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from ingest.prefilter import LiteralIndex, Matcher, required_literals
+from ingest.understand.prefilter import LiteralIndex, Matcher, required_literals
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 KINDS = ("start", "detect", "acknowledge", "declare", "mitigate", "resolve")
 MILESTONES = ("started", "detected", "acknowledged", "declared", "mitigated", "resolved", "published")
 KIND_TO_MILESTONE = dict(zip(KINDS, MILESTONES[:6], strict=True))

@@ -6,9 +6,9 @@ import contextlib
 import re
 from datetime import date
 
-from ingest.mdblocks import HEADING, PARA, Line, Section, clean_inline, label_of
-from ingest.sections import section_key
-from ingest.timeparse import DATE_RE, TIME_RE, BadValue, date_from_match
+from ingest.read.mdblocks import HEADING, PARA, Line, Section, clean_inline, label_of
+from ingest.read.sections import section_key
+from ingest.understand.timeparse import DATE_RE, TIME_RE, BadValue, date_from_match
 
 _SEP = r"\s*[:\-\u2013\u2014]\s*"
 TITLE_KINDS = [

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from ingest import actions, fields, impact, links
-from ingest.document import ActionItem, Event, Factor, Lesson, ParsedDocument, Why
-from ingest.header import split_list
-from ingest.mdblocks import clean_inline
-from ingest.rules import Rules
-from ingest.timeline import EXPLICIT_KINDS, derive_milestones
-from ingest.timeparse import BadValue, parse_date
-from ingest.vocab import BadPriority, normalise_priority, split_owners, status_class
+from ingest.read.mdblocks import clean_inline
+from ingest.understand import actions, fields, impact, links
+from ingest.understand.document import ActionItem, Event, Factor, Lesson, ParsedDocument, Why
+from ingest.understand.header import split_list
+from ingest.understand.rules import Rules
+from ingest.understand.timeline import EXPLICIT_KINDS, derive_milestones
+from ingest.understand.timeparse import BadValue, parse_date
+from ingest.understand.vocab import BadPriority, normalise_priority, split_owners, status_class
 
 SIGNATURE = frozenset({"title", "timeline", "severity", "action_items", "contributing_factors", "started_at",
                        "detected_at", "resolved_at", "incident", "whys"})  # fmt: skip

@@ -7,14 +7,14 @@ import re
 from datetime import date
 from pathlib import PurePosixPath
 
-from ingest import actions, blame, factors, fields, impact, links, timeline, titles
-from ingest.document import Factor, ParsedDocument
-from ingest.frontmatter import split_front_matter
-from ingest.header import normalise_severity, normalise_status, scan_header, split_list
-from ingest.mdblocks import HEADING, LIST, PARA, build_sections, classify, clean_inline, label_of, walk
-from ingest.rules import Rules
-from ingest.timeparse import DATE_RE, BadValue, date_from_match, parse_date, parse_duration_minutes
-from ingest.zones import zone_from_name
+from ingest.read.frontmatter import split_front_matter
+from ingest.read.mdblocks import HEADING, LIST, PARA, build_sections, classify, clean_inline, label_of, walk
+from ingest.understand import actions, blame, factors, fields, impact, links, timeline, titles
+from ingest.understand.document import Factor, ParsedDocument
+from ingest.understand.header import normalise_severity, normalise_status, scan_header, split_list
+from ingest.understand.rules import Rules
+from ingest.understand.timeparse import DATE_RE, BadValue, date_from_match, parse_date, parse_duration_minutes
+from ingest.understand.zones import zone_from_name
 
 _FILENAME_DATE = re.compile(r"(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})")
 _RANGE = re.compile(r"\s+(?:to|until|till|through)\s+|\s*[\u2013\u2014]\s*|\s+-+\s+", re.I)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, tzinfo
 
-from ingest.document import ParsedDocument
-from ingest.header import normalise_severity, normalise_status, split_list
-from ingest.problems import Problems
-from ingest.rules import MILESTONES
-from ingest.timeline import WHEN_RE, Clock
-from ingest.timeparse import BadValue, parse_date, parse_duration_minutes
-from ingest.zones import to_utc, zone_from_name
+from ingest.read.problems import Problems
+from ingest.understand.document import ParsedDocument
+from ingest.understand.header import normalise_severity, normalise_status, split_list
+from ingest.understand.rules import MILESTONES
+from ingest.understand.timeline import WHEN_RE, Clock
+from ingest.understand.timeparse import BadValue, parse_date, parse_duration_minutes
+from ingest.understand.zones import to_utc, zone_from_name
 
 KNOWN = {
     "id", "title", "date", "timezone", "severity", "status", "team", "services", "service", "tags",

@@ -12,12 +12,12 @@ import os
 import traceback
 from pathlib import Path
 
-from ingest.decode import Unreadable, decode
-from ingest.document import ParsedDocument
-from ingest.frontmatter import TooComplex, load_structured
-from ingest.markdown_doc import parse_markdown
-from ingest.rules import Rules
-from ingest.structured import looks_like_postmortem, parse_structured
+from ingest.read.decode import Unreadable, decode
+from ingest.read.frontmatter import TooComplex, load_structured
+from ingest.understand.document import ParsedDocument
+from ingest.understand.markdown_doc import parse_markdown
+from ingest.understand.rules import Rules
+from ingest.understand.structured import looks_like_postmortem, parse_structured
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".txt", ".text"})
 STRUCTURED_SUFFIXES = frozenset({".yaml", ".yml", ".json"})

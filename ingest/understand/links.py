@@ -26,8 +26,7 @@ import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
-from ingest.document import RelatedRef
-from ingest.mdblocks import (
+from ingest.read.mdblocks import (
     HEADING,
     LIST,
     PARA,
@@ -41,8 +40,9 @@ from ingest.mdblocks import (
     split_row,
     walk,
 )
-from ingest.sections import section_key
-from ingest.timeparse import DATE_RE, BadValue, date_from_match
+from ingest.read.sections import section_key
+from ingest.understand.document import RelatedRef
+from ingest.understand.timeparse import DATE_RE, BadValue, date_from_match
 
 INCIDENT_ID = re.compile(r"(?<![\w/.\-])(?:INC|INCIDENT|POSTMORTEM|POST-MORTEM|PIR)-\d{1,7}(?:-\d{1,7})?(?![\w\-])")
 _ANY_KEY = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9]{1,14}-\d{1,7}(?:-\d{1,7})?(?![\w\-])")

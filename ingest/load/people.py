@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from ingest.frontmatter import TooComplex, load_yaml_text
-from ingest.problems import Problems
-from ingest.vocab import normalise_owner
+from ingest.read.frontmatter import TooComplex, load_yaml_text
+from ingest.read.problems import Problems
+from ingest.understand.vocab import normalise_owner
 
 MAX_BYTES = 10 * 1024 * 1024
 
