@@ -477,6 +477,7 @@ def _temp_inputs(con, people: list, tickets: list | None) -> None:
 
 
 def _close_build(con, rules: Rules, opts: BuildOptions, entries, reuse, lap) -> BuildSummary:
+    _unknown_corrections(con, rules)
     derived.compute(con)
     lap("derived")
     _write_meta(con, rules, opts, entries)
@@ -487,6 +488,21 @@ def _close_build(con, rules: Rules, opts: BuildOptions, entries, reuse, lap) -> 
     con.execute("CHECKPOINT")
     lap("checkpoint")
     return summary
+
+
+def _unknown_corrections(con, rules: Rules) -> None:
+    """A correction for an incident the corpus does not hold is a build problem (a typo in the id)."""
+    con.execute("DELETE FROM problems WHERE code = 'unknown-correction'")
+    if not rules.corrections:
+        return
+    known = {r[0] for r in con.execute("SELECT incident_id FROM incidents").fetchall()}
+    rows = [
+        (rules.corrections.path, None, None, "warning", "unknown-correction",
+         f"a correction names incident {iid!r}, which the corpus does not hold; nothing was corrected")
+        for iid in sorted(rules.corrections.by_id) if iid not in known
+    ]  # fmt: skip
+    if rows:
+        con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, 'build')", rows)
 
 
 def _old_meta(db: Path, opts: BuildOptions) -> dict[str, str]:

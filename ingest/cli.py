@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ingest import __version__
+from ingest.understand.corrections import CORRECTIONS_FILE, load_corrections
 from ingest.understand.parser import DEFAULT_MAX_BYTES
 from ingest.understand.rules import RulesError, load_rules
 
@@ -31,6 +32,9 @@ def _rules_args(p: argparse.ArgumentParser) -> None:
                    help="action-item types and the rules that infer them (default: data/action_types.yaml)")  # fmt: skip
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                    help=f"reject documents larger than this many bytes (default: {DEFAULT_MAX_BYTES})")  # fmt: skip
+    p.add_argument("--corrections", type=Path,
+                   help="milestones set or cleared by hand, with reasons (default: corrections.yaml in the corpus "
+                        "root, when there is one)")  # fmt: skip
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -82,7 +86,17 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def load_rules_from(args) -> object:
-    return load_rules(args.taxonomy, args.timeline_rules, args.durations, args.guide_rules, args.action_types)
+    rules = load_rules(args.taxonomy, args.timeline_rules, args.durations, args.guide_rules, args.action_types)
+    return rules.with_corrections(load_corrections(corrections_path(args), required=args.corrections is not None))
+
+
+def corrections_path(args) -> Path | None:
+    """--corrections, else corrections.yaml in the (first) corpus root or the parse --root."""
+    if args.corrections is not None:
+        return args.corrections
+    roots = [c for c in getattr(args, "corpus", None) or [] if c.is_dir()]
+    root = roots[0] if roots else getattr(args, "root", None)
+    return root / CORRECTIONS_FILE if root is not None else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,10 @@ and the one before 2025Q1 (5 incidents).
 
   Q1: ttd 10, 20, 30, 40, 50 (median 30); ttr 60, 90, 120, 150, 600 (median 120)
   Q2: ttd 2, 4, 6, 8, 10, 12 (median 7); ttr 30, 40, 50, 60, 70, 80 (median 55)
+
+Q1-3 and Q2-4 record no mitigation: their resolution is the single recovery
+event, so it is both (FORMAT.md) and their ttm equals their ttr (Q2 ttm 20,
+30, 40, 50, 60, 60: median 45).
 """
 
 from __future__ import annotations

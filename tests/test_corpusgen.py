@@ -160,14 +160,28 @@ def test_phrases_classify_as_intended():
                 yield template.format(svc=svc, Svc=svc, who="alice", ver=ver, prev="2.3.0", sev="SEV2", pct=23,
                                       metric=P.METRICS[len(svc) % len(P.METRICS)], flag=P.FLAGS[0], n=42)  # fmt: skip
 
-    kind = lambda text: rules.timeline.classify(text)[0]  # noqa: E731
-    groups = [(t, "start") for g in P.START.values() for t in g]
-    groups += [(t, "other") for g in P.START_UNNAMED.values() for t in g]  # the first-event rule makes them starts
-    groups += [(t, "detect" if k == "detect_customer" else k) for k, ts in P.TIMELINE.items() for t in ts]
-    groups += [(t, "other") for t in P.OTHER] + [(t, "other") for g in P.OTHER_BY_GROUP.values() for t in g]
-    groups += [(t, "mitigate") for g in P.MITIGATE_BY_GROUP.values() for t in g]
-    bad = [f"timeline {want}: {kind(text)!r} for {text!r}" for tpl, want in groups for text in fills(tpl)
-           if kind(text) != want]  # fmt: skip
+    said = lambda text: rules.timeline.read(text).signals  # noqa: E731
+    # (phrase, a signal it must carry, signals it must not carry)
+    groups = [(t, {"start", "onset"} if t not in P.START_CHANGES else "change", set())
+              for g in P.START.values() for t in g]  # fmt: skip
+    groups += [(t + P.IMPACT_AT_ONCE, "onset", set()) for t in P.START_CHANGES]
+    groups += [(t, "change", {"start", "onset"}) for g in P.START_UNNAMED.values() for t in g]
+    detect = {"alert", "report", "notice"}
+    groups += [(t, detect, set()) for k in ("detect", "detect_customer") for t in P.TIMELINE[k]]
+    groups += [(t, "ack", set()) for t in P.TIMELINE["acknowledge"]]
+    groups += [(t, "declare", set()) for t in P.TIMELINE["declare"]]
+    groups += [(t, {"recover", "close", "end"}, {"relapse"}) for t in P.TIMELINE["resolve"]]
+    other = [*P.OTHER, *(t for g in P.OTHER_BY_GROUP.values() for t in g)]
+    groups += [(t, "respond", {"recover", "close", "mitigate"}) for t in other if t not in P.NOT_RESPONSES]
+    groups += [(t, None, {"respond", "ack", "declare", "recover", "close"}) for t in P.NOT_RESPONSES]
+    groups += [(t, {"recover", "mitigate", "end"}, {"relapse"}) for g in P.MITIGATE_BY_GROUP.values() for t in g]
+    bad = []
+    for tpl, want, never in groups:
+        for text in fills(tpl):
+            got = said(text)
+            wanted = {want} if isinstance(want, str) else (want or set())
+            if (wanted and not got & wanted) or got & never:
+                bad.append(f"timeline {sorted(wanted)}: {sorted(got)} for {text!r}")
     bad += [f"factor {cat}: {rules.taxonomy.categorize(text)!r} for {text!r}" for cat, ts in P.FACTORS.items()
             for tpl in ts for text in fills(tpl) if rules.taxonomy.categorize(text) != cat]  # fmt: skip
     bad += [f"vague: {rules.taxonomy.categorize(t)!r} for {t!r}" for t in P.VAGUE

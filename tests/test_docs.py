@@ -3,7 +3,7 @@
 import re
 
 from ingest.load import schema
-from ingest.understand.zones import ABBREVIATIONS, REGIONS
+from ingest.understand.zones import ABBREVIATIONS, REGIONS, SEASONAL
 from tests.conftest import ROOT
 
 
@@ -16,6 +16,12 @@ def test_timezone_doc_lists_every_abbreviation_with_its_offset():
         m = abs(minutes)
         expected[abbr] = f"UTC{sign}{m // 60}" + (f":{m % 60:02d}" if m % 60 else "")
     assert rows == expected
+
+
+def test_timezone_doc_names_the_region_of_every_seasonal_abbreviation():
+    text = (ROOT / "docs" / "TIMEZONES.md").read_text()
+    rows = dict(re.findall(r"^\| ([A-Z]+) \| UTC[+-][\d:]+ \| ([A-Za-z_/]+) \|", text, re.MULTILINE))
+    assert rows == SEASONAL
 
 
 def test_timezone_doc_lists_every_region_name():

@@ -272,7 +272,10 @@ class Sampler:
         people = team.people
         who = r.choice(people)
         t0 = slot.started
-        start_text = r.choice(P.START_UNNAMED[group] if r.random() < 0.06 else P.START[group])
+        unnamed = r.random() < 0.06 and ttd <= P.CHANGE_START_MINUTES
+        start_text = r.choice(P.START_UNNAMED[group] if unnamed else P.START[group])
+        if start_text in P.START_CHANGES and ttd > P.CHANGE_START_MINUTES:
+            start_text += P.IMPACT_AT_ONCE
         events = [Event(t0, "start", self.fill(start_text, svc, who))]
         t = t0 + timedelta(minutes=ttd)
         events.append(Event(t, "detect", self.fill(r.choice(P.TIMELINE["detect_customer" if customer else "detect"]),
@@ -302,7 +305,8 @@ class Sampler:
                 text = r.choice(bank)
                 if text not in seen:
                     seen.add(text)
-                    events.append(Event(t + timedelta(minutes=off), "other", self.fill(text, svc, who)))
+                    kind = "other" if text in P.NOT_RESPONSES else "respond"
+                    events.append(Event(t + timedelta(minutes=off), kind, self.fill(text, svc, who)))
         if mitigated is not None:
             events.append(Event(mitigated, "mitigate", self.fill(r.choice(P.MITIGATE_BY_GROUP[group]), svc, who)))
         events.append(Event(end, "resolve", self.fill(r.choice(P.TIMELINE["resolve"]), svc, who)))

@@ -48,16 +48,26 @@ START: dict[str, tuple[str, ...]] = {
         "Impact began: credential stuffing attack against {svc}",
     ),
 }
-# Openings no rule names: the first event of a timeline is its start anyway
-# (FORMAT.md), so these exercise that rule.
+# Changes that name no impact: a change is the start only when the first
+# alert or report follows at once (FORMAT.md), so these are used only then
+# and exercise that rule.
 START_UNNAMED: dict[str, tuple[str, ...]] = {
     "deploy": ("Deploy of {svc} build {ver} finished in prod",),
-    "config": ("New routing rules for {svc} took effect",),
+    "config": ("New routing rules for {svc} pushed",),
     "load": ("Cache flush initiated for {svc}",),
     "external": ("Vendor maintenance window on their side",),
-    "bug": ("Nightly cron on {svc} hit the new code path",),
-    "security": ("Certificate on {svc} reached its expiry time",),
+    "bug": ("Nightly cron job on {svc} started on the new code path",),
+    "security": ("Certificate rotation job on {svc} started",),
 }
+# Start phrases that tell a change, not impact: when the first alert or
+# report comes later than that, the writer says the impact began at once.
+START_CHANGES = frozenset({
+    *START["deploy"], *START["config"], "Nightly batch job started on {svc}",
+    "Marketing campaign traffic started; batch job kicked off at the same time", "Database migration {n} started on {svc}",
+    "Upgrade of {svc} to v{ver} applied", "Release {ver} of {svc} deployed to production",
+})  # fmt: skip
+IMPACT_AT_ONCE = ", and errors began at once"
+CHANGE_START_MINUTES = 30  # data/timeline_rules.yaml: change_start_minutes
 START_GROUP = {
     "deploy-safety": "deploy", "code-review-gap": "deploy", "testing-gap": "deploy", "staging-parity": "deploy",
     "config-change": "config", "capacity-limits": "load", "monitoring-gap": "load", "process-gap": "config",
@@ -106,7 +116,7 @@ TIMELINE: dict[str, tuple[str, ...]] = {
         "Error rates back to normal; incident closed",
         "{svc} stable again, resolved",
         "Latency normalized across all regions",
-        "Backlog fully processed; outage ended",
+        "Backlog fully processed; incident closed",
         "Confirmed recovery after 30 minutes of watching {metric}",
     ),
 }
@@ -121,6 +131,9 @@ OTHER = (
     "Heap dump taken from one {svc} pod",
     "Suspect the cache layer; checking hit ratio",
 )
+# Investigation steps that are responders at work (an acknowledgement, where none is written).
+NOT_RESPONSES = frozenset({"Customer support given a holding statement",
+                           "Vendor status page confirms a problem on their side"})  # fmt: skip
 OTHER_BY_GROUP: dict[str, tuple[str, ...]] = {
     "deploy": ("Decision to roll back the deployment", "Rollback to v{prev} initiated",
                "Correlated the errors with the {svc} deploy"),

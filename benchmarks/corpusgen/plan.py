@@ -28,11 +28,13 @@ EXPLICIT_ID_SHAPES = frozenset({"five_whys", "frontmatter", "yaml", "json"})
 TICKETS_PER_INCIDENT = 6  # ticket numbers reserved per incident of a team (plus a small random gap)
 
 # Zones a timeline may be written in: (how the document names it, the zone).
+# Authors keep one abbreviation all year: "PST" in July is Pacific summer
+# time (FORMAT.md), so those abbreviations are their region's zone.
 FIXED_ZONES = (
-    ("PST", timezone(timedelta(hours=-8), "PST")),
-    ("CET", timezone(timedelta(hours=1), "CET")),
+    ("PST", ZoneInfo("America/Los_Angeles")),
+    ("CET", ZoneInfo("Europe/Berlin")),
     ("IST", timezone(timedelta(hours=5, minutes=30), "IST")),
-    ("EST", timezone(timedelta(hours=-5), "EST")),
+    ("EST", ZoneInfo("America/New_York")),
 )
 REGION_ZONES = (
     ("Europe/Berlin", ZoneInfo("Europe/Berlin")),

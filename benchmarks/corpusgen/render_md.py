@@ -18,7 +18,7 @@ from benchmarks.corpusgen.rendered import MILESTONE_OF, Rendered, local_first_da
 from benchmarks.corpusgen.text import h12, hhmm, iso_z, local, long_date, minutes_text
 
 EXPLICIT_KIND = {"start": "Start", "detect": "Detected", "acknowledge": "Acknowledged", "declare": "Declared",
-                 "mitigate": "Mitigated", "resolve": "Resolved", "other": ""}  # fmt: skip
+                 "mitigate": "Mitigated", "resolve": "Resolved", "respond": "", "other": ""}  # fmt: skip
 STATUS_TEXT = {"final": "Final", "draft": "Draft", "in review": "In Review"}
 CURRENCY_SIGN = {"USD": "$", "EUR": "€", "GBP": "£"}
 OPEN_WORDS = ("In Progress", "Open", "To Do")

@@ -61,7 +61,7 @@ def record(inc: Incident, r: random.Random, doc: Rendered) -> dict:
     for e in inc.events:
         item = {"at": at(e.at)}
         if explicit_kinds:
-            item["kind"] = e.kind
+            item["kind"] = "other" if e.kind == "respond" else e.kind
         item["text"] = e.text
         timeline.append(item)
     rec["timeline"] = timeline

@@ -59,6 +59,13 @@ def truth(inc: Incident) -> Rendered:
         if name and ms[name] is None:
             ms[name] = e.at
     ms["started"] = inc.started
+    # As a careful reader takes them (FORMAT.md): without an acknowledgement, the
+    # first responder at work (a declaration, an investigation step); with a
+    # single recovery event, it is both mitigated and resolved.
+    if ms["acknowledged"] is None:
+        ms["acknowledged"] = next((e.at for e in inc.events if e.kind in ("declare", "respond")), None)
+    if ms["mitigated"] is None:
+        ms["mitigated"] = ms["resolved"]
     return Rendered(team=inc.team, severity=inc.severity, status=inc.status, milestones=ms)
 
 

@@ -35,7 +35,8 @@ def arrow_table(table: str, cols: list[str], rows: list[tuple]) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=cols)
 
 
-PER_SOURCE = ("documents", "timeline_events", "contributing_factors", "whys", "action_items", "lessons", "blame_hits")
+PER_SOURCE = ("documents", "timeline_events", "milestone_evidence", "contributing_factors", "whys", "action_items",
+              "lessons", "blame_hits")  # fmt: skip
 CROSS_SOURCE = ("incident_impact", "incident_links")  # their final rows depend on other documents too
 
 
@@ -122,7 +123,7 @@ def per_source(con, new_only: bool) -> None:
     con.execute(f"INSERT INTO documents ({q(doc_cols)}, incident_id) "
                 f"SELECT {q(doc_cols, 'd.')}, r.incident_id "
                 "FROM _documents d JOIN _resolved r ON r.path = d.source_path")  # fmt: skip
-    for t in ("timeline_events", "contributing_factors", "whys", "lessons", "blame_hits"):
+    for t in ("timeline_events", "milestone_evidence", "contributing_factors", "whys", "lessons", "blame_hits"):
         cols = STAGING[t]
         con.execute(f"INSERT INTO {t} ({q(cols)}, incident_id) SELECT {q(cols, 'x.')}, "
                     f"r.incident_id FROM _{t} x JOIN _resolved r ON r.path = x.source_path")  # fmt: skip

@@ -17,7 +17,10 @@ STAGING: dict[str, list[str]] = {
                   "authors", "timezone", "started_at", "detected_at", "acknowledged_at", "declared_at",
                   "mitigated_at", "resolved_at", "published_at", "milestone_sources", "reported_duration_minutes",
                   "has_went_well_section", "custom_fields", "content_hash"],
-    "timeline_events": ["source_path", "seq", "line", "at", "kind", "kind_source", "text", "time_text"],
+    "timeline_events": ["source_path", "seq", "line", "at", "kind", "kind_source", "text", "time_text", "signals",
+                        "episode"],
+    "milestone_evidence": ["source_path", "milestone", "at", "source", "line", "rule", "phrase", "confidence",
+                           "reason"],
     "contributing_factors": ["source_path", "seq", "line", "section", "category", "text"],
     "whys": ["source_path", "level", "line", "question", "answer", "evidence"],
     "action_items": ["item_id", "source_path", "seq", "line", "section", "priority", "action", "doc_owners",
@@ -55,7 +58,11 @@ def document_rows(doc: ParsedDocument, path: str, root: str) -> dict[str, list[t
         _json(doc.custom_fields), doc.content_hash,
     ))  # fmt: skip
     for i, e in enumerate(doc.timeline):
-        out["timeline_events"].append((path, i, e.line, e.at, e.kind, e.kind_source, e.text, e.time_text))
+        out["timeline_events"].append((path, i, e.line, e.at, e.kind, e.kind_source, e.text, e.time_text,
+                                       sorted(e.signals), e.episode))  # fmt: skip
+    for name, ev in doc.evidence.items():
+        out["milestone_evidence"].append((path, name, ev.at, ev.source, ev.line, ev.rule, ev.phrase, ev.confidence,
+                                          ev.reason))  # fmt: skip
     for i, f in enumerate(doc.factors):
         out["contributing_factors"].append((path, i, f.line, f.section, f.category, f.text))
     for w in doc.whys:

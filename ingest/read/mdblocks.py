@@ -237,15 +237,18 @@ def build_sections(lines: list[Line]) -> Section:
     or '2. **Proximate Cause:** text', whose section runs over the lines that
     belong to that label."""
     heads: list[Section] = []
+    heading_level = 0  # the level of the last real heading: a pseudo-heading sits inside it
     for i, ln in enumerate(lines):
         if ln.kind == HEADING:
             heads.append(Section(section_key(ln.content), ln.content, ln.level, i, i + 1, -1))
+            heading_level = ln.level
         elif ln.kind == PARA and len(ln.content) <= 80:
             bold = _BOLD_LINE.match(ln.content) if ln.content[:2] in ("**", "__") else None
             title = bold.group(2) if bold else ln.content
             key = section_key(title, prefixes=False) if (bold or not ln.content.endswith(".")) else None
             if key is not None and (bold or _plain_heading_ok(lines, i, title)):
-                heads.append(Section(key, title.strip().rstrip(":"), _pseudo_level(key), i, i + 1, -1))
+                level = max(_pseudo_level(key), heading_level + 0.5)
+                heads.append(Section(key, title.strip().rstrip(":"), level, i, i + 1, -1))
                 continue
             _maybe_label(lines, i, ln, heads)
         elif ln.kind == LIST:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ingest.read.problems import Problems
-from ingest.understand.rules import MILESTONES, Duration
+from ingest.understand.rulefiles import MILESTONES
 from ingest.understand.timeparse import iso_z
+
+if TYPE_CHECKING:
+    from ingest.understand.rules import Duration
 
 OUTCOMES = ("incident", "attached", "skipped", "rejected")
 KINDS = ("standard", "quick", "five_whys", "structured")
@@ -21,6 +25,37 @@ class Event:
     kind_source: str  # 'column' | 'tag' | 'rule' | 'none' | 'structured'
     text: str
     time_text: str = ""
+    signals: frozenset[str] = frozenset()  # what its text says (signals.py)
+    reading: object | None = None  # signals.Reading
+    explicit_date: bool = False  # the row wrote its date
+    local_date: date | None = None  # the date written or carried, before conversion to UTC
+    approx: bool = False  # 'ca. 18:30', '~13:30-13:45'
+    state: str | None = None  # 'recovered' | 'failing': the service's state the event leaves
+    episode: int = 0  # 0: the incident's own events; others: a recurrence or after-the-fact entries
+
+
+@dataclass(slots=True)
+class Evidence:
+    """Why a milestone is what it is."""
+
+    at: datetime | None
+    source: str  # timeline | header | prose | front_matter | structured | correction
+    line: int | None = None
+    rule: str = ""  # what decided it, in words
+    phrase: str = ""  # the words of the document it rests on
+    confidence: str = "clear"  # clear | judgment | weak
+    reason: str | None = None  # a correction's reason
+
+    def as_dict(self) -> dict:
+        return {
+            "at": iso_z(self.at),
+            "source": self.source,
+            "line": self.line,
+            "rule": self.rule,
+            "phrase": self.phrase,
+            "confidence": self.confidence,
+            "reason": self.reason,
+        }
 
 
 @dataclass(slots=True)
@@ -123,6 +158,8 @@ class ParsedDocument:
     timezone: str | None = None
     milestones: dict[str, datetime | None] = field(default_factory=lambda: dict.fromkeys(MILESTONES))
     milestone_sources: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # milestone -> why it is what it is
+    others: list[ParsedDocument] = field(default_factory=list)  # the other incidents of a document holding several
     reported_duration_minutes: float | None = None
     custom_fields: dict = field(default_factory=dict)
     timeline: list[Event] = field(default_factory=list)
@@ -182,12 +219,25 @@ class ParsedDocument:
         }
         for name in MILESTONES:
             out[f"{name}_at"] = iso_z(m.get(name))
+        out["milestone_evidence"] = {
+            name: self.evidence[name].as_dict() if name in self.evidence else {"source": self.milestone_sources[name]}
+            for name in MILESTONES
+            if m.get(name) is not None and (name in self.evidence or name in self.milestone_sources)
+        }
         for key in ("ttd", "tta", "ttm", "ttr"):
             out[f"{key}_minutes"] = _num(self.durations.get(key))
         out["durations_minutes"] = {k: _num(v) for k, v in self.durations.items()}
         out["reported_duration_minutes"] = _num(self.reported_duration_minutes)
         out["timeline"] = [
-            {"at": iso_z(e.at), "kind": e.kind, "kind_source": e.kind_source, "text": e.text, "line": e.line}
+            {
+                "at": iso_z(e.at),
+                "kind": e.kind,
+                "kind_source": e.kind_source,
+                "text": e.text,
+                "line": e.line,
+                "signals": sorted(e.signals),
+                "episode": e.episode,
+            }
             for e in self.timeline
         ]
         # `categories` repeats `category`: the conformance check reads that name.
@@ -234,6 +284,8 @@ class ParsedDocument:
             for r in self.related
         ]  # fmt: skip
         out["problems"] = [p.as_dict() for p in sorted(self.problems, key=lambda p: p.line or 0)]
+        if self.others:
+            out["incidents"] = [dict(out), *(o.to_json() for o in self.others)]
         return out
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import date
 from pathlib import PurePosixPath
 
 from ingest.read.frontmatter import split_front_matter
-from ingest.read.mdblocks import HEADING, LIST, PARA, build_sections, classify, clean_inline, label_of, walk
-from ingest.understand import actions, blame, factors, fields, impact, links, timeline, titles
+from ingest.read.mdblocks import LIST, PARA, build_sections, classify, clean_inline, label_of, walk
+from ingest.understand import actions, blame, clock, factors, fields, impact, incidents, links, titles
 from ingest.understand.document import Factor, ParsedDocument
 from ingest.understand.header import normalise_severity, normalise_status, scan_header, split_list
 from ingest.understand.rules import Rules
@@ -17,7 +16,6 @@ from ingest.understand.timeparse import DATE_RE, BadValue, date_from_match, pars
 from ingest.understand.zones import zone_from_name
 
 _FILENAME_DATE = re.compile(r"(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})")
-_RANGE = re.compile(r"\s+(?:to|until|till|through)\s+|\s*[\u2013\u2014]\s*|\s+-+\s+", re.I)
 
 
 def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, folder_team: str | None) -> None:
@@ -26,6 +24,7 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
     problems = doc.problems
     fm, body, _ = split_front_matter(text, problems)
     lines = classify(body)
+    incidents.drop_page_footers(lines, problems)
     root = build_sections(lines)
     secs = list(walk(root))
 
@@ -54,6 +53,7 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
     _apply_header(doc, head, problems)
     if doc.severity is None and "severity" not in head:
         _severity_anywhere(doc, lines)
+    title_date = None
     if title:
         title, title_date = titles.clean_title(title)
         if doc.date is None and title_date is not None:
@@ -67,25 +67,15 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
     if not doc.team and folder_team:
         doc.team = folder_team
 
-    # Timeline.
-    zone = timeline.doc_zone_phrase(body) or zone_fm or (zone_from_name(doc.timezone) if doc.timezone else None)
-    if zone is None and timeline.doc_zone_unknown(body):
+    # Timeline and milestones.
+    zone = timeline_zone = clock.doc_zone_phrase(body)
+    zone_fixed = zone is not None
+    if zone is None:
+        zone = zone_fm or (zone_from_name(doc.timezone) if doc.timezone else None)
+    if timeline_zone is None and clock.doc_zone_unknown(body):
         problems.warn("unknown-zone", None, "the document says which time zone its times are in, but not one "
                       "the parser knows (see docs/TIMEZONES.md); times are read as UTC")  # fmt: skip
-    tl_secs = [s for s in secs if s.key == "timeline"]
-    tl_secs = [s for s in tl_secs if not any(o is not s and o.head < s.head < o.end for o in tl_secs)]
-    tl_secs = [_with_dated_headings(s, lines) for s in tl_secs]
-    if tl_secs:
-        events = timeline.extract(tl_secs, lines, doc.date, zone, rules.timeline, problems)
-    else:
-        events = timeline.extract_tables(lines, doc.date, zone, rules.timeline, problems)
-    doc.timeline = events
-    if doc.date is None:
-        first = next((e.at for e in events if e.at is not None), None)
-        doc.date = first.date() if first else None
-    _milestones(doc, events)
-    if "impact_time" in head:
-        _impact_window(doc, head["impact_time"], zone, problems)
+    others = incidents.read_timelines(doc, lines, root, secs, head, zone, zone_fixed, rules, problems, title_date)
 
     # Whys, factors, lessons, action items.
     doc.whys = factors.extract_whys(root, lines, whole_document=doc.kind == "five_whys")
@@ -100,39 +90,20 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
     doc.impact = impact.extract(root, lines, fm, problems)
     own = {doc.incident_id or "", PurePosixPath(doc.path).with_suffix("").as_posix(), doc.attach_to or ""}
     doc.related = links.extract(root, lines, fm, doc.path, own)
+    if others:
+        doc.others = [_other_incident(doc, part, lines, head, zone, zone_fixed, rules) for part in others]
 
 
-def _with_dated_headings(sec, lines):
-    """A Timeline whose days are headings of the same level ('## Timeline',
-    '## May 12', '## May 13'): the dated headings after it continue it."""
-    end = sec.end
-    while end < len(lines) and lines[end].kind == HEADING and timeline.DATE_LED.match(lines[end].content):
-        level = lines[end].level
-        j = end + 1
-        while j < len(lines) and not (lines[j].kind == HEADING and lines[j].level <= level):
-            j += 1
-        end = j
-    if end == sec.end:
-        return sec
-    return dataclasses.replace(sec, end=end)
-
-
-def _impact_window(doc: ParsedDocument, field, zone, problems) -> None:
-    """'IMPACT TIME: Aug 30 at 11:15 to Aug 30 at 12:13' gives the start and
-    the resolution when the timeline does not."""
-    value, no = field
-    parts = _RANGE.split(value, maxsplit=1)
-    if len(parts) != 2:
-        problems.warn("bad-time", no, f"impact time '{value[:60]}' is not 'START to END'; ignored")
-        return
-    clock = timeline.Clock(doc.date, zone, problems)
-    times = []
-    for part in parts:
-        m = timeline.WHEN_RE.match(part.strip())
-        times.append(clock.place(m, no) if m else None)
-    for name, at in zip(("started", "resolved"), times, strict=True):
-        if at is not None and doc.milestones.get(name) is None:
-            doc.milestones[name], doc.milestone_sources[name] = at, "header"
+def _other_incident(doc: ParsedDocument, part, lines, head, zone, zone_fixed, rules: Rules) -> ParsedDocument:
+    """Another incident of a document that holds several: the document's
+    header fields, its own title, date, timeline and milestones."""
+    other = ParsedDocument(path=doc.path, kind=doc.kind, outcome="incident")
+    for name in ("severity", "status", "team", "services", "tags", "authors", "timezone"):
+        setattr(other, name, getattr(doc, name))
+    other.title, other.date = part.title, part.date or doc.date
+    incidents.read_part(other, lines, part.sections, part.scope, {}, other.date, zone, zone_fixed, rules,
+                        other.problems)  # fmt: skip
+    return other
 
 
 def _severity_anywhere(doc: ParsedDocument, lines) -> None:
@@ -214,13 +185,6 @@ def _apply_header(doc: ParsedDocument, head: dict, problems) -> None:
         z = zone_from_name(head["timezone"][0])
         if z is not None:
             doc.timezone = head["timezone"][0]
-
-
-def _milestones(doc: ParsedDocument, events) -> None:
-    for name, (at, _line, source) in timeline.derive_milestones(events, doc.problems, doc.milestones).items():
-        if doc.milestones.get(name) is None:
-            doc.milestones[name] = at
-            doc.milestone_sources[name] = source
 
 
 def _factors_from_front_matter(doc: ParsedDocument, fm: dict, rules: Rules) -> None:

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from ingest.read.decode import Unreadable, decode
 from ingest.read.frontmatter import TooComplex, load_structured
+from ingest.understand.corrections import CORRECTIONS_FILE
 from ingest.understand.document import ParsedDocument
 from ingest.understand.markdown_doc import parse_markdown
 from ingest.understand.rules import Rules
 from ingest.understand.structured import looks_like_postmortem, parse_structured
 
-MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".txt", ".text"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".txt", ".text", ".qmd", ".mdx", ".rmd"})
 STRUCTURED_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
@@ -55,6 +56,9 @@ def parse_bytes(data: bytes, relpath: str, rules: Rules, max_bytes: int = DEFAUL
     doc = ParsedDocument(path=relpath, size_bytes=len(data))
     doc.content_hash = content_hash(data)
     suffix = suffix_of(relpath)
+    if relpath == CORRECTIONS_FILE:
+        doc.outcome, doc.reason = "skipped", "the corrections for this corpus (applied to the incidents it names)"
+        return doc
     if suffix not in MARKDOWN_SUFFIXES and suffix not in STRUCTURED_SUFFIXES:
         doc.outcome, doc.reason = "skipped", f"not a document type the ingest reads ({suffix or 'no suffix'})"
         return doc
@@ -107,7 +111,12 @@ def _parse(doc: ParsedDocument, data: bytes, relpath: str, suffix: str, rules: R
         doc.incident_id = derived_id(relpath)
     if doc.attach_to:
         doc.outcome = "attached"
-    doc.compute_durations(rules.durations)
+    for n, other in enumerate(doc.others, 2):
+        other.incident_id = f"{doc.incident_id}#{n}"
+        other.content_hash, other.size_bytes = doc.content_hash, 0
+    for d in (doc, *doc.others):
+        rules.corrections.apply(d)
+        d.compute_durations(rules.durations)
 
 
 def parse_file(

@@ -6,137 +6,23 @@ file, the entry and what is wrong, before any document is read.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from ingest.understand.corrections import Corrections
 from ingest.understand.prefilter import LiteralIndex, Matcher, required_literals
-
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
-KINDS = ("start", "detect", "acknowledge", "declare", "mitigate", "resolve")
-MILESTONES = ("started", "detected", "acknowledged", "declared", "mitigated", "resolved", "published")
-KIND_TO_MILESTONE = dict(zip(KINDS, MILESTONES[:6], strict=True))
-HEADLINE_DURATIONS = ("ttd", "tta", "ttm", "ttr")
-MAX_RULE_FILE_BYTES = 1_000_000
-_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
-
-
-class RulesError(Exception):
-    """A rule file is missing, unreadable or invalid; the message says where."""
-
-
-def _load_yaml(path: Path) -> dict:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read ({exc.strerror})") from exc
-    if len(data) > MAX_RULE_FILE_BYTES:
-        raise RulesError(f"{path}: larger than {MAX_RULE_FILE_BYTES} bytes")
-    try:
-        doc = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise RulesError(f"{path}: expected a mapping at the top level")
-    return doc
-
-
-def _pattern_rules(path: Path, raw_rules: list, key: str, allowed: list[str]) -> list[tuple[str, list, list]]:
-    """(value of `key`, patterns, unless patterns) per rule of a rule file's `rules` list, each checked: `key`
-    one of `allowed`, at least one pattern, every pattern a valid regex."""
-    out = []
-    for n, r in enumerate(raw_rules, 1):
-        if not isinstance(r, dict) or r.get(key) not in allowed:
-            raise RulesError(f"{path}: rule {n}: needs '{key}', one of {', '.join(allowed)}")
-        pats = _compile(path, f"rule {n} ({r[key]})", r.get("patterns"))
-        if not pats:
-            raise RulesError(f"{path}: rule {n} ({r[key]}): needs at least one pattern")
-        out.append((r[key], pats, _compile(path, f"rule {n} ({r[key]}) unless", r.get("unless"))))
-    return out
-
-
-def _compile(path: Path, where: str, patterns) -> list[re.Pattern]:
-    if patterns is None:
-        return []
-    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        raise RulesError(f"{path}: {where}: patterns must be a list of strings")
-    out = []
-    for p in patterns:
-        try:
-            out.append(re.compile(p, re.IGNORECASE))
-        except re.error as exc:
-            raise RulesError(f"{path}: {where}: pattern {p!r} is not a valid regular expression: {exc}") from exc
-    return out
-
-
-def _any(patterns: list[re.Pattern]) -> re.Pattern | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
-
-
-_CACHE_LIMIT = 100_000
-
-
-@dataclass
-class TimelineRules:
-    tags: dict[str, str]  # tag word -> kind
-    rules: list[tuple[str, Matcher, Matcher]]  # (kind, patterns, unless)
-    tag_re: re.Pattern
-    _cache: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
-    _index: LiteralIndex | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        self._index = LiteralIndex([m for _, pats, unless in self.rules for m in (pats, unless)])
-
-    def classify(self, text: str) -> tuple[str, str]:
-        """(kind, 'tag' | 'rule' | 'none') for an event text. Memoised: the
-        same sentences recur across a corpus."""
-        hit = self._cache.get(text)
-        if hit is not None:
-            return hit
-        result = ("other", "none")
-        m = self.tag_re.search(text) if ("[" in text or "(" in text) else None
-        if m:
-            result = (self.tags[m.group(1).lower()], "tag")
-        else:
-            present = self._index.present(text)
-            for kind, pats, unless in self.rules:
-                if pats.search(text, present) and not (unless and unless.search(text, present)):
-                    result = (kind, "rule")
-                    break
-        if len(self._cache) < _CACHE_LIMIT:
-            self._cache[text] = result
-        return result
-
-
-def load_timeline_rules(path: Path) -> TimelineRules:
-    doc = _load_yaml(path)
-    tags: dict[str, str] = {}
-    raw_tags = doc.get("tags") or {}
-    if not isinstance(raw_tags, dict):
-        raise RulesError(f"{path}: 'tags' must map a kind to a list of words")
-    for kind, words in raw_tags.items():
-        if kind not in KINDS:
-            raise RulesError(f"{path}: tags: unknown kind {kind!r} (kinds: {', '.join(KINDS)})")
-        if not isinstance(words, list):
-            raise RulesError(f"{path}: tags.{kind}: expected a list of words")
-        for w in words:
-            tags[str(w).lower()] = kind
-    rules = []
-    raw_rules = doc.get("rules")
-    if not isinstance(raw_rules, list) or not raw_rules:
-        raise RulesError(f"{path}: 'rules' must be a non-empty list")
-    for kind, pats, unless in _pattern_rules(path, raw_rules, "kind", list(KINDS)):
-        rules.append((kind, Matcher(pats), Matcher(unless)))
-    words = sorted(tags, key=len, reverse=True)
-    tag_re = re.compile(r"[\[(]\s*(" + "|".join(re.escape(w) for w in words) + r")\s*[\])]", re.IGNORECASE)
-    if not words:
-        tag_re = re.compile(r"(?!x)x")
-    return TimelineRules(tags, rules, tag_re)
+from ingest.understand.rulefiles import (
+    CACHE_LIMIT as _CACHE_LIMIT,
+)
+from ingest.understand.rulefiles import DATA_DIR, HEADLINE_DURATIONS, MILESTONES, RulesError
+from ingest.understand.rulefiles import ID_RE as _ID
+from ingest.understand.rulefiles import compile_patterns as _compile
+from ingest.understand.rulefiles import load_yaml as _load_yaml
+from ingest.understand.rulefiles import pattern_rules as _pattern_rules
+from ingest.understand.signals import TimelineRules, load_timeline_rules
 
 
 @dataclass
@@ -360,6 +246,14 @@ class Rules:
     fingerprint: str
     paths: dict[str, str]
     action_types: ActionTypes | None = None
+    corrections: Corrections = field(default_factory=Corrections)
+
+    def with_corrections(self, corrections: Corrections) -> Rules:
+        """These rules with a corrections file: part of the fingerprint, so a
+        changed correction is applied to every incident at the next build."""
+        fp = self.fingerprint if not corrections else f"{self.fingerprint[:8]}{corrections.fingerprint()[:8]}"
+        paths = dict(self.paths, **({"corrections": corrections.path} if corrections.path else {}))
+        return dataclasses.replace(self, corrections=corrections, fingerprint=fp, paths=paths)
 
 
 def load_rules(

@@ -9,8 +9,9 @@ from ingest.read.mdblocks import clean_inline
 from ingest.understand import actions, fields, impact, links
 from ingest.understand.document import ActionItem, Event, Factor, Lesson, ParsedDocument, Why
 from ingest.understand.header import split_list
+from ingest.understand.milestones import apply, decide
 from ingest.understand.rules import Rules
-from ingest.understand.timeline import EXPLICIT_KINDS, derive_milestones
+from ingest.understand.timeline import EXPLICIT_KINDS, read_event
 from ingest.understand.timeparse import BadValue, parse_date
 from ingest.understand.vocab import BadPriority, normalise_priority, split_owners, status_class
 
@@ -32,9 +33,7 @@ def parse_structured(doc: ParsedDocument, value: dict, rules: Rules, folder_team
     if not doc.team and folder_team:
         doc.team = folder_team
     doc.timeline = _timeline(value.get("timeline"), doc, zone, rules, problems)
-    for name, (at, _line, source) in derive_milestones(doc.timeline, problems, doc.milestones).items():
-        if doc.milestones.get(name) is None:
-            doc.milestones[name], doc.milestone_sources[name] = at, source
+    apply(doc, decide(doc.timeline, [], [], [], rules.timeline.settings, problems, doc.milestones, doc.date))
     if doc.date is None:
         first = next((m for m in (doc.milestones.get("started"), doc.milestones.get("detected")) if m), None)
         doc.date = first.date() if first else None
@@ -92,13 +91,11 @@ def _timeline(raw, doc, zone, rules, problems) -> list[Event]:
                 problems.warn("bad-time", None, f"timeline entry {n}: {exc}; kept without a time")
         raw_kind = e.get("kind", e.get("type", e.get("milestone")))
         kind = EXPLICIT_KINDS.get(str(raw_kind).lower().strip()) if raw_kind else None
-        if kind is not None:
-            source = "structured"
-        else:
-            if raw_kind:
-                problems.warn("bad-field", None, f"timeline entry {n}: kind {raw_kind!r} is unknown; the rules decide")
-            kind, source = rules.timeline.classify(text) if text else ("other", "none")
-        out.append(Event(None, at, kind, source, text, str(when or "")))
+        if kind is None and raw_kind:
+            problems.warn("bad-field", None, f"timeline entry {n}: kind {raw_kind!r} is unknown; the rules decide")
+        event = Event(None, at, kind or "", "structured" if kind else "", text, str(when or ""))
+        read_event(rules.timeline, event)
+        out.append(event)
     return out
 
 

@@ -89,9 +89,25 @@ def kind_and_title(
             or len(pm_keys) >= 2
             or "timeline" in pm_keys
             or (title and TITLE_SAYS_INCIDENT.search(title) and keys)
+            or _opening_tells_an_outage(lines, secs)
         ):
             title_kind = "standard"
     return title_kind, title
+
+
+_OUTAGE_WORDS = re.compile(r"\bpost[- ]?mortem\b|\boutage\b|\bincident\b|\bwent down\b|\bwas down\b|\bdowntime\b", re.I)
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
+
+
+def _opening_tells_an_outage(lines: list[Line], secs: list[Section]) -> bool:
+    """A note without a title or the usual sections whose opening says there
+    was an outage, and when ('On 28th February, flags went down for about 3
+    hours, from 15:30 to 18:10 UTC'): a postmortem all the same."""
+    stop = min((s.head for s in secs), default=len(lines))
+    paras = [ln.content for ln in lines[: min(stop, 40)] if ln.kind == PARA][:15]
+    return any(_OUTAGE_WORDS.search(p) for p in paras) and any(
+        _CLOCK.search(p) and (_OUTAGE_WORDS.search(p) or re.search(r"\b(from|between)\b", p, re.I)) for p in paras
+    )
 
 
 def _standalone_title(lines: list[Line], secs: list[Section], consumed: set[int]) -> str | None:

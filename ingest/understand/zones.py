@@ -1,10 +1,14 @@
 """Time zones as postmortems write them: IANA names, abbreviations, offsets, places.
 
-An abbreviation is a fixed offset and means exactly what it says: PST is
-UTC-8 even in July (a document that writes PST in summer is taken at its
-word). Region names without "standard"/"daylight" (Pacific Time, PT,
-US/Pacific, "Edinburgh, London") follow the region's daylight-saving rules.
-`docs/TIMEZONES.md` lists every abbreviation below; a test keeps the two equal.
+An abbreviation that belongs to a region with daylight saving time means
+that region's local time: "PST" written in July is the Pacific summer time
+(UTC-7), "CET" in June is UTC+2. Authors keep the abbreviation they know all
+year, and the logs and alerts quoted in such documents confirm the local
+reading. Abbreviations of zones without daylight saving (UTC, IST, JST) are
+fixed offsets. An explicit offset in the same phrase wins ("PST (UTC-7)").
+Region names (Pacific Time, PT, US/Pacific, "Edinburgh, London") follow the
+region's rules too. `docs/TIMEZONES.md` lists every abbreviation below; a
+test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from ingest.understand.timeparse import BadValue
 
 # Abbreviation -> offset in minutes east of UTC. Ambiguous ones are resolved to
 # the meaning most common in engineering writing; the comment says which.
@@ -66,6 +72,25 @@ ABBREVIATIONS: dict[str, int] = {
     "BRT": -180,
     "ART": -180,
 }
+
+# Abbreviations of a region with daylight saving time: either abbreviation
+# of the pair means the region's local time on the date in question.
+SEASONAL: dict[str, str] = {
+    "WET": "Europe/Lisbon", "WEST": "Europe/Lisbon",
+    "BST": "Europe/London",
+    "CET": "Europe/Berlin", "CEST": "Europe/Berlin", "MET": "Europe/Berlin", "MEST": "Europe/Berlin",
+    "EET": "Europe/Helsinki", "EEST": "Europe/Helsinki",
+    "ACST": "Australia/Adelaide", "ACDT": "Australia/Adelaide",
+    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+    "NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland",
+    "AKST": "America/Anchorage", "AKDT": "America/Anchorage",
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+    "MST": "America/Denver", "MDT": "America/Denver",
+    "CST": "America/Chicago", "CDT": "America/Chicago",
+    "EST": "America/New_York", "EDT": "America/New_York",
+    "AST": "America/Halifax", "ADT": "America/Halifax",
+    "NST": "America/St_Johns", "NDT": "America/St_Johns",
+}  # fmt: skip
 
 # Region names that follow daylight saving (matched case-insensitively as words).
 REGIONS: dict[str, str] = {
@@ -126,6 +151,7 @@ _REGION = r"\b(?:" + "|".join(re.escape(r) for r in sorted(REGIONS, key=len, rev
 ZONE_TOKEN = re.compile(f"(?:{_OFFSET}|{_ABBR}|Z\\b)")
 _ANY_ZONE = re.compile(f"({_OFFSET})|({_IANA})|({_ABBR})|({_REGION})", re.IGNORECASE)
 _ANY_ZONE_CASED = re.compile(f"({_OFFSET})|({_IANA})|({_ABBR})")
+_LONE_UNDERSCORE = re.compile(r"(?<![A-Za-z])_|_(?![A-Za-z])")
 _OFFSET_PARTS = re.compile(r"([+\-\u2212])\s?(\d{1,2})(?::?(\d{2}))?")
 
 
@@ -138,6 +164,8 @@ def zone_from_name(name: str) -> tzinfo | None:
     up = raw.upper()
     if up[:1] in "+-\u2212" and _OFFSET_PARTS.fullmatch(raw.replace(" ", "")):
         up = "UTC" + raw.replace(" ", "")
+    if up in SEASONAL:
+        return ZoneInfo(SEASONAL[up])
     if up in ABBREVIATIONS:
         return timezone(timedelta(minutes=ABBREVIATIONS[up]), up)
     if up.startswith(("UTC", "GMT")) and len(up) > 3:
@@ -177,6 +205,8 @@ def find_zone(text: str, regions: bool = True) -> tzinfo | None:
     February 5th 2019" or "UTC+1 (Zurich time)". An explicit offset wins over a
     name in the same phrase ("PST (UTC-7)" is UTC-7: the author said so)."""
     pattern = _ANY_ZONE if regions else _ANY_ZONE_CASED
+    if "_" in text:  # emphasis marks ('_All times in EDT_'), not the underscores of 'Los_Angeles'
+        text = _LONE_UNDERSCORE.sub(" ", text)
     first = None
     for m in pattern.finditer(text):
         token = m.group(0)
@@ -200,9 +230,16 @@ def find_zone(text: str, regions: bool = True) -> tzinfo | None:
     return first
 
 
+class OutOfRange(BadValue):
+    """A local time at the very ends of the calendar has no UTC instant."""
+
+
 def to_utc(local: datetime, zone: tzinfo | None) -> datetime:
-    """A naive local datetime in `zone` (UTC when None) -> naive UTC datetime."""
+    """A naive local datetime in `zone` (UTC when None) -> naive UTC datetime.
+    Raises OutOfRange (a BadValue) at the ends of the calendar (0001-01-01)."""
     if zone is None:
         return local
-    aware = local.replace(tzinfo=zone)
-    return aware.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise OutOfRange(f"{local.isoformat()} is out of range") from exc
