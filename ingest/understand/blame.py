@@ -18,8 +18,10 @@ def scan(lines: list[Line], guide: GuideRules) -> list[BlameHit]:
     if guide.blame_any is None:
         return []
     text = "\n".join(ln.text[:MAX_LINE] for ln in lines if ln.kind in (PARA, LIST, TABLE))
-    if guide.blame_words is not None and not any(w in text.lower() for w in guide.blame_words):
-        return []
+    if guide.blame_words is not None:
+        lower = text.lower()  # once: not once per word
+        if not any(w in lower for w in guide.blame_words):
+            return []
     if not guide.blame_any.search(text):  # one pass over the document; most have no blame phrasing
         return []
     hits: list[BlameHit] = []

@@ -51,9 +51,15 @@ _DOC_ZONE = re.compile(r"all\s+times\b[^.\n]*(?:\n[^.\n#]*)?", re.IGNORECASE)
 _TIME_RANGE = re.compile(r"\d{1,2}:\d{2}\s*[-\u2013]\s*\d{1,2}:\d{2}")
 
 
+_APPROX_CHARS = frozenset("~?cCaAmM-\u2013")
+
+
 def is_approximate(when_text: str, rest: str = "") -> bool:
     """'ca. 18:30', '~13:30-13:45', '22:52 (maybe earlier?)'."""
-    return bool(_APPROX_MARK.search(when_text) or _APPROX_MARK.search(rest[:40]) or _TIME_RANGE.search(when_text))
+    head = rest[:40]
+    if not (_APPROX_CHARS.intersection(when_text) or "?" in head or "aybe" in head):
+        return False  # most times are plain
+    return bool(_APPROX_MARK.search(when_text) or _APPROX_MARK.search(head) or _TIME_RANGE.search(when_text))
 
 
 class Clock:

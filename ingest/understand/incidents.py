@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
-from ingest.read.mdblocks import HEADING, PARA, Line, Section
+from ingest.read.mdblocks import BLANK, HEADING, PARA, Line, Section
 from ingest.read.problems import Problems
 from ingest.understand import timeline, windows
 from ingest.understand.clock import DATE_LED
@@ -45,18 +45,21 @@ def drop_page_footers(lines: list[Line], problems: Problems) -> None:
     20.02.2026, 14:50', often after the report's title and address): those
     lines are not events. They become blank."""
     del problems  # footers are not content: nothing of the document is lost
+    pages = [i for i, ln in enumerate(lines) if ln.kind == PARA and " of " in ln.content[:12]
+             and _PAGE_NUMBER.match(ln.content)]  # fmt: skip
+    if not pages:
+        return
     counts: dict[str, int] = {}
     for ln in lines:
         if ln.kind == PARA:
             counts[ln.content] = counts.get(ln.content, 0) + 1
-    for i, ln in enumerate(lines):
-        if ln.kind == PARA and _PAGE_NUMBER.match(ln.content):
-            ln.kind = "blank"
-            j = i - 1
-            while j >= 0 and lines[j].kind == "blank":
-                j -= 1
-            if j >= 0 and lines[j].kind == PARA and counts.get(lines[j].content, 0) >= 2:
-                lines[j].kind = "blank"
+    for i in pages:
+        lines[i].kind = BLANK
+        j = i - 1
+        while j >= 0 and lines[j].kind == BLANK:
+            j -= 1
+        if j >= 0 and lines[j].kind == PARA and counts.get(lines[j].content, 0) >= 2:
+            lines[j].kind = BLANK
 
 
 def timeline_sections(secs: list[Section], lines: list[Line]) -> list[Section]:
@@ -202,10 +205,13 @@ def read_part(
         first = next((e.at for e in events if e.at is not None), None)
         doc.date = first.date() if first else None
         base = base or doc.date
-    found_windows, statements, durations = windows.scan(lines, scope, base, zone, rules.timeline)
+    # a duration the header states is enough; else one the text states
+    prose_durations = doc.reported_duration_minutes is None
+    found_windows, statements, durations = windows.scan(lines, scope, base, zone, rules.timeline,
+                                                        durations_too=prose_durations)  # fmt: skip
     in_timeline = [(sec.start, sec.end) for sec in sections]  # '**Duration:** 21:45 to 23:28 UTC' beside the rows
     more, _, more_durations = windows.scan(lines, in_timeline, base, zone, rules.timeline, statements=False,
-                                           skip_rows=True)  # fmt: skip
+                                           rows=True, durations_too=prose_durations)  # fmt: skip
     found_windows += more
     durations += more_durations
     if "impact_time" in head:

@@ -40,8 +40,8 @@ _VIOLATION = re.compile(r"violation started:?\s*(?P<when>.{6,60})", re.IGNORECAS
 
 def _phrase(e: Event, *signals: str) -> str:
     r = e.reading
-    if r is None:
-        return e.text[:80]
+    if r is None or e.kind_source in ("column", "structured", "tag"):  # named outright: the entry is the evidence
+        return e.text[:120]
     for s in signals:
         p = r.phrase(s)
         if p:

@@ -53,8 +53,13 @@ def _seq(items: list) -> frozenset[str] | None:
             run.append(chr(av).lower())
             continue
         if run:
-            consider(_lit("".join(run)))
+            prefix = "".join(run)
+            consider(_lit(prefix))
             run = []
+            # "'s (?:mistake|error)": every match holds "'s mistake" or "'s error", sharper than "error"
+            words = _alternatives(op, av)
+            if words:
+                consider(frozenset(prefix + w for w in words))
         if op is C.SUBPATTERN:
             consider(_seq(list(av[-1])))
         elif op is C.BRANCH:
@@ -66,6 +71,24 @@ def _seq(items: list) -> frozenset[str] | None:
     if run:
         consider(_lit("".join(run)))
     return best
+
+
+def _alternatives(op, av) -> list[str] | None:
+    """The strings of a group that is only a choice of literal words ('(?:a|bc)'), else None."""
+    if op is C.SUBPATTERN:
+        inner = list(av[-1])
+        if len(inner) != 1:
+            return None
+        op, av = inner[0]
+    if op is not C.BRANCH:
+        return None
+    out = []
+    for alt in av[1]:
+        alt = list(alt)
+        if not alt or any(o is not C.LITERAL for o, _ in alt):
+            return None
+        out.append("".join(chr(a).lower() for _, a in alt))
+    return out
 
 
 def _branch(branches) -> frozenset[str] | None:

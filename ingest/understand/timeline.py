@@ -187,7 +187,12 @@ def _section_events(body: list[Line], clock: Clock, rules, problems) -> list[Eve
     events: list[Event] = []
     cur: _Pending | None = None
     dominant = _para_shapes(body)
-    trailing_ok = sum(1 for ln in body if ln.kind == LIST and _TRAILING.search(ln.content)) >= 2
+    trailing: list[bool] = []  # do two list items end with their time? (worked out when first asked)
+
+    def trailing_ok() -> bool:
+        if not trailing:
+            trailing.append(sum(1 for ln in body if ln.kind == LIST and _TRAILING.search(ln.content)) >= 2)
+        return trailing[0]
 
     def flush() -> None:
         nonlocal cur
@@ -257,8 +262,8 @@ def _section_events(body: list[Line], clock: Clock, rules, problems) -> list[Eve
             start(ln, None, um.group(0).strip(), content[um.end() :], kind == HEADING)
             i += 1
             continue
-        tm = _TRAILING.search(content) if kind == LIST and ":" in content else None
-        if tm is not None and (trailing_ok or DATE_RE.search(tm.group("when"))) and tm.start("when") > 0:
+        tm = _TRAILING.search(content) if kind == LIST and ":" in content[-14:] else None
+        if tm is not None and tm.start("when") > 0 and (DATE_RE.search(tm.group("when")) or trailing_ok()):
             wm = WHEN_RE.match(tm.group("when"))
             if wm is not None:
                 at = clock.place(wm, ln.no)

@@ -48,6 +48,14 @@ _STATED_DURATION = re.compile(
     re.IGNORECASE,
 )
 MAX_SCAN_LINES = 400
+_LABELLED = re.compile(r"^[A-Za-z][\w ()/-]{0,40}:")
+# Cheap first looks: most paragraphs state no clock time, duration or date.
+_CLOCK_HINT = re.compile(r"\d:\d\d|\d\s?[ap]\.?m\b", re.IGNORECASE)
+_DURATION_HINT = re.compile(r"\d\s*(?:h|hrs?|hours?|m|mins?|minutes?|d|days?)\b", re.IGNORECASE)
+_DATE_HINT = re.compile(
+    r"\d{4}-\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -169,27 +177,37 @@ def scan(
     zone: tzinfo | None,
     rules: TimelineRules,
     statements: bool = True,
-    skip_rows: bool = False,
+    rows: bool = False,
+    durations_too: bool = True,
 ) -> tuple[list[Window], list[Statement], list[Duration]]:
     """Windows, statements and stated durations in the given line ranges
-    (the opening, summary and impact sections of an incident). With
-    `skip_rows` (a timeline's own lines), lines that open with a time are
-    events, not statements about the incident: only the others are read."""
+    (the opening, summary and impact sections of an incident). With `rows`
+    (a timeline's own lines), list items and lines that open with a time are
+    events, not statements about the incident: only the other paragraphs
+    ('**Duration:** 21:45 to 23:28 UTC') are read."""
     windows: list[Window] = []
     stmts: list[Statement] = []
     durations: list[Duration] = []
     year = base.year if base else None
     last_day = None  # a time without a date falls on the day the text last named
-    for no, first, text in _paragraphs(lines, scope)[:MAX_SCAN_LINES]:
-        if skip_rows and WHEN_RE.match(first):
+    paragraphs = _paragraphs(lines, scope, lists=not rows)[:MAX_SCAN_LINES]
+    if rows:  # beside the rows only labelled lines count ('**Duration:** ...'), not an event's aside
+        paragraphs = [p for p in paragraphs if not WHEN_RE.match(p[1]) and _LABELLED.match(clean_inline(p[1]))]
+    times = any(_CLOCK_HINT.search(raw) for _, _, raw in paragraphs)  # most openings state no time at all
+    for no, _first, raw in paragraphs:
+        if not times or not _CLOCK_HINT.search(raw):  # no clock time: at most a stated duration and a day
+            if durations_too and _DURATION_HINT.search(raw):
+                _stated_duration(clean_inline(raw), no, durations)
+            if times and _DATE_HINT.search(raw):  # 'On 28th February, ...': the day later times fall on
+                last_day = _sentence_date(clean_inline(raw), year) or last_day
             continue
+        text = clean_inline(raw)
         for sent in sentences(text) if len(text) > 120 else [text]:
-            dm = _STATED_DURATION.search(sent)
-            if dm:
-                v = parse_duration_minutes(dm.group("a") or dm.group("b") or dm.group("c"))
-                if v and 0 < v < 60 * 24 * 60:
-                    durations.append(Duration(v, no, dm.group(0).strip()))
-            if not any(ch.isdigit() for ch in sent):
+            if durations_too:
+                _stated_duration(sent, no, durations)
+            if not _CLOCK_HINT.search(sent):
+                if _DATE_HINT.search(sent):
+                    last_day = _sentence_date(sent, year) or last_day
                 continue
             found = _window_in(sent, no, last_day or base, zone, "author")
             windows.extend(found)
@@ -209,7 +227,15 @@ def scan(
     return windows, stmts, durations
 
 
-def _paragraphs(lines: list[Line], scope: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
+def _stated_duration(text: str, no: int, out: list[Duration]) -> None:
+    dm = _STATED_DURATION.search(text)
+    if dm:
+        v = parse_duration_minutes(dm.group("a") or dm.group("b") or dm.group("c"))
+        if v and 0 < v < 60 * 24 * 60:
+            out.append(Duration(v, no, dm.group(0).strip()))
+
+
+def _paragraphs(lines: list[Line], scope: list[tuple[int, int]], lists: bool = True) -> list[tuple[int, str, str]]:
     """(first line number, first line's text, the paragraph's text) of the
     paragraphs and list items in the ranges: a sentence wrapped over lines
     ('... (Between' / '1:46pm - 5:30pm)') is read whole."""
@@ -221,12 +247,12 @@ def _paragraphs(lines: list[Line], scope: list[tuple[int, int]]) -> list[tuple[i
             starts = ln.kind == LIST or ln.kind != PARA or ln.text.lstrip().startswith(">")
             if starts or head is None:
                 if head is not None and cur:
-                    out.append((head.no, head.content, clean_inline(" ".join(cur))))
+                    out.append((head.no, head.content, " ".join(cur)))
                 cur, head = [], None
-                if ln.kind in (PARA, LIST) and not ln.text.lstrip().startswith(">"):
+                if (ln.kind == PARA or (lists and ln.kind == LIST)) and not ln.text.lstrip().startswith(">"):
                     head, cur = ln, [ln.content]
                 continue
             cur.append(ln.content)
         if head is not None and cur:
-            out.append((head.no, head.content, clean_inline(" ".join(cur))))
+            out.append((head.no, head.content, " ".join(cur)))
     return out
