@@ -44,7 +44,9 @@ DATE_LED = re.compile(r"^[\s>*_`\[(#]*(?:" + DATE_RE.pattern + r")", re.IGNORECA
 UNKNOWN_TIME = re.compile(
     r"^[\s*_`\[]*(?:\?{2,}(?::\?+)?|\d?[X?]{1,2}:[0-9X?]{2}|\d{1,2}:[X?]{2})\]?[\s*_`\]:\-]*", re.IGNORECASE
 )
-_APPROX_MARK = re.compile(r"^[\s>*_`\[(]*(?:ca\.?|circa|approx|about|around|~)|\bmaybe\b|\?\)", re.IGNORECASE)
+# 'ca. 18:30', '~13:30' (on the time); '22:52 (maybe earlier?)' (just after it), not 'Cache node ...'
+_APPROX_MARK = re.compile(r"^[\s>*_`\[(]*(?:ca\.|ca\b|circa\b|approx|about\b|around\b|~)", re.IGNORECASE)
+_APPROX_AFTER = re.compile(r"^[\s>*_`\[(]*\((?:ca\.|circa\b|approx|about\b|around\b)|\bmaybe\b|\?\)", re.IGNORECASE)
 _DOC_ZONE = re.compile(r"all\s+times\b[^.\n]*(?:\n[^.\n#]*)?", re.IGNORECASE)
 
 
@@ -59,7 +61,7 @@ def is_approximate(when_text: str, rest: str = "") -> bool:
     head = rest[:40]
     if not (_APPROX_CHARS.intersection(when_text) or "?" in head or "aybe" in head):
         return False  # most times are plain
-    return bool(_APPROX_MARK.search(when_text) or _APPROX_MARK.search(head) or _TIME_RANGE.search(when_text))
+    return bool(_APPROX_MARK.search(when_text) or _APPROX_AFTER.search(head) or _TIME_RANGE.search(when_text))
 
 
 class Clock:

@@ -176,6 +176,7 @@ class ParsedDocument:
     size_bytes: int = 0
     mtime_ns: int | None = None  # set by the build: what lets a rebuild skip an unchanged file unread
     durations: dict[str, float | None] = field(default_factory=dict)
+    duration_doubts: dict[str, str] = field(default_factory=dict)  # duration id -> why it is doubtful (doubts.py)
 
     def compute_durations(self, definitions: list[Duration]) -> None:
         """Minutes between milestones; a negative one is a problem, not a number."""
@@ -222,11 +223,13 @@ class ParsedDocument:
         out["milestone_evidence"] = {
             name: self.evidence[name].as_dict() if name in self.evidence else {"source": self.milestone_sources[name]}
             for name in MILESTONES
-            if m.get(name) is not None and (name in self.evidence or name in self.milestone_sources)
+            if (m.get(name) is not None and (name in self.evidence or name in self.milestone_sources))
+            or self.milestone_sources.get(name) == "correction"  # a cleared milestone says who cleared it, and why
         }
         for key in ("ttd", "tta", "ttm", "ttr"):
             out[f"{key}_minutes"] = _num(self.durations.get(key))
         out["durations_minutes"] = {k: _num(v) for k, v in self.durations.items()}
+        out["duration_doubts"] = self.duration_doubts
         out["reported_duration_minutes"] = _num(self.reported_duration_minutes)
         out["timeline"] = [
             {

@@ -133,7 +133,13 @@ def split_parts(root: Section, secs: list[Section], lines: list[Line], tl: list[
         named = [o for o in owners if o is not None and (DATE_RE.search(o.title) or _NAMED_DATE.search(o.title))]
         if len(named) == len(tl) and len({id(o) for o in named}) == len(tl):
             return [
-                Part(o.title, _title_date(o.title, year), [t], [(o.start, o.end)], o.head)
+                Part(
+                    o.title,
+                    _title_date(o.title, year),
+                    [dataclasses.replace(t, end=min(t.end, o.end))],
+                    [(o.start, o.end)],
+                    o.head,
+                )  # a timeline read on over day headings stops at its incident's end
                 for o, t in zip(named, tl, strict=True)
             ]
     return None

@@ -16,6 +16,7 @@ from ingest.read.decode import Unreadable, decode
 from ingest.read.frontmatter import TooComplex, load_structured
 from ingest.understand.corrections import CORRECTIONS_FILE
 from ingest.understand.document import ParsedDocument
+from ingest.understand.doubts import duration_doubts
 from ingest.understand.markdown_doc import parse_markdown
 from ingest.understand.rules import Rules
 from ingest.understand.structured import looks_like_postmortem, parse_structured
@@ -117,6 +118,7 @@ def _parse(doc: ParsedDocument, data: bytes, relpath: str, suffix: str, rules: R
     for d in (doc, *doc.others):
         rules.corrections.apply(d)
         d.compute_durations(rules.durations)
+        d.duration_doubts = duration_doubts(d, rules.durations, rules.guide)
 
 
 def parse_file(
