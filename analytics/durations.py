@@ -13,7 +13,7 @@ import pandas as pd
 from analytics import filters as flt
 from analytics.db import arrays, head, query
 from analytics.filters import Filters
-from analytics.stats import Change, Summary, compare_medians, summarize
+from analytics.stats import Change, Summary, compare_medians_with_doubt, summarize
 
 HEADLINE = ("ttd", "tta", "ttm", "ttr")
 DEFINITIONS = {
@@ -28,7 +28,8 @@ DEFINITIONS = {
 DEFINED = "SELECT duration_id, label, start_milestone, end_milestone FROM duration_definitions ORDER BY position"
 PER_INCIDENT = """
 WITH {cte}
-SELECT f.incident_id, f.title, f.quarter, f.team, f.severity, f.occurred_at, d.duration_id, d.minutes
+SELECT f.incident_id, f.title, f.quarter, f.team, f.severity, f.occurred_at, d.duration_id, d.minutes, d.doubt,
+       d.corrected
 FROM f JOIN incident_durations d USING (incident_id)
 WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 ORDER BY d.duration_id, f.occurred_at, f.incident_id
@@ -43,7 +44,8 @@ WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 # quarter given. `?` order: filters, quarter label, durations, durations.
 MINUTES = """
 WITH {cte}
-SELECT f.quarter = ? AS focus, list_position(CAST(? AS VARCHAR[]), d.duration_id) - 1 AS k, d.minutes
+SELECT f.quarter = ? AS focus, list_position(CAST(? AS VARCHAR[]), d.duration_id) - 1 AS k, d.minutes,
+       d.doubt IS NOT NULL AS doubtful
 FROM f JOIN incident_durations d USING (incident_id)
 WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 """
@@ -68,8 +70,8 @@ ORDER BY d.duration_id, f.occurred_at, f.incident_id
 SAMPLE = """
 WITH {cte},
 x AS (
-    SELECT f.incident_id, f.title, f.quarter, f.team, f.severity, f.occurred_at, d.duration_id, d.minutes,
-           row_number() OVER (PARTITION BY {col} ORDER BY hash(f.incident_id), f.incident_id) AS pick
+    SELECT f.incident_id, f.title, f.quarter, f.team, f.severity, f.occurred_at, d.duration_id, d.minutes, d.doubt,
+           d.corrected, row_number() OVER (PARTITION BY {col} ORDER BY hash(f.incident_id), f.incident_id) AS pick
     FROM f JOIN incident_durations d USING (incident_id)
     WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 )
@@ -87,7 +89,9 @@ def definitions(con) -> pd.DataFrame:
 
 def per_incident(con, f: Filters, metrics=HEADLINE) -> pd.DataFrame:
     """One row per incident and duration: incident_id, title, quarter, team,
-    severity, occurred_at, duration_id, minutes; by duration, then time."""
+    severity, occurred_at, duration_id, minutes, doubt (why the figure is
+    doubtful, else None), corrected (the corrections it rests on, with their
+    reasons, else None); by duration, then time."""
     return query(con, PER_INCIDENT.format(cte=flt.cte(f)), [*flt.params(f), list(metrics)])
 
 
@@ -125,12 +129,23 @@ def _minutes(con, f: Filters, metrics) -> dict:
     return arrays(con, MINUTES.format(cte=flt.cte(f)), [*flt.params(f), f.end.label, metrics, metrics])
 
 
-def summary(con, f: Filters, metric: str, values: list[float] | None = None, total: int | None = None) -> dict:
-    """median, p90, mean, n, coverage (n / incidents in the filter), missing."""
+def doubtful(con, f: Filters, metrics=HEADLINE) -> dict[str, int]:
+    """{duration id: how many of its figures are doubtful} (weak evidence, a stated duration that disagrees)."""
+    r = _minutes(con, f, metrics)
+    return {m: int(r["doubtful"][r["k"] == i].sum()) for i, m in enumerate(metrics)}
+
+
+def summary(con, f: Filters, metric: str, values: list[float] | None = None, total: int | None = None,
+            doubts: int | None = None) -> dict:  # fmt: skip
+    """median, p90, mean, n, coverage (n / incidents in the filter), missing,
+    doubtful (figures resting on weak evidence or disagreeing with the
+    document's stated duration)."""
     values = minutes(con, f, (metric,))[metric] if values is None else values
     total = incident_count(con, f) if total is None else total
+    doubts = doubtful(con, f, (metric,))[metric] if doubts is None else doubts
     s: Summary = summarize(values)
-    return {**s.as_dict(), "incidents": total, "coverage": (s.n / total) if total else None, "missing": total - s.n}
+    return {**s.as_dict(), "incidents": total, "coverage": (s.n / total) if total else None, "missing": total - s.n,
+            "doubtful": doubts}  # fmt: skip
 
 
 def summary_table(con, f: Filters, metrics=HEADLINE) -> pd.DataFrame:
@@ -142,10 +157,15 @@ def summary_table(con, f: Filters, metrics=HEADLINE) -> pd.DataFrame:
 
 
 def change_vs_previous(con, f: Filters, metric: str, min_n: int = 5, n_boot: int = 2000) -> Change:
-    """The focus quarter (f.end) against the quarter before it, other filters equal."""
-    cur = minutes(con, f.only(f.end), (metric,))[metric]
-    prev = minutes(con, f.only(f.end.previous()), (metric,))[metric]
-    return compare_medians(cur, prev, min_n=min_n, n_boot=n_boot)
+    """The focus quarter (f.end) against the quarter before it, other filters
+    equal. A change that shows only with the doubtful figures is not called
+    real (stats.compare_medians_with_doubt)."""
+    r = _minutes(con, replace(f.only(f.end), start=f.end.previous()), (metric,))
+    cur, prev = r["focus"], ~r["focus"]
+    return compare_medians_with_doubt(
+        r["minutes"][cur].tolist(), r["minutes"][prev].tolist(), r["doubtful"][cur].tolist(),
+        r["doubtful"][prev].tolist(), min_n=min_n, n_boot=n_boot,
+    )  # fmt: skip
 
 
 def headline(con, f: Filters, min_n: int = 5, n_boot: int = 2000) -> dict[str, dict]:
@@ -153,13 +173,15 @@ def headline(con, f: Filters, min_n: int = 5, n_boot: int = 2000) -> dict[str, d
     change against the quarter before: two queries in all (the review's)."""
     fq = f.only(f.end)
     r = _minutes(con, replace(fq, start=f.end.previous()), HEADLINE)  # both quarters in one pass
-    cur = {m: r["minutes"][(r["k"] == i) & r["focus"]].tolist() for i, m in enumerate(HEADLINE)}
-    prev = {m: r["minutes"][(r["k"] == i) & ~r["focus"]].tolist() for i, m in enumerate(HEADLINE)}
-    total = incident_count(con, fq)
     out = {}
-    for m in HEADLINE:
-        ch = compare_medians(cur[m], prev[m], min_n=min_n, n_boot=n_boot)
-        out[m] = {**summary(con, fq, m, cur[m], total), "change_vs_previous": {**ch.as_dict(), "sentence": ch.sentence}}
+    total = incident_count(con, fq)
+    for i, m in enumerate(HEADLINE):
+        cur, prev = (r["k"] == i) & r["focus"], (r["k"] == i) & ~r["focus"]
+        vals, doubts = r["minutes"][cur].tolist(), r["doubtful"][cur].tolist()
+        ch = compare_medians_with_doubt(vals, r["minutes"][prev].tolist(), doubts, r["doubtful"][prev].tolist(),
+                                        min_n=min_n, n_boot=n_boot)  # fmt: skip
+        out[m] = {**summary(con, fq, m, vals, total, int(sum(doubts))),
+                  "change_vs_previous": {**ch.as_dict(), "sentence": ch.sentence}}  # fmt: skip
     return out
 
 

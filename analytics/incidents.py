@@ -75,7 +75,7 @@ def listing_head(con, f: Filters, search: str = "", limit: int = 1000) -> dict:
 
 INCIDENT = "SELECT * FROM incidents WHERE incident_id = ?"
 EVENTS = """
-SELECT seq, line, "at", kind, kind_source, text, time_text, source_path
+SELECT seq, line, "at", kind, kind_source, text, time_text, signals, episode, source_path
 FROM timeline_events WHERE incident_id = ? ORDER BY source_path, seq
 """
 FACTORS = "SELECT section, category, text, line, source_path FROM contributing_factors WHERE incident_id = ? ORDER BY source_path, seq"
@@ -92,11 +92,24 @@ PROBLEMS = (
 FINDINGS = "SELECT rule, outcome, detail, line, quote FROM quality_findings WHERE incident_id = ? ORDER BY rule"
 DOCUMENTS = "SELECT path, outcome, kind, reason FROM sources WHERE incident_id = ? ORDER BY outcome DESC, path"
 DURATIONS = """
-SELECT d.duration_id, d.label, d.start_milestone, d.end_milestone, x.minutes
+SELECT d.duration_id, d.label, d.start_milestone, d.end_milestone, x.minutes, x.doubt, x.corrected
 FROM duration_definitions d LEFT JOIN incident_durations x ON x.duration_id = d.duration_id AND x.incident_id = ?
 ORDER BY d.position
 """
+# Why each milestone of the incident is what it is: the main document's evidence (a correction included).
+EVIDENCE = """
+SELECT e.milestone, e."at", e.source, e.line, e.rule, e.phrase, e.confidence, e.reason
+FROM milestone_evidence e JOIN incidents i ON i.incident_id = e.incident_id AND i.source_path = e.source_path
+WHERE e.incident_id = ?
+"""
 MILESTONES = ("started", "detected", "acknowledged", "declared", "mitigated", "resolved", "published")
+
+
+EVIDENCE_COLUMNS = ("source", "line", "rule", "phrase", "confidence", "reason")
+
+
+def _has(v) -> bool:
+    return v is not None and not pd.isna(v)
 
 
 def exists(con, incident_id: str) -> bool:
@@ -104,18 +117,23 @@ def exists(con, incident_id: str) -> bool:
 
 
 def detail(con, incident_id: str) -> dict | None:
-    """Everything recorded about one incident, or None when there is no such id."""
+    """Everything recorded about one incident, or None when there is no such id. Its milestones come
+    with their evidence (source, line, rule, phrase, confidence; a correction's reason), its durations
+    with their doubt (why a figure is not to be trusted as it stands), its timeline with what each
+    event says (signals) and the episode it belongs to."""
     inc = query(con, INCIDENT, [incident_id])
     if inc.empty:
         return None
     row = inc.iloc[0].to_dict()
     p = [incident_id]
+    evidence = {r["milestone"]: r for r in query(con, EVIDENCE, p).to_dict("records")}
+    shown = [m for m in MILESTONES if _has(row.get(f"{m}_at")) or m in evidence]
     milestones = pd.DataFrame(
         [
-            {"milestone": m, "at": row.get(f"{m}_at")}
-            for m in MILESTONES
-            if row.get(f"{m}_at") is not None and not pd.isna(row.get(f"{m}_at"))
-        ]
+            {"milestone": m, "at": row.get(f"{m}_at"), **{k: evidence.get(m, {}).get(k) for k in EVIDENCE_COLUMNS}}
+            for m in shown
+        ],
+        columns=["milestone", "at", *EVIDENCE_COLUMNS],
     )
     return {
         "incident": row,

@@ -49,6 +49,28 @@ ORDER BY q.rule, f.occurred_at DESC, f.incident_id
 """
 FINDINGS_COUNT = "WITH {cte} SELECT count(*) FROM quality_findings q JOIN f USING (incident_id) WHERE {where}"
 
+# Per duration, over the filtered incidents: its figures, how many are doubtful, how many rest on a correction.
+DURATION_CHECKS = """
+WITH {cte}
+SELECT x.duration_id, x.label, count(d.minutes) AS figures, count(d.doubt) AS doubtful, count(d.corrected) AS corrected
+FROM duration_definitions x LEFT JOIN (incident_durations d JOIN f USING (incident_id)) USING (duration_id)
+GROUP BY x.duration_id, x.label, x.position
+ORDER BY x.position
+"""
+# The figures to check: doubtful or corrected, one duration or all ('').
+TO_CHECK = """
+WITH {cte}
+SELECT f.incident_id, f.title, f.team, f.quarter, d.duration_id, d.minutes, d.doubt, d.corrected
+FROM incident_durations d JOIN f USING (incident_id)
+WHERE (d.doubt IS NOT NULL OR d.corrected IS NOT NULL) AND (? = '' OR d.duration_id = ?)
+ORDER BY d.duration_id, f.occurred_at DESC, f.incident_id
+"""
+TO_CHECK_COUNT = """
+WITH {cte}
+SELECT count(*) FROM incident_durations d JOIN f USING (incident_id)
+WHERE (d.doubt IS NOT NULL OR d.corrected IS NOT NULL) AND (? = '' OR d.duration_id = ?)
+"""
+
 
 def outcomes(con) -> dict[str, int]:
     df = query(con, OUTCOMES)
@@ -103,3 +125,17 @@ def findings_head(con, f: Filters, rule: str = "", outcome: str = "fail", limit:
     """findings() for a page: {"rows": its first `limit` rows, "total": its rows in all}."""
     fmt, params = _findings(f, rule, outcome)
     return head(con, FINDINGS.format(**fmt), params, limit, FINDINGS_COUNT.format(**fmt))
+
+
+def duration_checks(con, f: Filters) -> pd.DataFrame:
+    """Per duration (in definition order): figures over the filtered incidents,
+    doubtful ones (weak evidence, or the document's own stated duration
+    disagrees) and corrected ones (resting on a corrections-file entry)."""
+    return query(con, DURATION_CHECKS.format(cte=flt.cte(f)), flt.params(f))
+
+
+def durations_to_check_head(con, f: Filters, duration_id: str = "", limit: int = 1000) -> dict:
+    """The doubtful or corrected figures of the filtered incidents, with why
+    ('' = every duration), newest incident first per duration: {"rows", "total"}."""
+    cte, params = flt.cte(f), [*flt.params(f), duration_id, duration_id]
+    return head(con, TO_CHECK.format(cte=cte), params, limit, TO_CHECK_COUNT.format(cte=cte))

@@ -8,6 +8,10 @@ import json
 from analytics import impact
 from analytics.durations import DEFINITIONS, HEADLINE
 
+DOUBTFUL = (
+    "Doubtful: figures resting on weak evidence (an approximate time, a contradiction) or disagreeing with "
+    "the document's own stated duration; a change that shows only with them is not called real."
+)
 NAMES = {"ttd": "Time to detect", "tta": "Time to acknowledge", "ttm": "Time to mitigate", "ttr": "Time to resolve"}
 
 
@@ -42,14 +46,14 @@ def to_markdown(r: dict) -> str:
            f"**{inc['total']} incidents** ({inc['previous_quarter']} in {r['previous_quarter']}). By severity: "
            + ", ".join(f"{k} {v}" for k, v in inc["by_severity"].items() if v) + ".", "",
            "## Response times", "",
-           "| metric | median | p90 | mean | n | coverage | change vs previous quarter |",
-           "|---|---|---|---|---|---|---|"]  # fmt: skip
+           "| metric | median | p90 | mean | n | coverage | doubtful | change vs previous quarter |",
+           "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for m in HEADLINE:
         s = r[m]
         out.append(f"| {NAMES[m]} | {minutes(s['median'])} | {minutes(s['p90'])} | {minutes(s['mean'])} | {s['n']} | "
-                   f"{pct(s['coverage'])} | {esc(s['change_vs_previous']['sentence'])} |")  # fmt: skip
+                   f"{pct(s['coverage'])} | {s['doubtful']} | {esc(s['change_vs_previous']['sentence'])} |")  # fmt: skip
     out += ["", "Medians and p90 are shown because incident durations are skewed; the mean is for reference only. "
-            "A change is reported with a bootstrap 90% interval of the difference in medians.", ""]  # fmt: skip
+            "A change is reported with a bootstrap 90% interval of the difference in medians. " + DOUBTFUL, ""]  # fmt: skip
     out += ["## Impact", "", "| figure | total | median | n reporting | note |", "|---|---|---|---|---|"]
     out += [f"| {x['label']}{' (' + x['currency'] + ')' if x['currency'] else ''} | {x['total']} | "
             f"{x['median'] or '-'} | {x['n']} of {x['incidents']} | {esc(x['note']) or '-'} |"
@@ -83,7 +87,7 @@ def to_html(r: dict) -> str:
     inc = r["incidents"]
     rows = "".join(
         f"<tr><td>{NAMES[m]}</td><td>{minutes(r[m]['median'])}</td><td>{minutes(r[m]['p90'])}</td>"
-        f"<td>{minutes(r[m]['mean'])}</td><td>{r[m]['n']}</td><td>{pct(r[m]['coverage'])}</td>"
+        f"<td>{minutes(r[m]['mean'])}</td><td>{r[m]['n']}</td><td>{pct(r[m]['coverage'])}</td><td>{r[m]['doubtful']}</td>"
         f"<td>{e(r[m]['change_vs_previous']['sentence'])}</td></tr>"
         for m in HEADLINE
     )
@@ -120,7 +124,8 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6re
 <p><strong>{inc['total']} incidents</strong> ({inc['previous_quarter']} in {e(r['previous_quarter'])}). By severity:
 {e(', '.join(f'{k} {v}' for k, v in inc['by_severity'].items() if v))}.</p>
 <h2>Response times</h2>
-<table><tr><th>metric</th><th>median</th><th>p90</th><th>mean</th><th>n</th><th>coverage</th><th>change vs previous quarter</th></tr>{rows}</table>
+<table><tr><th>metric</th><th>median</th><th>p90</th><th>mean</th><th>n</th><th>coverage</th><th>doubtful</th><th>change vs previous quarter</th></tr>{rows}</table>
+<p>{e(DOUBTFUL)}</p>
 <h2>Impact</h2>
 <table><tr><th>figure</th><th>total</th><th>median</th><th>n reporting</th><th>note</th></tr>{imp}</table>
 <p>{e(r['impact']['definition'])}</p>

@@ -9,11 +9,16 @@ when the interval includes zero, the change is indistinguishable from noise.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 P90_METHOD = "linear"  # numpy's default: linear interpolation between order statistics
+
+
+# What is left of a change once the doubtful figures are set aside (Change.sentence).
+WITHOUT_DOUBTFUL = {"too_few": "too few figures are left", "noise": "it is indistinguishable from noise",
+                    "shorter": "the median is shorter instead", "longer": "the median is longer instead"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,10 @@ class Change:
     low: float | None  # bootstrap interval of the difference
     high: float | None
     confidence: float
-    verdict: str  # too_few | noise | shorter | longer
+    verdict: str  # too_few | noise | shorter | longer | doubtful
     min_n: int = 5
+    doubtful: int = 0  # figures of either quarter resting on weak evidence or a disagreeing stated duration
+    without_doubtful: str | None = None  # the verdict without them, when that differs
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,6 +71,12 @@ class Change:
         rng = f"{self.confidence:.0%} interval {_fmt(self.low)} to {_fmt(self.high)} min"
         if self.verdict == "noise":
             return f"Median changed by {_fmt(self.difference)} min ({rng}): indistinguishable from noise."
+        if self.verdict == "doubtful":
+            word = "shorter" if (self.difference or 0) < 0 else "longer"
+            without = WITHOUT_DOUBTFUL.get(self.without_doubtful or "", "the change does not hold")
+            return (f"Median {abs(self.difference or 0):.0f} min {word} ({rng}), but {self.doubtful} of the figures "
+                    f"are doubtful (weak evidence, or a document's own stated duration disagrees); without them "
+                    f"{without}: not called a real change.")  # fmt: skip
         word = "shorter" if self.verdict == "shorter" else "longer"
         return f"Median {abs(self.difference):.0f} min {word} ({rng}): a real change, not noise."
 
@@ -93,6 +106,24 @@ def compare_medians(current, previous, min_n: int = 5, n_boot: int = 2000, confi
     else:
         verdict = "shorter" if high < 0 else "longer"
     return Change(int(a.size), int(b.size), med_a, med_b, diff, low, high, confidence, verdict, min_n)
+
+
+def compare_medians_with_doubt(current, previous, current_doubtful, previous_doubtful, min_n: int = 5,
+                               n_boot: int = 2000, confidence: float = 0.90) -> Change:  # fmt: skip
+    """compare_medians(), except that a change is called real only when it
+    holds without the doubtful figures too (`*_doubtful`: one flag per value);
+    else the verdict is 'doubtful' and says what is left without them."""
+    ch = compare_medians(current, previous, min_n=min_n, n_boot=n_boot, confidence=confidence)
+    n_doubt = int(sum(bool(x) for x in current_doubtful) + sum(bool(x) for x in previous_doubtful))
+    ch = replace(ch, doubtful=n_doubt)
+    if n_doubt == 0 or ch.verdict not in ("shorter", "longer"):
+        return ch
+    sure_cur = [v for v, d in zip(current, current_doubtful, strict=True) if not d]
+    sure_prev = [v for v, d in zip(previous, previous_doubtful, strict=True) if not d]
+    sure = compare_medians(sure_cur, sure_prev, min_n=min_n, n_boot=n_boot, confidence=confidence)
+    if sure.verdict == ch.verdict:
+        return ch
+    return replace(ch, verdict="doubtful", without_doubtful=sure.verdict)
 
 
 RESAMPLE_LIMIT = 1_000_000  # values drawn per sample before the order-statistic method takes over

@@ -189,6 +189,8 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
     add(quality.problems, "('')", "", takes_filters=False)
     add(quality.compliance, "(f)", f)
     add(quality.findings_head, "(f, '', 'fail', 1000)", f, "", "fail", rows)
+    add(quality.duration_checks, "(f)", f)
+    add(quality.durations_to_check_head, "(f, '', 1000)", f, "", rows)
     return out
 
 

@@ -86,8 +86,13 @@ def test_incident_detail_page(db):
     assert at.title[0].value == ui.md("Incident Q1-5")
     assert metric(at, "Time to detect") == "50 min"
     assert metric(at, "Time to resolve") == "10 h"
-    timeline = at.dataframe[0].value
+    evidence, timeline = at.dataframe[0].value, at.dataframe[1].value
     assert list(timeline["kind"]) == ["start", "detect", "acknowledge", "mitigate", "resolve"]
+    # every milestone says what it rests on: here the structured timeline's own kinds
+    assert list(evidence["milestone"]) == ["started", "detected", "acknowledged", "mitigated", "resolved"]
+    assert set(evidence["source"]) == {"timeline"} and set(evidence["confidence"]) == {"clear"}
+    assert list(evidence["phrase"]) == ["Change deployed", "Alert fired", "On-call acknowledged", "Rolled back",
+                                        "Resolved"]  # fmt: skip
 
 
 def test_unknown_incident_in_the_url_is_a_clear_message(db):

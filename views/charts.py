@@ -10,16 +10,32 @@ SEVERITY_ORDER = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"]
 MINUTE_TICKS = [0, 5, 15, 30, 60, 120, 240, 480, 960, 1920, 3840, 7680]
 
 
+# How a duration figure is drawn: as the document gave it, doubtful (weak evidence, a stated duration that
+# disagrees), or resting on a correction.
+FIGURE_SHAPES = {"as read": "circle", "doubtful": "triangle-up", "corrected": "square"}
+
+
+def figure_kinds(df: pd.DataFrame) -> list[str]:
+    """Per row: doubtful, corrected or as read (a doubtful figure is doubtful even when also corrected)."""
+    doubt = df["doubt"] if "doubt" in df.columns else pd.Series([None] * len(df), index=df.index)
+    corr = df["corrected"] if "corrected" in df.columns else pd.Series([None] * len(df), index=df.index)
+    return ["doubtful" if isinstance(d, str) and d else "corrected" if isinstance(c, str) and c else "as read"
+            for d, c in zip(doubt, corr, strict=True)]  # fmt: skip
+
+
 def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.DataFrame | None = None) -> alt.Chart:
     """One point per incident (jittered) with the median marked, per group. `medians`
     (columns group, median, n) gives the medians when df holds only a sample of the
     incidents; without it they are computed from df's points."""
     df = df.assign(severity=df["severity"].fillna("unknown")) if "severity" in df else df  # not 'null' in the legend
+    marks = "doubt" in df.columns or "corrected" in df.columns
+    if marks:
+        df = df.assign(figure=figure_kinds(df))
     order = sorted(set(df[group].dropna()) | (set(medians[group].dropna()) if medians is not None else set()))
     y = alt.Y(f"{group}:N", title=None, sort=order or None)
     points = (
         alt.Chart(df)
-        .mark_circle(size=45, opacity=0.55)
+        .mark_point(size=45, opacity=0.55, filled=True)
         .encode(
             y=y,
             x=alt.X(
@@ -36,7 +52,19 @@ def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.D
                 alt.Tooltip("minutes:Q", format=".0f"),
                 alt.Tooltip("severity:N"),
                 alt.Tooltip("team:N"),
+                *([alt.Tooltip("figure:N")] if marks else []),
             ],
+            **(
+                {
+                    "shape": alt.Shape(
+                        "figure:N",
+                        scale=alt.Scale(domain=list(FIGURE_SHAPES), range=list(FIGURE_SHAPES.values())),
+                        legend=alt.Legend(title="figure"),
+                    )
+                }
+                if marks
+                else {}
+            ),
         )
         .transform_calculate(jitter="(random() - 0.5) * 1.4")
     )

@@ -48,6 +48,43 @@ else:
                         format_func=lambda x: x or "all codes")  # fmt: skip
     st.dataframe(ui.call(quality.problems, code), hide_index=True, width="stretch")
 
+st.subheader("Durations to check")
+st.caption(ui.filter_caption(f) + f" · incidents of {f.start.label} to {f.end.label}. "
+           f"{ui.DOUBT_MARK} Doubtful: a milestone rests on weak evidence (an approximate time, a contradiction) or "
+           f"the document's own stated duration disagrees; the review does not call a change real on them. "
+           f"{ui.CORRECTED_MARK} Corrected: a milestone was set or cleared in the corrections file.")  # fmt: skip
+checks = ui.call(quality.duration_checks, f)
+n_doubt, n_fixed = int(checks["doubtful"].sum()), int(checks["corrected"].sum())
+d1, d2 = st.columns(2)
+d1.metric(f"Doubtful figures {ui.DOUBT_MARK}", n_doubt, format="localized",
+          help="Duration figures, over every duration, that should not be trusted as they stand.")  # fmt: skip
+d2.metric(f"Corrected figures {ui.CORRECTED_MARK}", n_fixed, format="localized",
+          help="Duration figures resting on a milestone set or cleared by hand.")  # fmt: skip
+if n_doubt or n_fixed:
+    st.dataframe(checks[checks["doubtful"] + checks["corrected"] > 0], hide_index=True, width="stretch",
+                 column_config={"duration_id": None, "label": "duration", "figures": "figures",
+                                "doubtful": f"doubtful {ui.DOUBT_MARK}",
+                                "corrected": f"corrected {ui.CORRECTED_MARK}"})  # fmt: skip
+    labels = dict(zip(checks["duration_id"], checks["label"], strict=True))
+    which = st.selectbox("Figures of", ["", *checks["duration_id"]], key="dq_duration",
+                         format_func=lambda d: labels.get(d, d) if d else "every duration")  # fmt: skip
+    th = ui.call(quality.durations_to_check_head, f, which, ui.MAX_TABLE_ROWS)
+    rows = th["rows"]
+    st.caption(f"{th['total']} figure(s) to check." + ui.capped_note(len(rows), th["total"], "figures",
+                                                                    "choose a duration or filter to narrow"))  # fmt: skip
+    if len(rows):
+        rows = rows.assign(link=ui.incident_urls(rows["incident_id"]), note=ui.figure_notes(rows["doubt"],
+                                                                                            rows["corrected"]))  # fmt: skip
+        rows["duration"] = rows["duration_id"].map(labels)
+        st.dataframe(rows[["link", "title", "team", "quarter", "duration", "minutes", "note"]], hide_index=True,
+                     width="stretch", column_config={
+                         "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
+                         "minutes": st.column_config.NumberColumn("minutes", format="%.0f"),
+                         "note": st.column_config.TextColumn("why", width="large"),
+                     })  # fmt: skip
+else:
+    st.success("No doubtful or corrected figure in these filters.")
+
 st.subheader("The guide's rules, per postmortem")
 st.caption(ui.filter_caption(f) + f" · incidents of {f.start.label} to {f.end.label}. "
            "Unknown means the documents do not say enough to check the rule (e.g. no publication date).")  # fmt: skip

@@ -39,14 +39,49 @@ if selected:
     rep = inc.get("reported_duration_minutes")
     cols = st.columns(len(dur) + 1)
     for col, r in zip(cols, dur.itertuples(), strict=False):
-        col.metric(r.label, ui.minutes(r.minutes), help=f"From {r.start_milestone} to {r.end_milestone}.")
+        note = ui.figure_note(r.doubt, r.corrected)
+        col.metric(ui.marked(r.label, r.doubt, r.corrected), ui.minutes(r.minutes),
+                   help=f"From {r.start_milestone} to {r.end_milestone}." + (f" {note}." if note else ""))  # fmt: skip
     cols[-1].metric("Reported duration", ui.minutes(rep), help="The header's Incident Duration, as written.")
+    doubts = [f"{r.label}: {r.doubt}" for r in dur.itertuples() if ui.figure_note(r.doubt)]
+    if doubts:
+        st.warning(ui.md(f"Doubtful figures (marked {ui.DOUBT_MARK} wherever they appear, and left out when the "
+                         "review weighs a change): " + "; ".join(doubts) + "."))  # fmt: skip
+    fixed = [f"{r.label}: {r.corrected}" for r in dur.itertuples() if ui.figure_note(corrected=r.corrected)]
+    if fixed:
+        st.info(ui.md(f"Corrected by hand (marked {ui.CORRECTED_MARK}): " + "; ".join(fixed) + "."))
+    if len(ms):
+        st.caption(
+            "Why each milestone is what it is: the line it was read from, the rule that decided it, the "
+            "words it rests on, and how sure: clear (the document says it), judgment (a reader had to "
+            "choose), weak (an approximate time or a contradiction). A correction says why it was made."
+        )
+        st.dataframe(ms.assign(confidence=[ui.confidence(c, s) for c, s in zip(ms["confidence"], ms["source"],
+                                                                                 strict=True)]),
+                     hide_index=True, width="stretch", column_config={
+                         "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"),
+                         "source": st.column_config.TextColumn("read from"),
+                         "line": st.column_config.NumberColumn("line", format="%d"),
+                         "rule": st.column_config.TextColumn("decided by", width="medium"),
+                         "phrase": st.column_config.TextColumn("the words", width="medium"),
+                         "confidence": st.column_config.TextColumn("how sure"),
+                         "reason": st.column_config.TextColumn("correction", width="medium"),
+                     })  # fmt: skip
 
     st.subheader("Timeline")
     if len(tl):
-        st.dataframe(tl[["at", "kind", "text", "time_text", "line"]], hide_index=True, width="stretch", column_config={
-            "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"), "time_text": "as written",
-        })  # fmt: skip
+        st.dataframe(tl[["at", "kind", "text", "signals", "time_text", "line"]], hide_index=True, width="stretch",
+                     column_config={
+                         "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"),
+                         "time_text": "as written",
+                         "signals": st.column_config.TextColumn("what it says", help="The signals the timeline "
+                                                                "rules read in the text (docs/MILESTONES.md)"),
+                     })  # fmt: skip
+        if (tl["episode"].fillna(0) != 0).any():
+            st.caption(
+                "Some events are another episode (days apart, after the incident had recovered): they are "
+                "listed but not used for the milestones."
+            )
     else:
         st.info("No timeline was found in the document.")
 

@@ -33,6 +33,11 @@ c[3].metric(
 c[4].metric("Coverage", ui.pct(s["coverage"]), help=f"{s['n']} of {s['incidents']} incidents in the filters; "
             f"{s['missing']} lack one of the two milestones.")  # fmt: skip
 
+if s["doubtful"]:
+    st.warning(f"{s['doubtful']} of the {s['n']} figures are doubtful ({ui.DOUBT_MARK}: a milestone rests on weak "
+               "evidence, or the document's own stated duration disagrees). They are drawn as triangles below, "
+               "and the Data quality page lists them with why.")  # fmt: skip
+
 if not s["n"]:
     st.info(
         "No incident in these filters has both milestones of this duration. The Data quality page shows what the timelines lack."
@@ -42,7 +47,8 @@ if not s["n"]:
 points = ui.call(durations.sample, f, (metric,), "quarter", MAX_POINTS)
 trend = ui.call(durations.by_group, f, metric, "quarter")  # every incident: the strip's medians, and the trend
 st.subheader("Every incident, by quarter")
-st.caption("One point per incident (symlog scale: durations are skewed); the black tick is the quarter's median."
+st.caption("One point per incident (symlog scale: durations are skewed); the black tick is the quarter's median; "
+           "triangles are doubtful figures, squares corrected ones."
            + charts.strip_note(len(points), s["n"]))  # fmt: skip
 st.altair_chart(charts.durations_strip(points, "quarter", medians=trend), width="stretch")
 
@@ -81,7 +87,11 @@ with st.expander("The incidents behind these numbers"):
     per = ph["rows"]
     st.caption(f"{ph['total']} incidents with this duration, oldest first."
                + ui.capped_note(len(per), ph["total"], "incidents", "narrow the filters"))  # fmt: skip
-    table = per.assign(link=ui.incident_urls(per["incident_id"]))
-    st.dataframe(table[["link", "title", "quarter", "team", "severity", "minutes"]], hide_index=True, width="stretch",
-                 column_config={"link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
-                                "minutes": st.column_config.NumberColumn("minutes", format="%.0f")})  # fmt: skip
+    table = per.assign(link=ui.incident_urls(per["incident_id"]), note=ui.figure_notes(per["doubt"], per["corrected"]))
+    st.dataframe(table[["link", "title", "quarter", "team", "severity", "minutes", "note"]], hide_index=True,
+                 width="stretch", column_config={
+                     "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
+                     "minutes": st.column_config.NumberColumn("minutes", format="%.0f"),
+                     "note": st.column_config.TextColumn("figure", width="large", help=f"{ui.DOUBT_MARK} doubtful, "
+                                                         f"with why; {ui.CORRECTED_MARK} corrected by hand, with the reason"),
+                 })  # fmt: skip

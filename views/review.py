@@ -40,7 +40,7 @@ for col, m in zip(cols, durations.HEADLINE, strict=True):
     col.metric(report.NAMES[m], ui.minutes(x["median"]), delta=delta, delta_color="inverse",
                help=durations.DEFINITIONS[m] + " Median over the quarter's incidents.")  # fmt: skip
     col.caption(f"p90 {ui.minutes(x['p90'])} · mean {ui.minutes(x['mean'])} · n = {x['n']} of {x['incidents']} "
-                f"({ui.pct(x['coverage'])})")  # fmt: skip
+                f"({ui.pct(x['coverage'])})" + (f" · {x['doubtful']} doubtful {ui.DOUBT_MARK}" if x["doubtful"] else ""))  # fmt: skip
     col.caption(ch["sentence"])
 
 n_points = sum(r[m]["n"] for m in durations.HEADLINE)

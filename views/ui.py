@@ -230,3 +230,35 @@ def filter_caption(f: Filters) -> str:
             parts.append(f"{name}: {md(', '.join(vals))}")
     scope = "; ".join(parts) if parts else "all teams, services and severities"
     return f"As of {f.as_of.isoformat()} · {scope}"
+
+
+DOUBT_MARK = "⚠"
+CORRECTED_MARK = "✎"
+
+
+def _text(v) -> str | None:
+    return v if isinstance(v, str) and v else None  # a NULL from a DataFrame is NaN, not None
+
+
+def marked(label: str, doubt=None, corrected=None) -> str:
+    """A figure's label, marked ⚠ when the figure is doubtful (weak evidence, a
+    stated duration that disagrees) and ✎ when it rests on a correction."""
+    return label + (f" {DOUBT_MARK}" if _text(doubt) else "") + (f" {CORRECTED_MARK}" if _text(corrected) else "")
+
+
+def figure_note(doubt=None, corrected=None) -> str:
+    """Why a figure is marked, for a table column: '' when it is not."""
+    parts = [f"{DOUBT_MARK} {_text(doubt)}"] if _text(doubt) else []
+    parts += [f"{CORRECTED_MARK} {_text(corrected)}"] if _text(corrected) else []
+    return "; ".join(parts)
+
+
+def figure_notes(doubts: pd.Series, corrected: pd.Series) -> list[str]:
+    return [figure_note(d, c) for d, c in zip(doubts, corrected, strict=True)]
+
+
+def confidence(level: str | None, source: str | None) -> str:
+    """How sure a milestone is, in words a reader takes in at a glance."""
+    if source == "correction":
+        return "corrected by hand"
+    return {"clear": "clear", "judgment": "judgment", "weak": f"{DOUBT_MARK} weak"}.get(level or "", level or "")

@@ -135,6 +135,18 @@ def per_source(con, new_only: bool) -> None:
 
 
 AFFECTED = "incident_id IN (SELECT incident_id FROM _affected)"
+# One duration per incident, with its doubt and the corrections it rests on. {a}, {b}: milestone columns
+# (validated names); `?`: duration id, duration id, start milestone, end milestone.
+DURATIONS = """
+INSERT INTO incident_durations
+SELECT i.incident_id, ?, date_diff('second', i.{a}, i.{b}) / 60.0,
+       json_extract_string(i.duration_doubts, '$."' || ? || '"'),
+       (SELECT string_agg(e.milestone || ' corrected: ' || coalesce(e.reason, 'no reason given'), '; '
+                          ORDER BY e.milestone)
+        FROM milestone_evidence e
+        WHERE e.source_path = i.source_path AND e.source = 'correction' AND e.milestone IN (?, ?))
+FROM incidents i WHERE i.{a} IS NOT NULL AND i.{b} IS NOT NULL AND i.{b} >= i.{a}{where}
+"""
 
 
 def per_incident(con, rules: Rules, extra_problems: list[tuple], git: dict[str, datetime], only: bool = False,
@@ -155,8 +167,7 @@ def per_incident(con, rules: Rules, extra_problems: list[tuple], git: dict[str, 
     con.execute(_incidents_sql(rules).format(only=f"AND d.{AFFECTED}" if only else ""))
     for d in rules.durations:
         a, b = f"{d.start}_at", f"{d.end}_at"  # milestone names are validated against MILESTONES
-        con.execute(f"INSERT INTO incident_durations SELECT incident_id, ?, date_diff('second', {a}, {b}) / 60.0 "
-                    f"FROM incidents WHERE {a} IS NOT NULL AND {b} IS NOT NULL AND {b} >= {a}{where}", [d.id])  # fmt: skip
+        con.execute(DURATIONS.format(a=a, b=b, where=where), [d.id, d.id, d.start, d.end])
     con.execute("INSERT INTO incident_services SELECT DISTINCT incident_id, unnest(services) FROM incidents"
                 + (f" WHERE {AFFECTED}" if only else ""))  # fmt: skip
     con.execute(IMPACT.format(only=f"AND r.{AFFECTED}" if only else ""))
@@ -185,7 +196,7 @@ INSERT INTO incidents
 SELECT incident_id, title, kind, date, severity, status, team, services, tags, authors,
        started_at, detected_at, acknowledged_at, declared_at, mitigated_at, resolved_at, published_at,
        published_source, occurred_at, {dur("ttd")}, {dur("tta")}, {dur("ttm")}, {dur("ttr")},
-       reported_duration_minutes, milestone_sources, custom_fields, source_path, n_documents
+       reported_duration_minutes, milestone_sources, duration_doubts, custom_fields, source_path, n_documents
 FROM (
   SELECT d.incident_id, d.title, d.kind, d.date, d.severity, d.status, d.team, d.services, d.tags, d.authors,
          {ms},
@@ -193,7 +204,7 @@ FROM (
          CASE WHEN d.published_at IS NOT NULL THEN 'document' WHEN g.committed_at IS NOT NULL THEN 'git' END
            AS published_source,
          coalesce(d.started_at, d.detected_at, d.date::TIMESTAMP) AS occurred_at,
-         d.reported_duration_minutes, d.milestone_sources, d.custom_fields, d.source_path,
+         d.reported_duration_minutes, d.milestone_sources, d.duration_doubts, d.custom_fields, d.source_path,
          (SELECT count(*) FROM documents x WHERE x.incident_id = d.incident_id)::INTEGER AS n_documents
   FROM documents d JOIN _resolved r ON r.path = d.source_path AND r.outcome = 'incident' {{only}}
   LEFT JOIN _git g ON g.path = d.source_path

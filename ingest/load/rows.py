@@ -15,7 +15,8 @@ STAGING: dict[str, list[str]] = {
                 "content_hash", "size_bytes", "mtime_ns", "reused"],
     "documents": ["source_path", "doc_id", "kind", "title", "date", "severity", "status", "team", "services", "tags",
                   "authors", "timezone", "started_at", "detected_at", "acknowledged_at", "declared_at",
-                  "mitigated_at", "resolved_at", "published_at", "milestone_sources", "reported_duration_minutes",
+                  "mitigated_at", "resolved_at", "published_at", "milestone_sources", "duration_doubts",
+                  "reported_duration_minutes",
                   "has_went_well_section", "custom_fields", "content_hash"],
     "timeline_events": ["source_path", "seq", "line", "at", "kind", "kind_source", "text", "time_text", "signals",
                         "episode"],
@@ -54,12 +55,13 @@ def document_rows(doc: ParsedDocument, path: str, root: str) -> dict[str, list[t
         path, doc.incident_id, doc.kind, doc.title, doc.date, doc.severity, doc.status, doc.team, doc.services,
         doc.tags, doc.authors, doc.timezone, m.get("started"), m.get("detected"), m.get("acknowledged"),
         m.get("declared"), m.get("mitigated"), m.get("resolved"), m.get("published"),
-        _json(doc.milestone_sources), doc.reported_duration_minutes, doc.has_went_well_section,
+        _json(doc.milestone_sources), _json(doc.duration_doubts), doc.reported_duration_minutes,
+        doc.has_went_well_section,
         _json(doc.custom_fields), doc.content_hash,
     ))  # fmt: skip
     for i, e in enumerate(doc.timeline):
         out["timeline_events"].append((path, i, e.line, e.at, e.kind, e.kind_source, e.text, e.time_text,
-                                       sorted(e.signals), e.episode))  # fmt: skip
+                                       ",".join(sorted(e.signals)), e.episode))  # fmt: skip
     for name, ev in doc.evidence.items():
         out["milestone_evidence"].append((path, name, ev.at, ev.source, ev.line, ev.rule, ev.phrase, ev.confidence,
                                           ev.reason))  # fmt: skip
