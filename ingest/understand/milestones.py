@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ingest.read.problems import Problems
@@ -110,161 +111,30 @@ def decide(
 ) -> dict[str, Evidence]:
     """{milestone: Evidence} for the milestones the document does not give
     outright (`known`: front matter, structured fields)."""
+    del durations  # a stated duration places the start only afterwards (infer_start_from_duration)
     ev = split_episodes(events, settings, anchor)
     _warn_episodes(events, problems)
     out: dict[str, Evidence] = {}
-    if any(e.at is None and "start" in e.signals and e.episode == 0 for e in events):
-        unknown_start = next(e for e in events if e.at is None and "start" in e.signals)
-    else:
-        unknown_start = None
+    det = _detected(events, ev, statements)
+    if det is not None:
+        out["detected"] = det
+    det_at = known.get("detected") or (det.at if det is not None else None)
 
-    # --- detection -----------------------------------------------------------------------------------------
-    def responds(e: Event) -> bool:
-        s = e.signals
-        if s & {"onset", "start"} and not s & DETECT:
-            return False  # 'Disk fills up. Determined by looking at the logs': how the start was found, later
-        return bool("ack" in s or "respond" in s or ("declare" in s and "alert" not in s))
-
-    first_det = next((e for e in ev if e.signals & DETECT), None)
-    written_first = next((e for e in events if e.episode == 0 and e.signals & DETECT), None)
-    if (
-        written_first is not None
-        and written_first.at is None
-        and (first_det is None or written_first.line is None or first_det.line > written_first.line)
-    ):
-        ev_known = False  # the first alert or report has no time: when the team knew is not known
-    else:
-        ev_known = True
-    first_resp = next((e for e in ev if responds(e)), None)
-    if not ev_known:
-        pass
-    elif first_det is not None and first_resp is not None and first_resp.at < first_det.at:
-        out["detected"] = _ev(first_resp, "a response before any alert or report: the team knew by then", "judgment",
-                              "ack", "declare", "respond")  # fmt: skip
-    elif first_det is not None:
-        out["detected"] = _ev(first_det, "the first alert, report or noticing", "clear", "alert", "report", "notice")
-    elif first_resp is not None:
-        out["detected"] = _ev(first_resp, "no alert or report: the first response", "judgment",
-                              "ack", "declare", "respond")  # fmt: skip
-    elif statements:
-        st = next((s for s in sorted(statements, key=lambda s: s.at) if s.reading.signals & DETECT), None)
-        if st is not None:
-            out["detected"] = Evidence(st.at, "prose", st.line, "stated in the text", st.text[:120], "judgment")
-    det_at = known.get("detected") or (out["detected"].at if "detected" in out else None)
-
-    # --- start ---------------------------------------------------------------------------------------------
     start = _start(ev, windows, statements, det_at, settings, problems)
-    if start is not None and unknown_start is None:
+    unknown_start = any(e.at is None and "start" in e.signals and e.episode == 0 for e in events)
+    if start is not None and not unknown_start:  # '[???] outage began': the start is unknown, not guessed
         out["started"] = start
     start_at = known.get("started") or (out["started"].at if "started" in out else None)
 
-    # --- mitigation and resolution -------------------------------------------------------------------------
-    last_fail = max((i for i, e in enumerate(ev) if _failing(e)), default=-1)
-    held = [e for e in ev[last_fail + 1 :] if _recovered(e) and (start_at is None or e.at >= start_at - TOLERANCE)]
-    tool_end = next((w.end for w in windows if w.source == "tool" and w.end is not None), None)
-    author_ends = [w for w in windows if w.source == "author" and w.end is not None]
-    author_ends += [
-        Window(None, s.at, s.line, s.text, "author")
-        for s in statements
-        if {"recover", "close"} & s.reading.signals and not s.reading.signals & {"relapse"}
-    ]
-    author_end = min(author_ends, key=lambda w: w.end) if author_ends else None
-    closes_at = [e.at for e in ev if "close" in e.signals and e.episode == 0]
-    if tool_end is not None and start_at is not None and tool_end < start_at:
-        problems.warn("window-conflict", None, f"the stated impact window ends ({iso_z(tool_end)}) before the "
-                      "incident starts; the window is not used")  # fmt: skip
-        tool_end = None
-    if tool_end is not None and closes_at and min(closes_at) < tool_end - timedelta(hours=1):
-        tool_end = None  # the timeline closed the incident well before the tool's window ends
-    if author_end is not None and start_at is not None and author_end.end < start_at:
-        problems.warn("window-conflict", author_end.line, "the stated end of impact is before the incident "
-                      "starts; it is not used")  # fmt: skip
-        author_end = None
-
-    recovers = [e for e in held if "recover" in e.signals]
-    # statements that impact stopped, and rollbacks or workarounds (not in an entry that tells how it began)
-    stops = [
-        e
-        for e in held
-        if e.signals & {"recover", "end"} or ("mitigate" in e.signals and not e.signals & {"start", "onset"})
-    ]
-    closes = [e for e in held if "close" in e.signals]
-    mit = None
-    first_rec = stops[0] if stops else None
-    boundary = min([x for x in (closes[0].at if closes else None, tool_end) if x is not None], default=None)
-    if first_rec is not None and (boundary is None or first_rec.at <= boundary + TOLERANCE):
-        mit = _first_stop(first_rec, held, author_end)
-    if author_end is not None and (mit is None or author_end.end < mit.at - TOLERANCE):
-        mit = Evidence(author_end.end, "prose", author_end.line, "the stated end of impact", author_end.text, "clear")
-    if (
-        mit is None
-        and closes
-        and closes[0].signals & {"fix", "rollback", "change"}
-        and (tool_end is None or closes[0].at <= tool_end + TOLERANCE)
-    ):
-        mit = _ev(closes[0], "the fix and the resolution in one entry", "clear", "close")
-    if mit is None:
-        fixes = [
-            e
-            for e in ev[last_fail + 1 :]
-            if e.signals & {"fix", "rollback"} and (boundary is None or e.at <= boundary + TOLERANCE)
-            and (start_at is None or e.at >= start_at)
-        ]  # fmt: skip
-        rollback = next((e for e in fixes if "rollback" in e.signals), None)
-        if boundary is not None and (rollback or fixes):
-            pick = rollback or fixes[-1]
-            mit = _ev(pick, "the fix carried out before the incident was closed", "judgment", "rollback", "fix")
-        elif closes and (tool_end is None or closes[0].at <= tool_end + TOLERANCE):
-            mit = _ev(closes[0], "no separate recovery: the resolution", "judgment", "close")
-        elif tool_end is not None:
-            mit = Evidence(tool_end, "header", None, "the end of the impact window", "", "judgment")
-        elif first_rec is not None:
-            mit = _first_stop(first_rec, held, author_end)
-        elif fixes:
-            pick = rollback or fixes[0]
-            mit = _ev(pick, "the last thing done, a fix, with nothing after it saying it failed", "judgment",
-                      "rollback", "fix")  # fmt: skip
-    if mit is None:
-        done = sorted((st for st in statements if st.reading.signals & {"fix", "rollback"}
-                       and not st.reading.signals & {"relapse"} and (start_at is None or st.at >= start_at)),
-                      key=lambda st: st.at)  # fmt: skip
-        if done:
-            mit = Evidence(done[0].at, "prose", done[0].line, "the stated time a fix was in place", done[0].text[:120],
-                           "judgment")  # fmt: skip
+    ends = _Ends.read(ev, windows, statements, start_at, problems)
+    mit = _mitigated(ends, ev, statements, start_at)
     if mit is not None:
         out["mitigated"] = mit
     mit_at = known.get("mitigated") or (mit.at if mit is not None else None)
-
-    res = None
-    closes_after = [e for e in closes if mit_at is None or e.at >= mit_at - TOLERANCE]
-    if closes_after:
-        res = _ev(closes_after[0], "declared resolved, or full recovery confirmed", "clear", "close", "recover")
-    elif tool_end is not None and (mit_at is None or tool_end >= mit_at - TOLERANCE):
-        res = Evidence(tool_end, "header", None, "the end of the impact window", "", "judgment")
-    elif recovers:
-        conf = "clear" if len(recovers) == 1 else "judgment"
-        res = _ev(recovers[-1], "the final recovery", conf, "recover")
-    elif author_ends:
-        # the latest stated end; a statement that it was resolved or fully recovered wins
-        stated = [w for w in author_ends if mit_at is None or w.end >= mit_at - TOLERANCE]
-        closing = [s for s in statements if "close" in s.reading.signals and (mit_at is None or s.at >= mit_at)]
-        if closing:
-            c = min(closing, key=lambda s: s.at)
-            res = Evidence(c.at, "prose", c.line, "stated resolved, or fully recovered", c.text[:120], "clear")
-        elif stated:
-            w = max(stated, key=lambda w: w.end)
-            res = Evidence(w.end, "prose", w.line, "the stated end of impact", w.text, "clear")
-    elif mit is not None:
-        later_fixes = [e for e in ev[last_fail + 1 :] if e.signals & {"fix"} and mit_at and e.at > mit_at]
-        if later_fixes:
-            res = _ev(later_fixes[-1], "the last fix, with nothing after it saying it failed", "judgment", "fix")
-        else:
-            res = Evidence(mit.at, mit.source, mit.line, "a single end event: mitigated and resolved", mit.phrase,
-                           mit.confidence)  # fmt: skip
+    res = _resolved(ends, ev, statements, mit, mit_at)
     if res is not None:
         out["resolved"] = res
 
-    # --- acknowledgement and declaration -------------------------------------------------------------------
     if det_at is not None:
         ack = _acknowledged(ev, det_at, mit, out.get("detected"))
         if ack is not None:
@@ -273,6 +143,163 @@ def decide(
     if decl is not None:
         out["declared"] = _ev(decl, "the incident was declared", "clear", "declare")
     return out
+
+
+def _responds(e: Event) -> bool:
+    s = e.signals
+    if s & {"onset", "start"} and not s & DETECT:
+        return False  # 'Disk fills up. Determined by looking at the logs': how the start was found, later
+    return bool("ack" in s or "respond" in s or ("declare" in s and "alert" not in s))
+
+
+def _detected(events: list[Event], ev: list[Event], statements: list[Statement]) -> Evidence | None:
+    """The first alert, report or noticing; a response before it means the team knew by then."""
+    first_det = next((e for e in ev if e.signals & DETECT), None)
+    written_first = next((e for e in events if e.episode == 0 and e.signals & DETECT), None)
+    if (
+        written_first is not None
+        and written_first.at is None
+        and (first_det is None or written_first.line is None or first_det.line > written_first.line)
+    ):
+        return None  # the first alert or report has no time: when the team knew is not known
+    first_resp = next((e for e in ev if _responds(e)), None)
+    if first_det is not None and first_resp is not None and first_resp.at < first_det.at:
+        return _ev(first_resp, "a response before any alert or report: the team knew by then", "judgment",
+                   "ack", "declare", "respond")  # fmt: skip
+    if first_det is not None:
+        return _ev(first_det, "the first alert, report or noticing", "clear", "alert", "report", "notice")
+    if first_resp is not None:
+        return _ev(first_resp, "no alert or report: the first response", "judgment", "ack", "declare", "respond")
+    st = next((s for s in sorted(statements, key=lambda s: s.at) if s.reading.signals & DETECT), None)
+    if st is not None:
+        return Evidence(st.at, "prose", st.line, "stated in the text", st.text[:120], "judgment")
+    return None
+
+
+@dataclass
+class _Ends:
+    """What the end of impact is decided from: the events after the last
+    failure (`held`), their recoveries, stops and closures, an incident
+    tool's window end and the author's stated ends."""
+
+    last_fail: int
+    held: list[Event]
+    recovers: list[Event]
+    stops: list[Event]
+    closes: list[Event]
+    tool_end: datetime | None
+    author_ends: list[Window]
+    author_end: Window | None
+    boundary: datetime | None  # the first closure or the tool window's end: mitigation comes no later
+
+    @classmethod
+    def read(cls, ev, windows, statements, start_at, problems: Problems) -> _Ends:
+        last_fail = max((i for i, e in enumerate(ev) if _failing(e)), default=-1)
+        held = [e for e in ev[last_fail + 1 :] if _recovered(e) and (start_at is None or e.at >= start_at - TOLERANCE)]
+        tool_end = next((w.end for w in windows if w.source == "tool" and w.end is not None), None)
+        author_ends = [w for w in windows if w.source == "author" and w.end is not None]
+        author_ends += [
+            Window(None, s.at, s.line, s.text, "author")
+            for s in statements
+            if {"recover", "close"} & s.reading.signals and not s.reading.signals & {"relapse"}
+        ]
+        author_end = min(author_ends, key=lambda w: w.end) if author_ends else None
+        closes_at = [e.at for e in ev if "close" in e.signals and e.episode == 0]
+        if tool_end is not None and start_at is not None and tool_end < start_at:
+            problems.warn("window-conflict", None, f"the stated impact window ends ({iso_z(tool_end)}) before the "
+                          "incident starts; the window is not used")  # fmt: skip
+            tool_end = None
+        if tool_end is not None and closes_at and min(closes_at) < tool_end - timedelta(hours=1):
+            tool_end = None  # the timeline closed the incident well before the tool's window ends
+        if author_end is not None and start_at is not None and author_end.end < start_at:
+            problems.warn("window-conflict", author_end.line, "the stated end of impact is before the incident "
+                          "starts; it is not used")  # fmt: skip
+            author_end = None
+        # statements that impact stopped, and rollbacks or workarounds (not in an entry that tells how it began)
+        stops = [e for e in held
+                 if e.signals & {"recover", "end"} or ("mitigate" in e.signals and not e.signals & {"start", "onset"})]  # fmt: skip
+        closes = [e for e in held if "close" in e.signals]
+        boundary = min([x for x in (closes[0].at if closes else None, tool_end) if x is not None], default=None)
+        recovers = [e for e in held if "recover" in e.signals]
+        return cls(last_fail, held, recovers, stops, closes, tool_end, author_ends, author_end, boundary)
+
+
+def _mitigated(x: _Ends, ev: list[Event], statements: list[Statement], start_at) -> Evidence | None:
+    """When impact stopped: the first recovery that held; else the fix done before the incident was closed;
+    else the stated end of impact."""
+    mit = None
+    first_rec = x.stops[0] if x.stops else None
+    if first_rec is not None and (x.boundary is None or first_rec.at <= x.boundary + TOLERANCE):
+        mit = _first_stop(first_rec, x.held, x.author_end)
+    if x.author_end is not None and (mit is None or x.author_end.end < mit.at - TOLERANCE):
+        return Evidence(x.author_end.end, "prose", x.author_end.line, "the stated end of impact", x.author_end.text,
+                        "clear")  # fmt: skip
+    if mit is not None:
+        return mit
+    closes, tool_end = x.closes, x.tool_end
+    if (
+        closes
+        and closes[0].signals & {"fix", "rollback", "change"}
+        and (tool_end is None or closes[0].at <= tool_end + TOLERANCE)
+    ):
+        return _ev(closes[0], "the fix and the resolution in one entry", "clear", "close")
+    fixes = [
+        e
+        for e in ev[x.last_fail + 1 :]
+        if e.signals & {"fix", "rollback"} and (x.boundary is None or e.at <= x.boundary + TOLERANCE)
+        and (start_at is None or e.at >= start_at)
+    ]  # fmt: skip
+    rollback = next((e for e in fixes if "rollback" in e.signals), None)
+    if x.boundary is not None and (rollback or fixes):
+        return _ev(rollback or fixes[-1], "the fix carried out before the incident was closed", "judgment",
+                   "rollback", "fix")  # fmt: skip
+    if closes and (tool_end is None or closes[0].at <= tool_end + TOLERANCE):
+        return _ev(closes[0], "no separate recovery: the resolution", "judgment", "close")
+    if tool_end is not None:
+        return Evidence(tool_end, "header", None, "the end of the impact window", "", "judgment")
+    if first_rec is not None:
+        return _first_stop(first_rec, x.held, x.author_end)
+    if fixes:
+        return _ev(rollback or fixes[0], "the last thing done, a fix, with nothing after it saying it failed",
+                   "judgment", "rollback", "fix")  # fmt: skip
+    done = sorted((st for st in statements if st.reading.signals & {"fix", "rollback"}
+                   and not st.reading.signals & {"relapse"} and (start_at is None or st.at >= start_at)),
+                  key=lambda st: st.at)  # fmt: skip
+    if done:
+        return Evidence(done[0].at, "prose", done[0].line, "the stated time a fix was in place", done[0].text[:120],
+                        "judgment")  # fmt: skip
+    return None
+
+
+def _resolved(x: _Ends, ev: list[Event], statements: list[Statement], mit: Evidence | None, mit_at) -> Evidence | None:
+    """The first closure at or after mitigation; else the tool window's end; else the final recovery; else
+    the author's stated end; else the last fix after mitigation, or the mitigation itself."""
+    closes_after = [e for e in x.closes if mit_at is None or e.at >= mit_at - TOLERANCE]
+    if closes_after:
+        return _ev(closes_after[0], "declared resolved, or full recovery confirmed", "clear", "close", "recover")
+    if x.tool_end is not None and (mit_at is None or x.tool_end >= mit_at - TOLERANCE):
+        return Evidence(x.tool_end, "header", None, "the end of the impact window", "", "judgment")
+    if x.recovers:
+        conf = "clear" if len(x.recovers) == 1 else "judgment"
+        return _ev(x.recovers[-1], "the final recovery", conf, "recover")
+    if x.author_ends:
+        # the latest stated end; a statement that it was resolved or fully recovered wins
+        stated = [w for w in x.author_ends if mit_at is None or w.end >= mit_at - TOLERANCE]
+        closing = [s for s in statements if "close" in s.reading.signals and (mit_at is None or s.at >= mit_at)]
+        if closing:
+            c = min(closing, key=lambda s: s.at)
+            return Evidence(c.at, "prose", c.line, "stated resolved, or fully recovered", c.text[:120], "clear")
+        if stated:
+            w = max(stated, key=lambda w: w.end)
+            return Evidence(w.end, "prose", w.line, "the stated end of impact", w.text, "clear")
+        return None
+    if mit is None:
+        return None
+    later_fixes = [e for e in ev[x.last_fail + 1 :] if e.signals & {"fix"} and mit_at and e.at > mit_at]
+    if later_fixes:
+        return _ev(later_fixes[-1], "the last fix, with nothing after it saying it failed", "judgment", "fix")
+    return Evidence(mit.at, mit.source, mit.line, "a single end event: mitigated and resolved", mit.phrase,
+                    mit.confidence)  # fmt: skip
 
 
 END_MARK_AFTER = timedelta(minutes=15)
