@@ -136,17 +136,19 @@ def per_source(con, new_only: bool) -> None:
 
 AFFECTED = "incident_id IN (SELECT incident_id FROM _affected)"
 # One duration per incident, with its doubt and the corrections it rests on. {a}, {b}: milestone columns
-# (validated names); `?`: duration id, duration id, start milestone, end milestone.
+# (validated names); {corrected}: CORRECTED or NULL. `?`: duration id, duration id (then CORRECTED's).
 DURATIONS = """
 INSERT INTO incident_durations
 SELECT i.incident_id, ?, date_diff('second', i.{a}, i.{b}) / 60.0,
        json_extract_string(i.duration_doubts, '$."' || ? || '"'),
-       (SELECT string_agg(e.milestone || ' corrected: ' || coalesce(e.reason, 'no reason given'), '; '
-                          ORDER BY e.milestone)
-        FROM milestone_evidence e
-        WHERE e.source_path = i.source_path AND e.source = 'correction' AND e.milestone IN (?, ?))
+       {corrected}
 FROM incidents i WHERE i.{a} IS NOT NULL AND i.{b} IS NOT NULL AND i.{b} >= i.{a}{where}
 """
+# The corrections a duration rests on (only looked up when there is a corrections file). `?`: its two milestones.
+CORRECTED = """(SELECT string_agg(e.milestone || ' corrected: ' || coalesce(e.reason, 'no reason given'), '; '
+                   ORDER BY e.milestone)
+ FROM milestone_evidence e
+ WHERE e.source_path = i.source_path AND e.source = 'correction' AND e.milestone IN (?, ?))"""
 
 
 def per_incident(con, rules: Rules, extra_problems: list[tuple], git: dict[str, datetime], only: bool = False,
@@ -167,7 +169,10 @@ def per_incident(con, rules: Rules, extra_problems: list[tuple], git: dict[str, 
     con.execute(_incidents_sql(rules).format(only=f"AND d.{AFFECTED}" if only else ""))
     for d in rules.durations:
         a, b = f"{d.start}_at", f"{d.end}_at"  # milestone names are validated against MILESTONES
-        con.execute(DURATIONS.format(a=a, b=b, where=where), [d.id, d.id, d.start, d.end])
+        if rules.corrections:
+            con.execute(DURATIONS.format(a=a, b=b, where=where, corrected=CORRECTED), [d.id, d.id, d.start, d.end])
+        else:
+            con.execute(DURATIONS.format(a=a, b=b, where=where, corrected="NULL"), [d.id, d.id])
     con.execute("INSERT INTO incident_services SELECT DISTINCT incident_id, unnest(services) FROM incidents"
                 + (f" WHERE {AFFECTED}" if only else ""))  # fmt: skip
     con.execute(IMPACT.format(only=f"AND r.{AFFECTED}" if only else ""))
