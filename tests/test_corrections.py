@@ -179,7 +179,8 @@ def test_the_incident_page_marks_corrected_figures_with_the_reason(tmp_path, rul
     at = open_page(db, "views/incidents.py", as_of="2024-12-31", incident="shop/2024-03-05-checkout")
     assert metric(at, "Time to detect ✎") == "36 min"
     assert metric(at, "Time to acknowledge") == "4 min"
-    assert ui.md(f"Time to detect: started corrected: {REASON}") in texts(at)
+    assert ui.md(f"Corrected by hand (durations resting on it are marked ✎): started, resolved: {REASON}") in texts(at)
     evidence = at.dataframe[0].value.set_index("milestone")
-    assert evidence.loc["started", "confidence"] == "corrected by hand"
-    assert evidence.loc["started", "reason"] == REASON
+    assert evidence.loc["started", "confidence"] == "✎ corrected"
+    assert evidence.loc["started", "rule"] == f"corrected by hand: {REASON}"
+    assert evidence.loc["detected", "rule"] == "the first alert, report or noticing"

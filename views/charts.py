@@ -60,7 +60,10 @@ def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.D
                         "figure:N",
                         scale=alt.Scale(domain=list(FIGURE_SHAPES), range=list(FIGURE_SHAPES.values())),
                         legend=alt.Legend(title="figure"),
-                    )
+                    ),
+                    # a marked figure is drawn larger and solid, so it is seen among the others
+                    "size": alt.condition("datum.figure !== 'as read'", alt.value(110), alt.value(45)),
+                    "opacity": alt.condition("datum.figure !== 'as read'", alt.value(0.95), alt.value(0.55)),
                 }
                 if marks
                 else {}

@@ -37,36 +37,40 @@ if selected:
         st.info("The timeline gives no times, so nothing can be placed on a time axis.")
     dur = d["durations"]
     rep = inc.get("reported_duration_minutes")
-    cols = st.columns(len(dur) + 1)
+    per_row = 4  # seven figures side by side would cut '3 h 40 min' to '3 h 4…'
+    cols = [c for _ in range(-(-(len(dur) + 1) // per_row)) for c in st.columns(per_row)]
     for col, r in zip(cols, dur.itertuples(), strict=False):
         note = ui.figure_note(r.doubt, r.corrected)
         col.metric(ui.marked(r.label, r.doubt, r.corrected), ui.minutes(r.minutes),
                    help=f"From {r.start_milestone} to {r.end_milestone}." + (f" {note}." if note else ""))  # fmt: skip
-    cols[-1].metric("Reported duration", ui.minutes(rep), help="The header's Incident Duration, as written.")
+    cols[len(dur)].metric("Reported duration", ui.minutes(rep), help="The header's Incident Duration, as written.")
     doubts = [f"{r.label}: {r.doubt}" for r in dur.itertuples() if ui.figure_note(r.doubt)]
     if doubts:
         st.warning(ui.md(f"Doubtful figures (marked {ui.DOUBT_MARK} wherever they appear, and left out when the "
                          "review weighs a change): " + "; ".join(doubts) + "."))  # fmt: skip
-    fixed = [f"{r.label}: {r.corrected}" for r in dur.itertuples() if ui.figure_note(corrected=r.corrected)]
-    if fixed:
-        st.info(ui.md(f"Corrected by hand (marked {ui.CORRECTED_MARK}): " + "; ".join(fixed) + "."))
+    fixed = ms[ms["source"] == "correction"] if len(ms) else ms
+    if len(fixed):
+        why = "; ".join(f"{', '.join(g['milestone'])}: {reason}" for reason, g in fixed.groupby("reason", sort=False))
+        st.info(ui.md(f"Corrected by hand (durations resting on it are marked {ui.CORRECTED_MARK}): {why}"))
     if len(ms):
         st.caption(
             "Why each milestone is what it is: the line it was read from, the rule that decided it, the "
             "words it rests on, and how sure: clear (the document says it), judgment (a reader had to "
             "choose), weak (an approximate time or a contradiction). A correction says why it was made."
         )
-        st.dataframe(ms.assign(confidence=[ui.confidence(c, s) for c, s in zip(ms["confidence"], ms["source"],
-                                                                                 strict=True)]),
-                     hide_index=True, width="stretch", column_config={
-                         "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"),
-                         "source": st.column_config.TextColumn("read from"),
-                         "line": st.column_config.NumberColumn("line", format="%d"),
-                         "rule": st.column_config.TextColumn("decided by", width="medium"),
-                         "phrase": st.column_config.TextColumn("the words", width="medium"),
-                         "confidence": st.column_config.TextColumn("how sure"),
-                         "reason": st.column_config.TextColumn("correction", width="medium"),
-                     })  # fmt: skip
+        shown = ms.assign(
+            rule=[ui.decided_by(r, s, why) for r, s, why in zip(ms["rule"], ms["source"], ms["reason"], strict=True)],
+            confidence=[ui.confidence(c, s) for c, s in zip(ms["confidence"], ms["source"], strict=True)],
+        )
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"),
+            "source": st.column_config.TextColumn("read from"),
+            "line": st.column_config.NumberColumn("line", format="%d"),
+            "rule": st.column_config.TextColumn("decided by", width="large"),
+            "phrase": st.column_config.TextColumn("the words", width="medium"),
+            "confidence": st.column_config.TextColumn("how sure"),
+            "reason": None,
+        })  # fmt: skip
 
     st.subheader("Timeline")
     if len(tl):

@@ -257,8 +257,15 @@ def figure_notes(doubts: pd.Series, corrected: pd.Series) -> list[str]:
     return [figure_note(d, c) for d, c in zip(doubts, corrected, strict=True)]
 
 
+def decided_by(rule, source, reason) -> str:
+    """What decided a milestone; for a correction, its reason."""
+    if source == "correction":
+        return f"corrected by hand: {_text(reason) or 'no reason given'}"
+    return _text(rule) or ""
+
+
 def confidence(level: str | None, source: str | None) -> str:
     """How sure a milestone is, in words a reader takes in at a glance."""
     if source == "correction":
-        return "corrected by hand"
+        return f"{CORRECTED_MARK} corrected"
     return {"clear": "clear", "judgment": "judgment", "weak": f"{DOUBT_MARK} weak"}.get(level or "", level or "")
