@@ -373,3 +373,19 @@ def test_a_stated_duration_that_matches_either_span_is_no_doubt(rules):
     )
     assert (v["ttm_minutes"], v["ttr_minutes"]) == (30, 40)
     assert v["duration_doubts"] == {}
+
+
+def test_a_file_name_date_weeks_from_the_documents_is_said_and_the_timeline_settles_it(rules):
+    body = "# {title}\n\n## Timeline (UTC)\n\n- {first} Users report errors\n- 10:30 Incident resolved\n"
+    settled = parse(body.format(title="2022-01-27, pod limit reached", first="2022-06-02 10:00"), rules,
+                    "2022-06-02-pod-limit.md")  # fmt: skip
+    assert settled["date"] == "2022-06-02"
+    assert [p["message"] for p in settled["problems"]] == [
+        "the document is dated 2022-01-27, but its file name and its timeline say 2022-06-02; the timeline's date "
+        "is used"
+    ]
+    unsettled = parse(body.format(title="2020-08-28 - Memory overload", first="10:00"), rules, "2020-10-28-memory.md")
+    assert (unsettled["date"], unsettled["detected_at"]) == ("2020-08-28", "2020-08-28T10:00:00Z")
+    assert [p["code"] for p in unsettled["problems"]] == ["date-conflict"]
+    near = parse(body.format(title="2020-10-26 - Memory overload", first="10:00"), rules, "2020-10-28-memory.md")
+    assert near["problems"] == []  # written two days later: no conflict

@@ -76,6 +76,7 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
         problems.warn("unknown-zone", None, "the document says which time zone its times are in, but not one "
                       "the parser knows (see docs/TIMEZONES.md); times are read as UTC")  # fmt: skip
     others = incidents.read_timelines(doc, lines, root, secs, head, zone, zone_fixed, rules, problems, title_date)
+    _check_date(doc, stem, problems)
 
     # Whys, factors, lessons, action items.
     doc.whys = factors.extract_whys(root, lines, whole_document=doc.kind == "five_whys")
@@ -206,6 +207,26 @@ def _title_from_stem(stem: str) -> str:
     s = re.sub(r"^\d+[-_ ]+", "", s)
     s = s.replace("--", " - ").replace("_", " ").replace("-", " ").strip()
     return (s[:1].upper() + s[1:]) if s else stem
+
+
+DATE_CONFLICT_DAYS = 7  # a file name often carries the day the postmortem was written, a few days later
+
+
+def _check_date(doc: ParsedDocument, stem: str, problems) -> None:
+    """A file name's date weeks away from the date the document states is
+    a conflict a reader should settle: said, not guessed. When the
+    timeline's own dates side with the file name, they win."""
+    named = _date_from_stem(stem)
+    if named is None or doc.date is None or abs((named - doc.date).days) <= DATE_CONFLICT_DAYS:
+        return
+    dated = next((e.local_date for e in doc.timeline if e.explicit_date and e.local_date and e.episode == 0), None)
+    if dated is not None and abs((dated - named).days) <= 1 and abs((dated - doc.date).days) > DATE_CONFLICT_DAYS:
+        problems.warn("date-conflict", None, f"the document is dated {doc.date}, but its file name and its "
+                      f"timeline say {dated}; the timeline's date is used")  # fmt: skip
+        doc.date = dated
+        return
+    problems.warn("date-conflict", None, f"the document is dated {doc.date}, its file name {named}; the "
+                  "document's date is used (its timeline gives no date to settle it)")  # fmt: skip
 
 
 def _date_from_stem(stem: str) -> date | None:
