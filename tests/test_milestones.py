@@ -389,3 +389,30 @@ def test_a_file_name_date_weeks_from_the_documents_is_said_and_the_timeline_sett
     assert [p["code"] for p in unsettled["problems"]] == ["date-conflict"]
     near = parse(body.format(title="2020-10-26 - Memory overload", first="10:00"), rules, "2020-10-28-memory.md")
     assert near["problems"] == []  # written two days later: no conflict
+
+
+def test_an_alert_quoting_its_start_hours_from_the_timeline_is_a_zone_conflict_not_a_new_zone(rules):
+    v = parse(
+        table("| 12:42 | Alert fired. Violation started: July 11, 2025 at 4:42PM UTC |\n"
+              "| 16:22 | Incident resolved |\n", "2025-07-11", heading="Timeline (times in BST)"),
+        rules,
+    )  # fmt: skip
+    assert (v["started_at"], v["resolved_at"]) == ("2025-07-11T11:42:00Z", "2025-07-11T15:22:00Z")
+    assert rule(v, "started") == (
+        9,
+        "the start an alert states, quoted in another zone than the timeline's",
+        "judgment",
+    )
+    assert codes(v) == ["zone-conflict"]
+    assert v["ttr_minutes"] == 220
+
+
+def test_an_alert_whose_condition_held_before_it_fired_starts_then(rules):
+    v = parse(
+        table("| 20:21 | Alert triggered. Violation started: Jan 29, 2026 at 8:11PM UTC |\n"
+              "| 20:50 | Incident resolved |\n", "2026-01-29"),
+        rules,
+    )  # fmt: skip
+    assert (v["started_at"], v["detected_at"]) == ("2026-01-29T20:11:00Z", "2026-01-29T20:21:00Z")
+    assert rule(v, "started") == (9, "the start an alert states, before it fired", "clear")
+    assert codes(v) == []

@@ -74,9 +74,7 @@ def test_durations_are_never_negative(realworld):
 # --- milestones against careful readers' labels (realworld/labels.json, LABELS.md) ----------------------------------
 
 # The figures reached; a change that lowers any of them is a regression. Raise them as the reading improves.
-# ttr 41: a start once read wrong (55 min off, inside the 5% tolerance of a two-day resolution) is now
-# left unknown, since the event it came from follows detection; the ratchet does not reward the guess.
-RATCHET = {"right": 251, "clear_right": 159, "invented_at_most": 2, "ttd_right": 39, "ttr_right": 41}
+RATCHET = {"right": 251, "clear_right": 159, "invented_at_most": 2, "ttd_right": 40, "ttr_right": 42}
 MILESTONE_NAMES = ("started", "detected", "acknowledged", "mitigated", "resolved")
 
 

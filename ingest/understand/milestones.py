@@ -362,17 +362,25 @@ def _start(
     marked = next((e for e in ev if "start" in e.signals), None)
     if marked is not None:
         quoted = _violation_time(marked)
-        if quoted is not None and (det_at is None or quoted <= det_at + timedelta(minutes=1)):
-            if abs(quoted - marked.at) > timedelta(minutes=5):
-                problems.warn(
-                    "zone-conflict",
-                    marked.line,
-                    f"the alert quoted at line {marked.line} says the violation started at {iso_z(quoted)}, "
-                    f"but the timeline puts it at {iso_z(marked.at)}; the timeline's zone may be wrong",
-                )
+        if quoted is not None:
+            off = quoted - marked.at
+            if _whole_hours(off):  # the alert's UTC and the timeline's zone disagree: a mislabelled zone
+                problems.warn("zone-conflict", marked.line, f"the alert quoted at line {marked.line} says the "
+                              f"violation started at {iso_z(quoted)}, {abs(off) / HOUR:.0f} h from where the "
+                              "timeline puts it; the timeline's zone may be wrong (its times are used)")  # fmt: skip
+                return _ev(marked, "the start an alert states, quoted in another zone than the timeline's",
+                           "judgment", "start")  # fmt: skip
+            if det_at is None or quoted <= det_at + timedelta(minutes=1):
+                if abs(off) <= timedelta(minutes=5):
+                    return _ev(marked, "the start an alert states", "clear", "start")
+                if -HOUR < off < timedelta(0):  # the condition held a while before the alert fired
+                    return Evidence(quoted, "timeline", marked.line, "the start an alert states, before it fired",
+                                    "violation started", "clear")  # fmt: skip
+                problems.warn("zone-conflict", marked.line, f"the alert quoted at line {marked.line} says the "
+                              f"violation started at {iso_z(quoted)}, but the timeline puts it at "
+                              f"{iso_z(marked.at)}; the timeline's zone may be wrong")  # fmt: skip
                 return Evidence(quoted, "timeline", marked.line, "the start an alert states", "violation started",
                                 "weak")  # fmt: skip
-            return _ev(marked, "the start an alert states", "clear", "start")
         if quoted is None or det_at is None or quoted <= det_at:
             return _ev(marked, "an explicit start of impact", "clear", "start")
     before = [e for e in ev if det_at is None or e.at <= det_at]
@@ -408,6 +416,15 @@ def _start(
         if det_at is None or s.at <= det_at + TOLERANCE:
             return Evidence(s.at, "prose", s.line, "the stated start of impact", s.text[:120], "clear")
     return None
+
+
+HOUR = timedelta(hours=1)
+
+
+def _whole_hours(off: timedelta) -> bool:
+    """An offset of whole hours (1 to 14, give or take two minutes): the signature of times in two zones."""
+    hours = abs(off) / HOUR
+    return 0.9 < hours < 14.1 and abs(hours - round(hours)) <= 2 / 60
 
 
 def _violation_time(e: Event) -> datetime | None:
