@@ -276,6 +276,7 @@ def test_template_2_factors_root_causes_identified_and_last_why(rules):
     view = parse(FIVE_WHYS, rules)
     assert factors(view) == sorted(
         [
+            ("problem_statement", "capacity-limits", "Payment service experienced 47-minute outage due to database connection exhaustion."),
             ("root_causes_identified", "testing-gap", "Missing automated tests for infrastructure behavior"),
             ("root_causes_identified", "documentation-gap", "Insufficient documentation of architectural patterns"),
             ("root_causes_identified", "code-review-gap", "Code review checklist doesn't include infrastructure considerations"),

@@ -18,7 +18,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "root_cause_analysis": ("root cause analysis", "rca", "analysis", "causes and analysis"),
     "root_cause": ("root cause", "root causes", "cause", "causes", "what caused it",
                    "root cause and trigger", "trigger"),
-    "why_it_happened": ("why it happened", "why did it happen"),
+    "why_it_happened": ("why it happened", "why did it happen", "why did this happen", "why this happened",
+                        "why it failed", "why did it fail"),
+    "why_not_caught": ("why it wasn t caught", "why it was not caught", "why wasn t it caught",
+                       "why didn t we catch it", "why we didn t catch it", "why was it not caught"),
     "proximate_cause": ("proximate cause", "immediate cause", "direct cause"),
     "contributing_factors": ("contributing factors", "contributing factor", "contributing causes",
                              "contributors", "factors", "contributing conditions"),
@@ -30,12 +33,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "resolution": ("resolution", "recovery", "resolution and recovery", "remediation taken",
                    "mitigation", "how it was fixed", "fix applied"),
     "lessons": ("lessons", "lessons learned", "lessons learnt", "learnings", "takeaways",
-                "key takeaways", "retrospective"),
+                "key takeaways", "retrospective", "insights", "conclusions", "conclusion", "what we learned",
+                "what we learnt"),
     "what_went_well": ("what went well", "what went right", "things that went well", "went well",
                        "what went well?"),
     "what_went_wrong": ("what went wrong", "what went poorly", "what didn t go well",
                         "what did not go well", "what didn t go so well", "things that went wrong",
                         "what went badly", "what could have gone better"),
+    "where_we_got_unlucky": ("where we got unlucky", "where we were unlucky", "what we got unlucky with",
+                             "unlucky"),
     "where_we_got_lucky": ("where we got lucky", "where we got lucky?", "what we got lucky with",
                            "lucky", "where did we get lucky"),
     "what_worked": ("what worked",),
@@ -64,7 +70,8 @@ _LOOKUP = {title: key for key, titles in SYNONYMS.items() for title in titles}
 # labels under "Why It Happened"); a pseudo-heading with such a key sits one
 # level deeper than the major sections.
 MINOR_KEYS = frozenset({
-    "what_went_well", "what_went_wrong", "where_we_got_lucky", "what_worked", "what_didnt_work",
+    "what_went_well", "what_went_wrong", "where_we_got_lucky", "where_we_got_unlucky", "what_worked", "what_didnt_work",
+    "why_not_caught",
     "could_be_improved", "proximate_cause", "contributing_factors", "five_whys",
     "root_causes_identified", "problem_statement",
 })  # fmt: skip

@@ -64,6 +64,7 @@ class Factor:
     section: str
     category: str
     line: int | None
+    why: str = ""  # what filed it there: the words that matched, the example it is like, or where it was named
 
 
 @dataclass(slots=True)
@@ -245,7 +246,14 @@ class ParsedDocument:
         ]
         # `categories` repeats `category`: the conformance check reads that name.
         out["contributing_factors"] = [
-            {"text": f.text, "section": f.section, "category": f.category, "categories": f.category, "line": f.line}
+            {
+                "text": f.text,
+                "section": f.section,
+                "category": f.category,
+                "categories": f.category,
+                "line": f.line,
+                "why": f.why,
+            }
             for f in self.factors
         ]
         out["whys"] = [

@@ -5,19 +5,10 @@ from __future__ import annotations
 import re
 
 from ingest.read.mdblocks import HEADING, LIST, PARA, Line, Section, clean_inline, label_of, list_items, own_lines, walk
+from ingest.understand.causes import statements
 from ingest.understand.document import Factor, Lesson, Why
 from ingest.understand.rules import Taxonomy
 
-# section key -> the `section` a factor found there is recorded with
-FACTOR_SECTIONS = {
-    "proximate_cause": "proximate_cause",
-    "contributing_factors": "contributing_factors",
-    "root_cause": "root_cause",
-    "root_cause_analysis": "root_cause",
-    "why_it_happened": "root_cause",
-    "root_causes_identified": "root_causes_identified",
-    "what_went_wrong": "what_went_wrong",
-}
 LESSON_SECTIONS = {
     "what_went_well": "went_well",
     "what_worked": "worked",
@@ -151,17 +142,25 @@ def _why(cur: dict, level: int) -> Why:
 
 
 def extract_factors(root: Section, lines: list[Line], whys: list[Why], taxonomy: Taxonomy) -> list[Factor]:
-    """Factors from the cause sections, plus the root the 5 whys reached."""
+    """Factors from the statements of cause (causes.py), plus the root the 5 whys reached. A statement
+    from a cause section is a factor even when no category fits (`uncategorized`); a sentence found
+    elsewhere by its wording is one only when a category fits it."""
     factors: list[Factor] = []
+    for st in statements(root, lines):
+        lab = label_of(st.text)
+        if lab is not None and not lab[1]:
+            continue  # a bare label like 'Contributing Factors:' with its items below
+        text = _RANK.sub("", st.text).strip()
+        if len(text) < 4 or is_placeholder(text):
+            continue
+        found = taxonomy.assign(text, stated=st.how != "cue")
+        if not found:
+            if st.how != "cue":
+                factors.append(Factor(text[:MAX_TEXT], st.section, "uncategorized", st.line))
+            continue
+        factors.extend(Factor(text[:MAX_TEXT], st.section, a.category, st.line, a.why) for a in found)
     for sec in walk(root):
-        where = FACTOR_SECTIONS.get(sec.key or "")
-        if where is None:
-            continue
-        if sec.key == "root_cause_analysis" and any(c.key in FACTOR_SECTIONS for c in sec.children):
-            # The template's container: its labelled parts carry the factors.
-            continue
-        found = _items(sec, lines)
-        if not found and sec.key in ("root_cause", "root_cause_analysis"):
+        if sec.key in ("root_cause", "root_cause_analysis") and not _items(sec, lines):
             # "### Primary issue: Postgres TOAST OID exhaustion" headings and nothing else.
             for c in sec.children:
                 if (
@@ -171,20 +170,55 @@ def extract_factors(root: Section, lines: list[Line], whys: list[Why], taxonomy:
                     and not c.title.rstrip().endswith("?")
                 ):
                     lab = label_of(c.title)
-                    found.append((lines[c.head].no, clean_inline(lab[1] if lab and lab[1] else c.title)))
-        for no, text in found:
-            lab = label_of(text)
-            if lab is not None and not lab[1]:
-                continue  # a bare label like 'Contributing Factors:' with its items below
-            text = _RANK.sub("", text).strip()
-            if len(text) < 4:
-                continue
-            factors.append(Factor(text[:MAX_TEXT], where, taxonomy.categorize(text), no))
+                    text = clean_inline(lab[1] if lab and lab[1] else c.title)
+                    factors.extend(filed(text[:MAX_TEXT], "root_cause", lines[c.head].no, taxonomy))
     answered = [w for w in whys if w.answer]
     if answered:
         last = answered[-1]
-        factors.append(Factor(last.answer, "five_whys", taxonomy.categorize(last.answer), last.line))
+        factors.extend(filed(last.answer, "five_whys", last.line, taxonomy))
+    factors.sort(key=lambda f: f.line or 0)
     return factors
 
 
-__all__ = ["PARA", "extract_factors", "extract_lessons", "extract_whys"]
+DETECTION_GAP = "monitoring-gap"
+_WENT_RIGHT = frozenset({"went_well", "worked", "lucky"})  # lessons that say what held, not what to change
+
+
+def detection_gap(doc, taxonomy: Taxonomy) -> None:
+    """A monitoring gap the document states by its own timeline and answers: the incident was first known
+    from a report or a person noticing, with no alert before it (the taxonomy: 'detection came late or
+    from customers'), and an action item or lesson is about monitoring. A report first with nothing said
+    of monitoring is how the team chose to learn of it, not a gap the document names."""
+    ev = doc.evidence.get("detected")
+    if DETECTION_GAP not in taxonomy.by_id or ev is None or ev.source != "timeline" or ev.line is None:
+        return
+    if any(f.category == DETECTION_GAP for f in doc.factors):
+        return
+    first = next((e for e in doc.timeline if e.line == ev.line), None)
+    if first is None or "alert" in first.signals or not first.signals & {"report", "notice"}:
+        return
+    # An action item about monitoring answers it (its topic is enough); a lesson must say a gap in so many words.
+    items = [(a.action, True) for a in doc.action_items]
+    lessons = [(x.text, False) for x in doc.lessons if x.kind not in _WENT_RIGHT]
+    answer = next((t for t, topic in [*items, *lessons]
+                   if any(a.category == DETECTION_GAP for a in taxonomy.assign(t, stated=topic))), None)  # fmt: skip
+    if answer is None:
+        return
+    how = "a report" if "report" in first.signals else "a person noticing"
+    why = f'first known from {how}, not from an alert (the timeline); answered by "{_short(answer)}"'
+    doc.factors.append(Factor(first.text[:MAX_TEXT], "detection", DETECTION_GAP, first.line, why))
+
+
+def _short(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"
+
+
+def filed(text: str, section: str, line: int | None, taxonomy: Taxonomy) -> list[Factor]:
+    """One factor per category the text states; one uncategorized factor when it states none."""
+    found = taxonomy.assign(text)
+    if not found:
+        return [Factor(text, section, "uncategorized", line)]
+    return [Factor(text, section, a.category, line, a.why) for a in found]
+
+
+__all__ = ["PARA", "detection_gap", "extract_factors", "extract_lessons", "extract_whys", "filed"]

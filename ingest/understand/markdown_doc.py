@@ -84,6 +84,7 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
     _factors_from_front_matter(doc, fm, rules)
     doc.lessons, doc.has_went_well_section = factors.extract_lessons(root, lines)
     doc.action_items = actions.extract(root, lines, problems, doc.date)
+    factors.detection_gap(doc, rules.taxonomy)
     actions.assign_types(doc.action_items, rules.action_types, problems)
     doc.blame = blame.scan(lines, rules.guide)
 

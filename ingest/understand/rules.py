@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.understand.categorize import Assignment, Categorizer, Rule
 from ingest.understand.corrections import Corrections
-from ingest.understand.prefilter import LiteralIndex, Matcher, required_literals
+from ingest.understand.prefilter import Matcher, required_literals
 from ingest.understand.rulefiles import (
     CACHE_LIMIT as _CACHE_LIMIT,
 )
@@ -32,33 +33,33 @@ class Category:
     description: str
     patterns: list[re.Pattern]
     matcher: Matcher
+    weights: list[float] = field(default_factory=list)  # one per pattern
+    examples: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Taxonomy:
     categories: list[Category]
     by_id: dict[str, Category] = field(default_factory=dict)
-    _cache: dict[str, str] = field(default_factory=dict, repr=False)
-    _index: LiteralIndex | None = field(default=None, repr=False)
+    categorizer: Categorizer | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.categories}
-        self._index = LiteralIndex([c.matcher for c in self.categories])
+        self.categorizer = Categorizer([
+            (c.id, [Rule(p, w) for p, w in zip(c.patterns, c.weights or [1.0] * len(c.patterns), strict=True)],
+             [c.description, *c.examples] if c.id != "uncategorized" else [])
+            for c in self.categories
+        ])  # fmt: skip
+
+    def assign(self, text: str, stated: bool = True) -> tuple[Assignment, ...]:
+        """The categories a statement of cause states, best first, each with why (categorize.py).
+        `stated`: it stands in a cause section (a topic is enough); else its wording must say more."""
+        return self.categorizer.assign(text, stated)
 
     def categorize(self, text: str) -> str:
-        """The category with the most matching patterns (ties: listed first)."""
-        hit = self._cache.get(text)
-        if hit is not None:
-            return hit
-        best, best_score = "uncategorized", 0
-        present = self._index.present(text)
-        for c in self.categories:
-            score = c.matcher.count(text, present)
-            if score > best_score:
-                best, best_score = c.id, score
-        if len(self._cache) < _CACHE_LIMIT:
-            self._cache[text] = best
-        return best
+        """The best category of a text, else 'uncategorized'."""
+        found = self.categorizer.assign(text)
+        return found[0].category if found else "uncategorized"
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
@@ -75,13 +76,39 @@ def load_taxonomy(path: Path) -> Taxonomy:
         if cid in seen:
             raise RulesError(f"{path}: category {cid!r} is listed twice")
         seen.add(cid)
-        pats = _compile(path, f"category {cid}", c.get("patterns"))
-        if cid == "uncategorized" and pats:
-            raise RulesError(f"{path}: 'uncategorized' must have no patterns")
-        cats.append(Category(cid, str(c.get("label") or cid), str(c.get("description") or ""), pats, Matcher(pats)))
+        pats, weights = _weighted_patterns(path, f"category {cid}", c.get("patterns"))
+        examples = c.get("examples") or []
+        if not isinstance(examples, list) or not all(isinstance(x, str) and x.strip() for x in examples):
+            raise RulesError(f"{path}: category {cid}: 'examples' must be a list of sentences")
+        if cid == "uncategorized" and (pats or examples):
+            raise RulesError(f"{path}: 'uncategorized' must have no patterns and no examples")
+        cats.append(Category(cid, str(c.get("label") or cid), str(c.get("description") or ""), pats, Matcher(pats),
+                             weights, [x.strip() for x in examples]))  # fmt: skip
     if "uncategorized" not in seen:
         raise RulesError(f"{path}: the 'uncategorized' category must be listed")
     return Taxonomy(cats)
+
+
+def _weighted_patterns(path: Path, where: str, raw) -> tuple[list[re.Pattern], list[float]]:
+    """A category's patterns: each a regular expression, or {pattern: ..., weight: ...} (weight 1 when not
+    given; a weak word weighs less than 1 and needs another to count)."""
+    if raw is None:
+        return [], []
+    if not isinstance(raw, list):
+        raise RulesError(f"{path}: {where}: patterns must be a list")
+    texts, weights = [], []
+    for p in raw:
+        if isinstance(p, dict):
+            text, weight = p.get("pattern"), p.get("weight", 1)
+            if not isinstance(text, str) or isinstance(weight, bool) or not isinstance(weight, (int, float)):
+                raise RulesError(f"{path}: {where}: a weighted pattern needs 'pattern' (text) and 'weight' (a number)")
+            if not 0 < weight <= 10:
+                raise RulesError(f"{path}: {where}: weight {weight} of {text!r} must be above 0 and at most 10")
+        else:
+            text, weight = p, 1
+        texts.append(text)
+        weights.append(float(weight))
+    return _compile(path, where, texts), weights
 
 
 @dataclass(frozen=True)

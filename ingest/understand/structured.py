@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from ingest.read.mdblocks import clean_inline
 from ingest.understand import actions, fields, impact, links
 from ingest.understand.document import ActionItem, Event, Factor, Lesson, ParsedDocument, Why
+from ingest.understand.factors import filed
 from ingest.understand.header import split_list
 from ingest.understand.milestones import apply, decide
 from ingest.understand.rules import Rules
@@ -43,9 +44,7 @@ def parse_structured(doc: ParsedDocument, value: dict, rules: Rules, folder_team
             doc.factors.append(Factor(rules.taxonomy.by_id[tag].label, "front_matter", tag, None))
     doc.whys = _whys(value.get("whys"), problems)
     if doc.whys and doc.whys[-1].answer:
-        doc.factors.append(
-            Factor(doc.whys[-1].answer, "five_whys", rules.taxonomy.categorize(doc.whys[-1].answer), None)
-        )
+        doc.factors.extend(filed(doc.whys[-1].answer, "five_whys", None, rules.taxonomy))
     doc.action_items = _actions(value.get("action_items"), problems)
     actions.assign_types(doc.action_items, rules.action_types, problems)
     doc.impact = impact.extract_structured(value, problems)
@@ -65,7 +64,7 @@ def parse_structured(doc: ParsedDocument, value: dict, rules: Rules, folder_team
                 text = clean_inline(t)[:1000]
                 doc.lessons.append(Lesson(kind, text, None))
                 if kind == "went_wrong" and text:
-                    doc.factors.append(Factor(text, "what_went_wrong", rules.taxonomy.categorize(text), None))
+                    doc.factors.extend(filed(text, "what_went_wrong", None, rules.taxonomy))
 
 
 def _timeline(raw, doc, zone, rules, problems) -> list[Event]:
@@ -123,7 +122,10 @@ def _factors(raw, rules: Rules, problems) -> list[Factor]:
             cat = ""
         if not text:
             continue
-        out.append(Factor(text, "contributing_factors", cat or rules.taxonomy.categorize(text), None))
+        if cat:
+            out.append(Factor(text, "contributing_factors", cat, None, "the document's category"))
+        else:
+            out.extend(filed(text, "contributing_factors", None, rules.taxonomy))
     return out
 
 
