@@ -38,12 +38,14 @@ class Event:
     at: datetime  # naive UTC
     kind: str  # the kind the timeline rules should give it
     text: str
+    states: str | None = None  # the factor category the text states where a document tells what happened
 
 
 @dataclass(slots=True)
 class Factor:
     category: str  # 'uncategorized' for the deliberately vague ones
     text: str
+    also: str | None = None  # a second category the text states (phrases.ALSO)
 
 
 @dataclass(slots=True)
@@ -205,7 +207,7 @@ class Sampler:
                 break
             t = bank[r.randrange(len(bank))]
         used.add(t)
-        return Factor(category, self.fill(t, svc, "alice"))
+        return Factor(category, self.fill(t, svc, "alice"), P.ALSO.get(t))
 
     def incident(self, slot: Slot) -> Incident:
         r = self.rng
@@ -276,7 +278,8 @@ class Sampler:
         start_text = r.choice(P.START_UNNAMED[group] if unnamed else P.START[group])
         if start_text in P.START_CHANGES and ttd > P.CHANGE_START_MINUTES:
             start_text += P.IMPACT_AT_ONCE
-        events = [Event(t0, "start", self.fill(start_text, svc, who))]
+        states = P.START_STATES.get(start_text.removesuffix(P.IMPACT_AT_ONCE))
+        events = [Event(t0, "start", self.fill(start_text, svc, who), states)]
         t = t0 + timedelta(minutes=ttd)
         events.append(Event(t, "detect", self.fill(r.choice(P.TIMELINE["detect_customer" if customer else "detect"]),
                                                    svc, who)))  # fmt: skip

@@ -67,6 +67,18 @@ START_CHANGES = frozenset({
     "Upgrade of {svc} to v{ver} applied", "Release {ver} of {svc} deployed to production",
 })  # fmt: skip
 IMPACT_AT_ONCE = ", and errors began at once"
+# Start phrases that state a cause where a document tells what happened ('Config change to {svc} pushed'):
+# a document that writes them in its What Happened has that category too.
+START_STATES = {
+    "Config change to {svc} pushed to all regions": "config-change",
+    "Feature flag `{flag}` enabled for 100% of traffic": "deploy-safety",
+    "Terraform change for {svc} merged and applied": "config-change",
+    "Configuration update for {svc} applied in eu-west-1": "config-change",
+    "Upstream provider began returning errors to {svc}": "dependency-failure",
+    "Requests from {svc} to the vendor API started timing out": "dependency-failure",
+    "{svc} began failing on calls to the third-party API": "dependency-failure",
+    "Impact began: credential stuffing attack against {svc}": "security",
+}
 CHANGE_START_MINUTES = 30  # data/timeline_rules.yaml: change_start_minutes
 START_GROUP = {
     "deploy-safety": "deploy", "code-review-gap": "deploy", "testing-gap": "deploy", "staging-parity": "deploy",
@@ -376,6 +388,19 @@ FACTORS: dict[str, tuple[str, ...]] = {
 CATEGORIES = tuple(FACTORS)
 
 # Deliberately uncategorizable: the taxonomy should leave these alone.
+
+# Factor phrases that state a second cause beside their own ('An N+1 query pattern overloaded the
+# database': a bug, and the load it put on the database); the document then has both categories.
+ALSO = {
+    "The reviewer focused on the business logic and missed the timeout change": "config-change",
+    "The review checklist has no item for database access patterns": "process-gap",
+    "Reviewers overlooked the changed timeout default": "config-change",
+    "An external dependency timed out without a fallback": "design-weakness",
+    "The cloud provider throttled our API calls": "capacity-limits",
+    "Knowledge of the legacy queue sat with one engineer": "process-gap",
+    "An N+1 query pattern overloaded the database": "capacity-limits",
+    "A DDoS attack saturated the edge": "capacity-limits",
+}
 VAGUE: tuple[str, ...] = (
     "Unlucky timing: two unrelated changes landed the same afternoon",
     "Still under investigation",
@@ -487,8 +512,10 @@ QUICK_LESSONS = (
 )
 DETECTION_WORKED = ("Error rate alert fired within minutes", "Grafana dashboard clearly showed the spike",
                     "On-call response was swift")  # fmt: skip
-DETECTION_MISSED = ("No deployment-correlated alerting", "Canary deployment would have caught this earlier",
-                    "The alert only fired after customers complained")  # fmt: skip
+# What didn't work in detection, with the category each states (a cause like any other).
+DETECTION_MISSED = (("No deployment-correlated alerting", "monitoring-gap"),
+                    ("Canary deployment would have caught this earlier", "deploy-safety"),
+                    ("The alert only fired after customers complained", "monitoring-gap"))  # fmt: skip
 
 WHY_QUESTIONS = (
     "Why did {svc} fail?",
@@ -531,6 +558,8 @@ BLAME = (
     "{Name} forgot to run the migration dry run, and the release went out anyway.",
     "The outage came down to human error during a manual change to {svc}.",
 )
+# Blame that names its cause as human error states operator error, blameful as it is.
+BLAME_STATES = {BLAME[0]: "operator-error", BLAME[2]: "operator-error"}
 
 NOTES = (
     (
@@ -545,3 +574,7 @@ NOTES = (
         "next quarter's reliability goals. Follow-ups live in the tracker.\n",
     ),
 )
+
+# Detection phrases that say the incident was first known from a report, not an alert: with an action
+# item about monitoring, a document states a monitoring gap by its own timeline (docs/FACTORS.md).
+REPORTED = frozenset({*TIMELINE["detect_customer"], *(t for t in TIMELINE["detect"] if "eport" in t)})

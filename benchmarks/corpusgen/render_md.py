@@ -51,6 +51,7 @@ class Style:
     short_row_at: int | None = None  # this action row loses its last cells
     due_text_at: int | None = None  # this action's due date is written in words
     blame: str | None = None  # a sentence that blames a person
+    blame_states: str | None = None  # the factor category that sentence states ('human error')
     exact_customers: bool = False  # the front matter states the customers: the body words them exactly too
 
 
@@ -268,21 +269,25 @@ def _causes(inc: Incident, st: Style, out: list[str], doc: Rendered) -> None:
     if st.blame:
         what += " " + st.blame
         doc.blame = True
+        if st.blame_states:
+            doc.factor(st.blame_states, "")
+    if inc.events[0].states:
+        doc.factor(inc.events[0].states, "")  # What Happened tells the change that started it
     out.append(what + "\n")
     out.append("### Why It Happened\n")
-    out.append(f"1. **Proximate Cause:** {doc.factor(inc.primary.category, inc.primary.text)}\n")
+    out.append(f"1. **Proximate Cause:** {doc.factor(inc.primary.category, inc.primary.text, inc.primary.also)}\n")
     out.append("2. **Contributing Factors:**")
     contributing = list(inc.contributing)
     if not (st.whys_inline and inc.whys):
         contributing.append(inc.root)
     for f in contributing:
-        out.append(f"   - {doc.factor(f.category, f.text)}")
+        out.append(f"   - {doc.factor(f.category, f.text, f.also)}")
     if st.whys_inline and inc.whys:
         out.append("\n3. **5 Whys Analysis:**")
         for qn, ans in inc.whys:
             out.append(f"   - {qn} \u2192 {ans}")
         doc.n_whys = len(inc.whys)
-        doc.factor(inc.root.category, "")  # the last answer: the root the chain reached
+        doc.factor(inc.root.category, "", inc.root.also)  # the last answer: the root the chain reached
     out.append("")
 
 
@@ -291,7 +296,7 @@ def _lessons(inc: Incident, st: Style, out: list[str], doc: Rendered, r: random.
         out.append("## Detection\n\n### What Worked")
         out.extend(f"- {x}" for x in r.sample(P.DETECTION_WORKED, 2))
         out.append("\n### What Didn't Work")
-        out.extend(f"- {x}" for x in r.sample(P.DETECTION_MISSED, 1))
+        out.extend(f"- {doc.factor(cat, x)}" for x, cat in r.sample(P.DETECTION_MISSED, 1))
         out.append("")
     out.append("## Lessons Learned\n")
     if st.went_well:
@@ -299,7 +304,7 @@ def _lessons(inc: Incident, st: Style, out: list[str], doc: Rendered, r: random.
         out.extend(f"- {x}" for x in r.sample(P.WENT_WELL, r.randint(2, 3)))
         out.append("")
     out.append("### What Went Wrong")
-    out.extend(f"- {doc.factor(f.category, f.text)}" for f in inc.wrong)
+    out.extend(f"- {doc.factor(f.category, f.text, f.also)}" for f in inc.wrong)
     out.append("")
     if st.lucky:
         out.append("### Where We Got Lucky")
@@ -383,6 +388,8 @@ def quick(inc: Incident, r: random.Random) -> Rendered:
     symptom = P.SYMPTOMS[inc.slot.order % len(P.SYMPTOMS)].format(svc=inc.services[0])
     first = inc.events[0].text
     out.append(f"{symptom} for {dur}. It started when {first[0].lower()}{first[1:]}.\n")
+    if inc.events[0].states:
+        doc.factor(inc.events[0].states, "")
     out.append("## Timeline\n")
     prev = None
     for e in inc.events:
@@ -392,7 +399,7 @@ def quick(inc: Incident, r: random.Random) -> Rendered:
         prev = e.at.date()
         out.append(f"- {t} - {e.text}")
     out.append("\n## Root Cause\n")
-    out.append(doc.factor(inc.primary.category, inc.primary.text) + ".\n")
+    out.append(doc.factor(inc.primary.category, inc.primary.text, inc.primary.also) + ".\n")
     out.append("## Fix\n")
     for i, a in enumerate(inc.actions):
         if i == 0:
@@ -424,12 +431,12 @@ def five_whys(inc: Incident, r: random.Random) -> Rendered:
         out.append(f"**Answer:** {ans}.")
         out.append(f"**Evidence:** {r.choice(P.EVIDENCE)}\n")
     doc.n_whys = len(chain)
-    doc.factor(inc.root.category, "")  # the root the chain reached is a factor too
+    doc.factor(inc.root.category, "", inc.root.also)  # the root the chain reached is a factor too
     out.append("## Root Causes Identified\n")
     ranks = ("Primary", "Secondary", "Tertiary")
     roots = [inc.root, *[f for f in inc.contributing if f.category != "uncategorized"][:2]]
     for rank, f in zip(ranks, roots, strict=False):
-        out.append(f"- **{rank}:** {doc.factor(f.category, f.text)}")
+        out.append(f"- **{rank}:** {doc.factor(f.category, f.text, f.also)}")
     out.append("\n## Systemic Improvements\n")
     out.append("| Root Cause | Improvement | Type |\n|---|---|---|")
     kinds = ("Prevention", "Detection", "Mitigation")

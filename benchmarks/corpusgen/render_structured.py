@@ -69,14 +69,14 @@ def record(inc: Incident, r: random.Random, doc: Rendered) -> dict:
     for f in [inc.primary, *inc.contributing]:
         item = {"text": f.text}
         if f.category != "uncategorized" and r.random() < 0.6:
-            item["category"] = f.category
+            item["category"] = f.category  # the document's category: the text's second cause is not read
         factors.append(item)
-        doc.factor(f.category, f.text)
+        doc.factor(f.category, f.text, None if "category" in item else f.also)
     rec["contributing_factors"] = factors
     if inc.whys:
         rec["whys"] = [{"question": qn, "answer": a} for qn, a in inc.whys]
         doc.n_whys = len(inc.whys)
-        doc.factor(inc.root.category, inc.root.text)
+        doc.factor(inc.root.category, inc.root.text, inc.root.also)
     actions = []
     for a in inc.actions:
         item = {"priority": a.priority, "action": a.text, "owners": list(a.owners), "due_date": a.due.isoformat()}

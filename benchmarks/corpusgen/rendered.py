@@ -46,8 +46,10 @@ class Rendered:
         if metric not in self.impact:
             self.impact[metric] = {"flag": value}
 
-    def factor(self, category: str, text: str) -> str:
+    def factor(self, category: str, text: str, also: str | None = None) -> str:
         self.factors.append(category)
+        if also:
+            self.factors.append(also)
         return text
 
 

@@ -7,6 +7,7 @@ listed as `unreliable` in the manifest."""
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, timedelta
 
 from benchmarks.corpusgen import phrases as P
@@ -40,9 +41,9 @@ def render(inc: Incident, r: random.Random) -> list[tuple[str, Rendered]]:
     if shape == "json":
         return [("", st.render_json(inc, r))]
     if shape == "quick":
-        return [("", md.quick(inc, r))]
+        return [("", _detection_gap(inc, md.quick(inc, r)))]
     if shape == "messy":
-        return [("", messy(inc, r))]
+        return [("", _detection_gap(inc, messy(inc, r)))]
     style = md.Style(zone=inc.zone)
     cross_team = inc.slot.folder != inc.team
     style.team_text = inc.team if cross_team or r.random() < 0.6 else None
@@ -72,10 +73,23 @@ def render(inc: Incident, r: random.Random) -> list[tuple[str, Rendered]]:
     doc = md.standard(inc, style, r)
     if shape == "frontmatter":
         doc.factors.extend(_tag_categories(style.front_matter))
-    docs = [("", doc)]
+    docs = [("", _detection_gap(inc, doc))]
     if shape == "five_whys":
         docs.append(("-5-whys", md.five_whys(inc, r)))
     return docs
+
+
+_ABOUT_MONITORING = re.compile(r"\b(alert\w*|monitor\w*|dashboards?|probes?|paging)\b", re.IGNORECASE)
+
+
+def _detection_gap(inc: Incident, doc: Rendered) -> Rendered:
+    """A Markdown timeline whose detection is a report, with an action item about monitoring, states a
+    monitoring gap (the parser reads it so: docs/FACTORS.md)."""
+    svc = inc.services[0]
+    reported = any(e.kind == "detect" and e.text in {t.format(svc=svc) for t in P.REPORTED} for e in inc.events)
+    if reported and any(a.category == "monitoring-gap" or _ABOUT_MONITORING.search(a.text) for a in inc.actions):
+        doc.factors.append("monitoring-gap")
+    return doc
 
 
 def _tag_categories(fm: list[tuple[str, str]]) -> list[str]:
@@ -162,7 +176,9 @@ def messy(inc: Incident, r: random.Random) -> Rendered:
         quirks.append("no-went-well")
     if r.random() < 0.1:
         name = V.NAMES[r.choice(V.TEAM_BY_NAME[inc.team].people)].split()[0]
-        style.blame = r.choice(P.BLAME).format(Name=name, svc=inc.services[0])
+        blame = r.choice(P.BLAME)
+        style.blame = blame.format(Name=name, svc=inc.services[0])
+        style.blame_states = P.BLAME_STATES.get(blame)
         quirks.append("blame")
     style.lucky = r.random() < 0.5
     doc = md.standard(inc, style, r)
