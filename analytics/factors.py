@@ -176,7 +176,7 @@ SELECT quarter, count(*) AS incidents FROM f GROUP BY quarter
 FACTOR_TEXTS = """
 WITH {cte}
 SELECT c.incident_id, f.title, f.quarter, f.occurred_at, f.team, f.severity,
-       c.category, coalesce(t.label, c.category) AS label, c.section, c.line, c.source_path, c.text
+       c.category, coalesce(t.label, c.category) AS label, c.section, c.line, c.source_path, c.text, c.why
 FROM contributing_factors c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
 WHERE c.category = ?
   AND (CAST(? AS VARCHAR) IS NULL OR f.quarter = CAST(? AS VARCHAR))

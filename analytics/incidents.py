@@ -78,7 +78,7 @@ EVENTS = """
 SELECT seq, line, "at", kind, kind_source, text, time_text, signals, episode, source_path
 FROM timeline_events WHERE incident_id = ? ORDER BY source_path, seq
 """
-FACTORS = "SELECT section, category, text, line, source_path FROM contributing_factors WHERE incident_id = ? ORDER BY source_path, seq"
+FACTORS = "SELECT section, category, text, why, line, source_path FROM contributing_factors WHERE incident_id = ? ORDER BY source_path, seq"
 WHYS = "SELECT level, question, answer, evidence, line, source_path FROM whys WHERE incident_id = ? ORDER BY source_path, level"
 ITEMS = """
 SELECT item_id, priority, action, owners, due_date, due_text, ticket, status, status_source, ticket_status, done_at,

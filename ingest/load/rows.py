@@ -22,7 +22,7 @@ STAGING: dict[str, list[str]] = {
                         "episode"],
     "milestone_evidence": ["source_path", "milestone", "at", "source", "line", "rule", "phrase", "confidence",
                            "reason"],
-    "contributing_factors": ["source_path", "seq", "line", "section", "category", "text"],
+    "contributing_factors": ["source_path", "seq", "line", "section", "category", "text", "why"],
     "whys": ["source_path", "level", "line", "question", "answer", "evidence"],
     "action_items": ["item_id", "source_path", "seq", "line", "section", "priority", "action", "doc_owners",
                      "doc_due_date", "due_text", "ticket", "item_type", "item_type_source", "extra", "doc_status",
@@ -66,7 +66,7 @@ def document_rows(doc: ParsedDocument, path: str, root: str) -> dict[str, list[t
         out["milestone_evidence"].append((path, name, ev.at, ev.source, ev.line, ev.rule, ev.phrase, ev.confidence,
                                           ev.reason))  # fmt: skip
     for i, f in enumerate(doc.factors):
-        out["contributing_factors"].append((path, i, f.line, f.section, f.category, f.text))
+        out["contributing_factors"].append((path, i, f.line, f.section, f.category, f.text, f.why or None))
     for w in doc.whys:
         out["whys"].append((path, w.level, w.line, w.question, w.answer, w.evidence))
     for i, a in enumerate(doc.action_items):

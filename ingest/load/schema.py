@@ -134,9 +134,10 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("source_path", "VARCHAR", ""),
         ("seq", "INTEGER", ""),
         ("line", "INTEGER", ""),
-        ("section", "VARCHAR", "proximate_cause | contributing_factors | root_cause | root_causes_identified | five_whys | what_went_wrong | front_matter"),
-        ("category", "VARCHAR", "taxonomy id, 'uncategorized' when none matched"),
+        ("section", "VARCHAR", "where the statement stood: proximate_cause | contributing_factors | root_cause | root_causes_identified | why_not_caught | what_went_wrong | five_whys | front_matter | detection (the timeline) | the key of another section whose sentence states a cause (summary, what_happened, lessons, ...; text: before any heading)"),
+        ("category", "VARCHAR", "taxonomy id, 'uncategorized' when none matched; a statement of two causes is two rows"),
         ("text", "VARCHAR", ""),
+        ("why", "VARCHAR", "why it was filed so: the words that matched, the example it is like, or the document's own category"),
     ]),
     ("whys", "The 5 whys chain.", [
         ("incident_id", "VARCHAR", ""),
