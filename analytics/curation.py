@@ -10,7 +10,9 @@ the ones in at least half of its factors (and in two of them, unless the group
 is one factor), best first; the suggested patterns are the group's word plus
 up to two distinctive words that no categorized factor uses, as `\\bword\\b`.
 The suggested category is the taxonomy category whose label, description and
-pattern words share the most of those pattern words, else a new one.
+pattern words share the most of those pattern words, else a new one. Besides
+patterns, a group can teach any category by example: example_snippet() is the
+YAML that adds its wording to that category's `examples:`.
 
 The taxonomy is shared by every quarter, so curation looks at the factors of
 every quarter up to the as-of date (team, service and severity filters apply).
@@ -280,7 +282,8 @@ def _parse_patterns(path: str, mtime_ns: int, size: int) -> dict[str, tuple[str,
     out = {}
     for c in cats if isinstance(cats, list) else []:
         if isinstance(c, dict) and isinstance(c.get("id"), str):
-            out[c["id"]] = tuple(str(p) for p in c.get("patterns") or [] if isinstance(p, str))
+            pats = [p.get("pattern") if isinstance(p, dict) else p for p in c.get("patterns") or []]
+            out[c["id"]] = tuple(str(p) for p in pats if isinstance(p, str))
     return out
 
 
@@ -328,15 +331,29 @@ def _quote(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def snippet(suggested: str | None, new_id: str, label: str, patterns: list[str], n: int, words_: list[str]) -> str:
-    """Ready-to-paste YAML: a new category for the `categories:` list, or patterns for an existing one."""
+def snippet(suggested: str | None, new_id: str, label: str, patterns: list[str], n: int, words_: list[str],
+            example: str | None = None) -> str:  # fmt: skip
+    """Ready-to-paste YAML: a new category for the `categories:` list (with the group's most frequent wording
+    as its first example), or patterns for an existing one."""
     pats = "\n".join(f"      - {_quote(p)}" for p in patterns)
     if suggested:
         return f"# add to the patterns of the category '{suggested}' in the taxonomy file:\n{pats}\n"
     desc = f"Suggested from {n} uncategorized factor{'s' if n != 1 else ''} ({', '.join(words_)}); describe it here."
+    ex = f"    examples:\n      - {_quote(example)}\n" if example else ""
     return (
         "# add to the `categories:` list of the taxonomy file (before `uncategorized`), then rebuild:\n"
-        f"  - id: {new_id}\n    label: {_quote(label)}\n    description: {_quote(desc)}\n    patterns:\n{pats}\n"
+        f"  - id: {new_id}\n    label: {_quote(label)}\n    description: {_quote(desc)}\n    patterns:\n{pats}\n{ex}"
+    )
+
+
+def example_snippet(category: str, texts: Sequence[str]) -> str:
+    """Ready-to-paste YAML that teaches `category` by example: sentences worded like these are filed under it
+    (ingest/understand/categorize.py compares the words), with no pattern to write."""
+    lines = "".join(f"      - {_quote(' '.join(t.split()))}\n" for t in dict.fromkeys(texts) if t.strip())
+    return (
+        f"# in the taxonomy file, under the category '{category}', add to its `examples:` "
+        "(or add the key), then rebuild:\n"
+        f"    examples:\n{lines}"
     )
 
 
@@ -399,7 +416,8 @@ def curate(con, f: Filters) -> dict:
             "suggested": suggested or "new", "suggested_label": labels[suggested] if suggested else f"new: {new_id}",
             "new_id": new_id, "patterns": patterns,
             "example": sub["text"].value_counts().index[0],
-            "snippet": snippet(suggested, new_id, label, patterns, len(g.members), chosen) if patterns else "",
+            "snippet": snippet(suggested, new_id, label, patterns, len(g.members), chosen,
+                               sub["text"].value_counts().index[0]) if patterns else "",
         })  # fmt: skip
     items = items.assign(group=group_of)
     gdf = pd.DataFrame(rows, columns=["group", "factors", "incidents", "texts", "key", "terms", "suggested",

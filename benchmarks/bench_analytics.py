@@ -140,6 +140,7 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
     add(factors.factor_texts_head, "(f, first theme, None, ('what_went_wrong',), limit=1000)", f, ctx.theme, None,
         ("what_went_wrong",), limit=rows)  # fmt: skip
     add(curation.curate, "(f)", f)
+    add(curation.taxonomy, "()", takes_filters=False)
     if ctx.patterns:
         add(curation.check_patterns, "(f, first group's patterns)", f, ctx.patterns)
     # Action items

@@ -174,9 +174,15 @@ def test_curation_tab(at):
     assert groups["suggested_label"].tolist() == ["new: cache-eviction", "new: wombat", "new: investigation"]
     assert "These patterns match 4 of the 7 uncategorized factors (they would move)." in texts(at)
     assert "- id: cache-eviction" in at.code[0].value
+    assert at.code[1].value.startswith("# in the taxonomy file, under the category 'testing-gap', add to its")
+    assert "      - 'Gizmo cache eviction stalled the indexer'\n" in at.code[1].value
     pick(at, "fx_groups", 1)
     assert "Group 2: 2 factor sentences from 2 incidents." in texts(at)
     assert "- id: wombat" in at.code[0].value
+    [box] = [s for s in at.selectbox if s.key.startswith("fx_example_")]
+    box.set_value("process-gap").run()
+    assert "under the category 'process-gap'" in at.code[1].value
+    assert "      - 'The wombat scheduler skipped the ledger batch'\n" in at.code[1].value
 
 
 def test_team_filter_changes_every_number(db):

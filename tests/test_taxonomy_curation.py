@@ -162,6 +162,7 @@ def test_snippets_are_valid_yaml(db):
         "id": "cache-eviction", "label": "Cache eviction",
         "description": "Suggested from 4 uncategorized factors (cache, eviction, gizmo); describe it here.",
         "patterns": [r"\bcache\b", r"\beviction\b", r"\bgizmo\b"],
+        "examples": [fc.GIZMO],
     }]  # fmt: skip
     everything = yaml.safe_load(cu["snippet"])  # groups of two or more factors
     assert [c["id"] for c in everything] == ["cache-eviction", "wombat"]
@@ -263,3 +264,33 @@ def test_sample_corpus_leaves_under_10_percent_uncategorized(tmp_path, rules):
         con.close()
     assert cov["factors"] > 100
     assert cov["share"] < 0.10, f"{cov['uncategorized']} of {cov['factors']} factors uncategorized"
+
+
+def test_example_snippet_is_yaml_for_the_categorys_examples():
+    text = curation.example_snippet(
+        "process-gap", ["The wombat  scheduler skipped it", "It's the wombat", "It's the wombat"]
+    )
+    assert text.splitlines()[0] == (
+        "# in the taxonomy file, under the category 'process-gap', add to its `examples:` (or add the key), then rebuild:"
+    )
+    assert yaml.safe_load(text) == {"examples": ["The wombat scheduler skipped it", "It's the wombat"]}
+
+
+def test_an_added_example_files_the_factors_worded_like_it(db, tmp_path):
+    """The curation page's other snippet: an example sentence teaches a category, no pattern written."""
+    doc = yaml.safe_load((DATA_DIR / "taxonomy.yaml").read_text())
+    [proc] = [c for c in doc["categories"] if c["id"] == "process-gap"]
+    proc["examples"] += yaml.safe_load(curation.example_snippet("process-gap", [fc.WOMBAT]))["examples"]
+    tax = tmp_path / "taxonomy.yaml"
+    tax.write_text(yaml.safe_dump(doc, sort_keys=False))
+    con = connect(fc.build(tmp_path, None, taxonomy_rules=load_rules(taxonomy=tax)))
+    try:
+        moved = factors.factor_texts(con, PERIOD.all_time(), "process-gap")
+        rows = moved[moved["text"].str.contains("wombat", case=False)]
+        # the example itself, and the other wording that shares its rare words ('wombat', 'scheduler', 'ledger', 'batch')
+        assert sorted(rows["text"]) == [fc.WOMBAT, "Wombat scheduler retried the ledger batch twice"]
+        assert set(rows["why"]) == {f'like "{fc.WOMBAT}"'}
+        left = factors.factor_texts(con, PERIOD.all_time(), "uncategorized")["text"].tolist()
+        assert not [t for t in left if "wombat" in t.lower()]
+    finally:
+        con.close()

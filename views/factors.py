@@ -7,71 +7,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import curation, factors, repeats
+from analytics import factors, repeats
+from views import curation as curation_section
 from views import ui
-
-ALL = "__all__"
-SECTIONS = {
-    "proximate_cause": "Proximate Cause",
-    "contributing_factors": "Contributing Factors",
-    "root_cause": "Root Cause",
-    "root_causes_identified": "Root Causes Identified",
-    "five_whys": "5 Whys (last answer)",
-    "what_went_wrong": "What Went Wrong",
-    "front_matter": "front matter tags",
-}
-INCIDENT_LINK = r"incidents\?incident=(.+)"
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#!|~$"})
-
-
-def md(text) -> str:
-    """Document text made inert for st.markdown/st.caption (no links, no formatting)."""
-    return str(text).translate(_MD_SPECIAL)
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def link(df: pd.DataFrame, col: str = "incident_id", to: str = "incident") -> pd.DataFrame:
-    return df.assign(**{to: df[col].map(ui.incident_url)})
-
-
-def incident_col(title: str = "incident") -> st.column_config.LinkColumn:
-    return st.column_config.LinkColumn(title, display_text=INCIDENT_LINK, help="Open the incident's detail.")
-
-
-def selected_row(key: str, n: int) -> int | None:
-    """The row picked in the single-row table `key`, if it is still a row."""
-    state = st.session_state.get(key)
-    try:
-        rows = list(state["selection"]["rows"]) if state is not None else []
-    except (KeyError, TypeError):
-        rows = []
-    return rows[0] if rows and 0 <= rows[0] < n else None
-
-
-def changed(name: str, value) -> bool:
-    """True once each time a table/chart selection takes a new value (so a pick
-    moves the drill-down, and the drill-down's own boxes stay free to change)."""
-    k = f"_fx_applied_{name}"
-    old = st.session_state.get(k)
-    st.session_state[k] = value
-    return value is not None and value != old
-
-
-def factor_table(df: pd.DataFrame) -> None:
-    """The exact factor sentences: incident, quarter, section, line, text."""
-    view = link(df).assign(section=df["section"].map(lambda s: SECTIONS.get(s, s)))
-    cols = ["incident", "text", "label", "section", "line", "quarter", "title", "team", "severity", "source_path"]
-    st.dataframe(view[[c for c in cols if c in view.columns]], hide_index=True, width="stretch", placeholder="",
-                 column_config={
-                     "incident": incident_col(), "label": "category",
-                     "line": st.column_config.NumberColumn("line", format="%d", help="Line in the file (none in YAML/JSON)."),
-                     "text": st.column_config.TextColumn("factor, as written", width="large"),
-                     "source_path": st.column_config.TextColumn("file"),
-                 })  # fmt: skip
-
+from views.factor_tables import ALL, changed, factor_table, incident_col, link, md, plural, selected_row
 
 f = ui.filters()
 totals = ui.call(factors.quarter_totals, f)
@@ -347,53 +286,4 @@ if section == "Near misses and what went wrong":
 
 # ------------------------------------------------------------------ curation
 if section == "Curate the taxonomy":
-    cu = ui.call(curation.curate, f)
-    cov, groups, items = cu["coverage"], cu["groups"], cu["items"]
-    st.subheader("Uncategorized factors, grouped")
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Uncategorized, all quarters", ui.pct(cov["share"]),
-              help=f"{cov['uncategorized']} of {cov['factors']} factor sentences of every quarter up to the as-of date "
-              "(team, service and severity filters apply) matched no category.")  # fmt: skip
-    c2.metric("Groups", len(groups), help="Uncategorized factors grouped by the words they share.")
-    c3.metric("In groups of 2+", int(groups.loc[groups["factors"] >= 2, "factors"].sum()) if len(groups) else 0,
-              help="Uncategorized factors that share a word with another one: the quickest wins.")  # fmt: skip
-    st.caption("The taxonomy serves every quarter, so this looks at all of them. Groups: the factors that share the "
-               "word most still-ungrouped factors use; suggested category: the one whose label, description and "
-               "patterns share the group's words, else a new one; patterns: the group's most distinctive words. "
-               f"Add the YAML to `{cu['taxonomy_file'].replace('`', '')}` and rebuild (`python -m ingest build ...`): the matching "
-               "factors leave 'uncategorized', no code change. A group that names no cause ('Still under "
-               "investigation') is better left uncategorized: ask its authors instead.")  # fmt: skip
-    if not len(groups):
-        st.success("Every factor matches a category.")
-    else:
-        cur_key = f"fx_groups_{fkey}"
-        st.dataframe(groups[["group", "factors", "incidents", "suggested_label", "patterns", "example", "terms"]],
-                     hide_index=True, width="stretch", key=cur_key, on_select="rerun", selection_mode="single-row",
-                     selection_default={"selection": {"rows": [0]}},
-                     column_config={"example": st.column_config.TextColumn("most frequent wording", width="large"),
-                                    "terms": st.column_config.ListColumn("shared words"),
-                                    "suggested_label": st.column_config.TextColumn("suggested category"),
-                                    "patterns": st.column_config.ListColumn("suggested patterns")})  # fmt: skip
-        i = selected_row(cur_key, len(groups))
-        grp = groups.iloc[0 if i is None else i]
-        sub = items[items["group"] == grp["group"]]
-        st.caption(f"Group {grp['group']}: {plural(len(sub), 'factor sentence')} from "
-                   f"{plural(sub['incident_id'].nunique(), 'incident')}.")  # fmt: skip
-        factor_table(sub)
-        if grp["patterns"]:
-            hits = ui.call(curation.check_patterns, f, tuple(grp["patterns"]))
-            moved = int(hits.loc[hits["category"] == "uncategorized", "factors"].sum())
-            other = hits[hits["category"] != "uncategorized"]
-            msg = f"These patterns match {moved} of the {cov['uncategorized']} uncategorized factors (they would move)"
-            if len(other):
-                msg += ", and " + ", ".join(
-                    f"{n} in {lab}" for n, lab in zip(other["factors"], other["label"], strict=True)
-                )
-                msg += " (those keep their category unless they match more of the new patterns than of their own)"
-            st.caption(msg + ".")
-            st.code(grp["snippet"], language="yaml")
-        else:
-            st.caption("No significant word to suggest a pattern from.")
-        if cu["snippet"]:
-            with st.expander("Every suggestion for groups of two or more factors, in one YAML text"):
-                st.code(cu["snippet"], language="yaml")
+    curation_section.show(f, fkey)

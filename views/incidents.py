@@ -133,7 +133,10 @@ if selected:
     with left:
         st.subheader("Contributing factors")
         if len(d["factors"]):
-            st.dataframe(d["factors"][["category", "text", "section", "line"]], hide_index=True, width="stretch")
+            st.dataframe(d["factors"][["category", "text", "why", "section", "line"]], hide_index=True, width="stretch",
+                         column_config={"why": st.column_config.TextColumn(
+                             "filed because", help="The words that matched the category, the example sentence it is "
+                             "like, or the document's own category.")})  # fmt: skip
         else:
             st.info("No contributing factors recorded.")
         st.subheader("5 whys")
