@@ -31,6 +31,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from ingest.read.mdblocks import label_of
+from ingest.understand.prefilter import LiteralIndex, Matcher
 
 MIN_PATTERN_SCORE = 1.0  # patterns' weights a category needs in a sentence found by its wording
 MIN_IN_SECTION = 0.5  # ... in a statement from a cause section, which says it is a cause: its topic is enough
@@ -190,6 +191,11 @@ class Categorizer:
 
     def __init__(self, categories: list[tuple[str, list[Rule], list[str]]]) -> None:
         self.categories = [(cid, rules) for cid, rules, _ in categories]
+        # every rule in one list, with a pre-check of the literals a match needs (prefilter.py): most statements
+        # hold the words of few patterns, and only those are searched
+        self.rules = [(cid, r) for cid, rules, _ in categories for r in rules]
+        self.matcher = Matcher([r.pattern for _, r in self.rules])
+        self.literals = LiteralIndex([self.matcher])
         docs = [(cid, ex) for cid, _, examples in categories for ex in examples]
         df: Counter[str] = Counter()
         bags = []
@@ -236,18 +242,18 @@ class Categorizer:
             if not part:
                 continue
             kept = _kept(part)
-            for cid, rules in self.categories:
-                for r in rules:
-                    m = r.pattern.search(kept)
-                    if m:
-                        scores[cid] = scores.get(cid, 0.0) + r.weight
-                        if r.weight > heaviest.get(cid, 0.0):  # why: the words of the weightiest match
-                            heaviest[cid] = r.weight
-                            why[cid] = m.group(0).strip()
-                        if r.weight >= 1:
-                            strong.add(cid)
-                        if is_head:
-                            head_hits.add(cid)
+            for i in self.matcher.candidates(self.literals.present(kept)):
+                cid, r = self.rules[i]
+                m = r.pattern.search(kept)
+                if m:
+                    scores[cid] = scores.get(cid, 0.0) + r.weight
+                    if r.weight > heaviest.get(cid, 0.0):  # why: the words of the weightiest match
+                        heaviest[cid] = r.weight
+                        why[cid] = m.group(0).strip()
+                    if r.weight >= 1:
+                        strong.add(cid)
+                    if is_head:
+                        head_hits.add(cid)
         # Outside a cause section, weak words (a topic: 'alert', 'rollback') count only beside a phrase that
         # states the cause: a summary mentioning an alert is not blaming monitoring.
         found = {c: s for c, s in scores.items() if s >= needed and (needed <= MIN_IN_SECTION or c in strong)}

@@ -133,7 +133,8 @@ class Matcher:
             for lit in lits or ():
                 self.by_literal.setdefault(lit, []).append(i)
 
-    def _candidates(self, present: set[str] | None) -> list[int]:
+    def candidates(self, present: set[str] | None) -> list[int]:
+        """The indexes of the patterns that may match a text holding the literals `present`, in order."""
         if present is None:
             return list(range(len(self.items)))
         idx = set(self.always)
@@ -144,14 +145,14 @@ class Matcher:
         return sorted(idx)
 
     def search(self, text: str, present: set[str] | None = None) -> re.Match | None:
-        for i in self._candidates(present):
+        for i in self.candidates(present):
             m = self.items[i][0].search(text)
             if m:
                 return m
         return None
 
     def count(self, text: str, present: set[str] | None = None) -> int:
-        return sum(1 for i in self._candidates(present) if self.items[i][0].search(text))
+        return sum(1 for i in self.candidates(present) if self.items[i][0].search(text))
 
     def __bool__(self) -> bool:
         return bool(self.items)
