@@ -136,13 +136,26 @@ def cases() -> list[tuple[str, str, bytes | str, tuple[str, ...]]]:
     ]
 
 
+def all_cases() -> list[tuple[str, str, bytes | str, tuple[str, ...]]]:
+    """cases() and the cases of every tests/hostile/more_*.py module (each a `cases()` of the same shape),
+    so each class of hostile input keeps its cases beside its own tests."""
+    import importlib
+    import pkgutil
+
+    out = cases()
+    here = Path(__file__).parent
+    for mod in sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("more_")):
+        out += importlib.import_module(f"tests.hostile.{mod}").cases()
+    return out
+
+
 def write(root: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Write the corpus under root; returns {relative path: (what, outcomes)}.
     Adds the cases a plain file cannot be: a symlink loop, a link out of the
     corpus, a dangling link, a FIFO, and (when not root) an unreadable file."""
     root.mkdir(parents=True, exist_ok=True)
     out = {}
-    for rel, what, content, outcomes in cases():
+    for rel, what, content, outcomes in all_cases():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(content.encode() if isinstance(content, str) else content)
