@@ -10,14 +10,13 @@ rules in SQL; write meta; CHECKPOINT; os.replace onto the target.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
 import sys
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -26,32 +25,30 @@ import pyarrow as pa
 
 from ingest import PARSER_VERSION, __version__
 from ingest.load import derived, incremental
-from ingest.load.finalise import arrow_table, finalise, load
+from ingest.load.finalise import finalise, load
 from ingest.load.finalise import stage as stage_tables
 from ingest.load.people import read_people
 from ingest.load.resolve import resolve
-from ingest.load.rows import STAGING, document_rows
+from ingest.load.rows import STAGING
 from ingest.load.tickets import Ticket, read_tickets
+from ingest.parse_files import parse_all
 from ingest.read import gitdates
-from ingest.read.corpus import Entry, walk
+from ingest.read.corpus import Entry, corpus_roots, fs_text, walk
 from ingest.read.problems import Problems
-from ingest.understand.document import ParsedDocument
 from ingest.understand.parser import (
     DEFAULT_MAX_BYTES,
-    MARKDOWN_SUFFIXES,
-    STRUCTURED_SUFFIXES,
     content_hash,
-    parse_bytes,
-    suffix_of,
 )
 from ingest.understand.rules import Rules
-
-CHUNK = 128
-PARALLEL_THRESHOLD = 200
 
 
 class BuildError(Exception):
     """The build could not finish; the previous database is untouched."""
+
+
+class UsageError(BuildError):
+    """The build was asked for something it cannot do (a corpus or database
+    path of the wrong kind): nothing was read or written."""
 
 
 @dataclass
@@ -66,6 +63,7 @@ class BuildOptions:
     git: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
     progress: bool = True
+    allow_empty: bool = False  # let a corpus without postmortems replace a database that has incidents
 
 
 @dataclass
@@ -83,6 +81,7 @@ class BuildSummary:
     seconds: float = 0.0
     db: str = ""
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in order
+    notes: list[str] = field(default_factory=list)  # what the user must hear even with --quiet
 
     def text(self) -> str:
         lines = [
@@ -103,151 +102,6 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-# ---------------------------------------------------------------- parsing
-
-_W: dict = {}
-
-
-def _init_worker(rules: Rules, max_bytes: int, old_hashes: dict[str, tuple]) -> None:
-    _W.update(rules=rules, max_bytes=max_bytes, old=old_hashes)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A parser worker whose build was killed (kill -9 gives the pool no
-    chance to stop it) would wait for work forever: it leaves instead."""
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)
-
-
-def _parse_chunk(entries: list[Entry]) -> tuple[list[str], dict[str, pa.Table]]:
-    return parse_chunk(entries, _W["rules"], _W["max_bytes"], _W["old"])
-
-
-def parse_chunk(
-    entries: list[Entry], rules: Rules, max_bytes: int, old: dict[str, tuple]
-) -> tuple[list[tuple[str, int]], dict[str, pa.Table]]:
-    """Parse a chunk of files -> (paths whose records are reused, staging rows
-    as Arrow tables). Runs in the worker processes: what goes back to the main
-    process is columnar buffers, not millions of Python tuples."""
-    reuse: list[tuple[str, int]] = []
-    rows: dict[str, list] = {t: [] for t in STAGING}
-    for e in entries:
-        r = _parse_one(e, rules, max_bytes, old)
-        if r[0] == "reuse":
-            reuse.append((r[1], r[2]))
-            continue
-        for t, rs in r[2].items():
-            if rs:
-                rows[t].extend(rs)
-    return reuse, {t: arrow_table(t, STAGING[t], rs) for t, rs in rows.items() if rs}
-
-
-def _parse_one(e: Entry, rules: Rules, max_bytes: int, old: dict[str, tuple]) -> tuple:
-    """('reuse', path, mtime_ns) when the file is unchanged since the previous
-    build, else ('rows', path, staging rows). Unchanged means: the same size
-    and modification time (then it is not even read, as make and git do), or
-    else the same content hash."""
-    if e.note is not None:
-        return ("rows", e.path, _outcome_rows(e, "rejected", e.note))
-    suffix = suffix_of(e.relpath)
-    if suffix not in MARKDOWN_SUFFIXES and suffix not in STRUCTURED_SUFFIXES:
-        reason = f"not a document type the ingest reads ({suffix or 'no suffix'})"
-        return ("rows", e.path, _outcome_rows(e, "skipped", reason))
-    too_big = f"larger than the {max_bytes:,} byte limit ({{size:,}} bytes); raise --max-bytes to read it"
-    try:
-        st = os.stat(e.abs_path)
-        size, mtime = st.st_size, st.st_mtime_ns
-        prev = old.get(e.path)
-        if prev is not None and prev[1] == size and prev[2] == mtime:
-            return ("reuse", e.path, mtime)
-        if size > max_bytes:
-            return ("rows", e.path, _outcome_rows(e, "rejected", too_big.format(size=size), size))
-        with open(e.abs_path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        return ("rows", e.path, _outcome_rows(e, "rejected", f"cannot read: {exc.strerror or exc}"))
-    if len(data) > max_bytes:
-        return ("rows", e.path, _outcome_rows(e, "rejected", too_big.format(size=len(data)), len(data)))
-    if prev is not None and prev[0] == content_hash(data):
-        return ("reuse", e.path, mtime)  # touched but unchanged: not parsed
-    doc = parse_bytes(data, e.relpath, rules, max_bytes)
-    doc.mtime_ns = mtime
-    return ("rows", e.path, document_rows(doc, e.path, e.root))
-
-
-def _outcome_rows(e: Entry, outcome: str, reason: str, size: int = 0) -> dict:
-    doc = ParsedDocument(path=e.relpath, outcome=outcome, reason=reason, size_bytes=size)
-    if outcome == "rejected":
-        doc.problems.error("rejected", None, reason)
-    return document_rows(doc, e.path, e.root)
-
-
-def parse_all(
-    entries: list[Entry], rules: Rules, opts: BuildOptions, old_hashes: dict[str, tuple], log
-) -> tuple[dict[str, list[pa.Table]], list[tuple[str, int]]]:
-    """Staging rows of the changed files (Arrow tables per staging table) and
-    the paths whose records are reused from the previous database."""
-    tables: dict[str, list[pa.Table]] = {t: [] for t in STAGING}
-    reuse: list[tuple[str, int]] = []
-    if old_hashes:  # files with the same size and modification time are reused here, never sent to a worker
-        entries, reuse = _unchanged(entries, old_hashes)
-        old_hashes = {e.path: old_hashes[e.path] for e in entries if e.path in old_hashes}
-    total = len(entries)
-    jobs = opts.jobs or os.cpu_count() or 1
-    started = time.monotonic()
-    last = started
-    done = 0
-
-    def take(n: int, result: tuple[list[tuple[str, int]], dict[str, pa.Table]]) -> None:
-        nonlocal done, last
-        done += n
-        reuse.extend(result[0])
-        for t, tbl in result[1].items():
-            tables[t].append(tbl)
-        now = time.monotonic()
-        if now - last >= 1.0:
-            last = now
-            log(f"parsed {done:,}/{total:,} files ({done / (now - started):,.0f}/s)")
-
-    if jobs <= 1 or total < PARALLEL_THRESHOLD:
-        for i in range(0, total, CHUNK):
-            chunk = entries[i : i + CHUNK]
-            take(len(chunk), parse_chunk(chunk, rules, opts.max_bytes, old_hashes))
-    else:
-        chunks = [entries[i : i + CHUNK] for i in range(0, total, CHUNK)]
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(rules, opts.max_bytes, old_hashes)
-        ) as ex:
-            for chunk, res in zip(chunks, ex.map(_parse_chunk, chunks), strict=True):
-                take(len(chunk), res)
-    return tables, reuse
-
-
-def _unchanged(entries: list[Entry], old: dict[str, tuple]) -> tuple[list[Entry], list[tuple[str, int]]]:
-    """(the entries to look at, (path, mtime_ns) of those with the size and
-    modification time of the previous build)."""
-    todo: list[Entry] = []
-    same: list[tuple[str, int]] = []
-    for e in entries:
-        prev = old.get(e.path)
-        if prev is not None and e.note is None:
-            try:
-                st = os.stat(e.abs_path)
-            except OSError:
-                todo.append(e)
-                continue
-            if prev[1] == st.st_size and prev[2] == st.st_mtime_ns:
-                same.append((e.path, st.st_mtime_ns))
-                continue
-        todo.append(e)
-    return todo, same
-
-
-# ---------------------------------------------------------------- the build
-
-
 def _file_hash(path: Path | None) -> str:
     if path is None:
         return ""
@@ -261,7 +115,7 @@ def _tickets_same(meta: dict[str, str], opts: BuildOptions) -> bool:
     """Whether the previous database (its meta table: `meta`) holds this
     build's tickets: the same tickets file with the same bytes (a
     350,000-row export is not re-read), or no tickets file then and now."""
-    if not meta or meta.get("tickets_file", "") != (str(opts.tickets) if opts.tickets else ""):
+    if not meta or meta.get("tickets_file", "") != _shown(opts.tickets):
         return False
     return not opts.tickets or meta.get("tickets_hash") == _file_hash(opts.tickets)
 
@@ -271,7 +125,7 @@ def _read_tickets(opts: BuildOptions) -> tuple[list, list[tuple]]:
     found = Problems()
     tickets = read_tickets(opts.tickets, found) if opts.tickets else []
     found.finish()
-    return tickets, [(str(opts.tickets), None, p.line, p.level, p.code, p.message) for p in found]
+    return tickets, [(_shown(opts.tickets), None, p.line, p.level, p.code, p.message) for p in found]
 
 
 def _old_tickets(db: Path) -> list:
@@ -291,7 +145,7 @@ def _old_ticket_problems(db: Path, opts: BuildOptions) -> list[tuple]:
     try:
         return [tuple(p) for p in con.execute(
             "SELECT source_path, NULL, line, level, code, message FROM problems WHERE stage = 'build' AND source_path = ?",
-            [str(opts.tickets)],
+            [_shown(opts.tickets)],
         ).fetchall()]  # fmt: skip
     finally:
         con.close()
@@ -353,17 +207,77 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
         mark[0] = now
 
     db = opts.db
+    _check_paths(opts)
+    with _lock(db):
+        return _locked_build(opts, rules, log, t0, stages, lap)
+
+
+def _check_paths(opts: BuildOptions) -> None:
+    """Each corpus root a folder or a file, the database a file (or none yet)
+    in a folder that exists: anything else is a usage error, before any work."""
     for root in opts.corpus:
-        if not root.exists():
-            raise BuildError(f"{root}: no such folder")
+        if not os.path.lexists(root) or not root.exists():
+            raise UsageError(f"{_shown(root)}: no such folder")
+        if not (root.is_dir() or root.is_file()):
+            raise UsageError(f"{_shown(root)}: not a folder or a file (a device, pipe or socket); nothing to read")
+    db = opts.db
+    if str(db) in ("", ".") or db.is_dir():
+        raise UsageError(f"{_shown(db)}: is a folder; the database must be a file")
+    if db.exists() and not db.is_file():
+        raise UsageError(f"{_shown(db)}: not a regular file (a pipe, socket or device); the database must be a file")
     if db.parent and not db.parent.exists():
-        raise BuildError(f"{db.parent}: no such folder for the database")
+        raise UsageError(f"{_shown(db.parent)}: no such folder for the database")
+
+
+def _shown(path: Path | str | None) -> str:
+    """A path as stored and shown (see fs_text); '' for none."""
+    return fs_text(str(path)) if path is not None else ""
+
+
+@contextlib.contextmanager
+def _lock(db: Path):
+    """Hold `<db>.lock` (beside the database) for the build's whole
+    read-modify-swap: two builds of one database at once (one given it by a
+    relative path, one by an absolute path) would each reuse and replace the
+    other's file and lose incidents. A second build fails at once, with the
+    holder's process id; the lock ends with the process, even on kill -9."""
+    path = db.with_name(f"{db.name}.lock")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UsageError(f"{_shown(path)}: cannot create the build's lock file: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            raise BuildError(f"another build is writing {_shown(db)}"
+                             f"{f' (process {holder})' if holder.isdigit() else ''}; "
+                             "run this one when it has finished") from None  # fmt: skip
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _locked_build(opts: BuildOptions, rules: Rules, log, t0: float, stages: dict, lap) -> BuildSummary:
+    db = opts.db
     _cleanup_stale(db)
-    entries = walk(opts.corpus)
-    log(f"found {len(entries):,} files under {', '.join(map(str, opts.corpus))}")
+    roots, dropped = corpus_roots(opts.corpus)
+    root_notes = [note for _, note in dropped]
+    for note in root_notes:
+        log(f"note: {note}")
+    opts = replace(opts, corpus=roots)
+    entries = walk(roots)
+    log(f"found {len(entries):,} files under {', '.join(map(_shown, roots))}")
     old_hashes, old_ok = _old_state(db, rules, opts)
+    unreadable = [] if old_ok or _incident_count(db) != -1 else [
+        f"the previous database {_shown(db)} cannot be read; every file is parsed anew and it is replaced"]  # fmt: skip
+    for note in unreadable:
+        log(f"note: {note}")
     lap("walk")
-    rows, reuse = parse_all(entries, rules, opts, old_hashes, log)
+    rows, reuse = parse_all(entries, rules, opts.jobs, opts.max_bytes, old_hashes, log)
     lap("parse")
 
     meta = _old_meta(db, opts)
@@ -376,15 +290,10 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
     people_problems = Problems()
     people = read_people(opts.people, people_problems) if opts.people else []
     people_problems.finish()
-    ticket_problems += [(str(opts.people), None, p.line, p.level, p.code, p.message) for p in people_problems]
-    git: dict[str, datetime] = {}
-    if opts.git:
-        for root in opts.corpus:
-            times = gitdates.first_commit_times(Path(root))
-            if not times:  # not in git: no need to resolve every file's path
-                continue
-            by_abs = {os.path.realpath(e.abs_path): e.path for e in entries}
-            git.update({by_abs[a]: t for a, t in times.items() if a in by_abs})
+    ticket_problems += [(_shown(opts.people), None, p.line, p.level, p.code, p.message) for p in people_problems]
+    ticket_problems += [(_shown(r), None, None, "warning", "corpus-root", n) for r, n in dropped]
+    git, git_problems = _git_times(roots, entries) if opts.git else ({}, [])
+    ticket_problems += git_problems
     lap("tickets, people, git")
 
     tmp = db.with_name(f".{db.name}.building-{os.getpid()}")
@@ -394,6 +303,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
     in_place = old_ok and bool(reuse) and tickets_same and meta.get("people_hash") == _file_hash(opts.people)
     try:
         summary = None
+        notes: list[str] = []
         if in_place:
             shutil.copyfile(db, tmp)
             lap("in place: copy")
@@ -431,6 +341,7 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
                 summary = _close_build(con, rules, opts, entries, reuse, lap)
             finally:
                 con.close()
+        notes = _empty_check(db, summary, opts, roots)
         os.replace(tmp, db)
         wal = Path(str(tmp) + ".wal")
         if wal.exists():
@@ -441,12 +352,73 @@ def build(opts: BuildOptions, rules: Rules, log=None) -> BuildSummary:
             with contextlib.suppress(OSError):
                 p.unlink()
         if isinstance(exc, duckdb.Error):
-            raise BuildError(f"database error: {exc}") from exc
+            first = (str(exc).splitlines() or [""])[0]
+            if old_ok:
+                raise BuildError(f"the previous database {_shown(db)} cannot be reused ({first}); "
+                                 "rebuild it with --full") from exc  # fmt: skip
+            raise BuildError(f"database error: {first}") from exc
         raise
     summary.seconds = time.monotonic() - t0
-    summary.db = str(db)
+    summary.db = _shown(db)
     summary.stages = stages
+    summary.notes = root_notes + unreadable + notes
     return summary
+
+
+def _git_times(roots: list[Path], entries: list[Entry]) -> tuple[dict[str, datetime], list[tuple]]:
+    """{display path: time its file entered git}, and a build problem for each
+    file whose history cannot give a date."""
+    git: dict[str, datetime] = {}
+    problems: list[tuple] = []
+    by_abs: dict[str, str] | None = None
+    for root in roots:
+        bad: list[tuple[str, str]] = []
+        times = gitdates.first_commit_times(Path(root), bad)
+        if not times and not bad:  # not in git: no need to resolve every file's path
+            continue
+        if by_abs is None:
+            by_abs = {os.path.realpath(e.abs_path): e.path for e in entries}
+        git.update({by_abs[a]: t for a, t in times.items() if a in by_abs})
+        problems += [(by_abs[a], None, None, "warning", "git-date", m) for a, m in bad if a in by_abs]
+    return git, problems
+
+
+def _empty_check(db: Path, summary: BuildSummary, opts: BuildOptions, roots: list[Path]) -> list[str]:
+    """A corpus that gives no postmortem (an empty or unreadable folder, the
+    wrong folder) must not silently replace a database that has incidents:
+    that is an error unless --allow-empty. Otherwise the empty database is
+    written, and said so."""
+    if summary.incidents or summary.attached:
+        return []
+    before = _incident_count(db)
+    where = ", ".join(map(_shown, roots))
+    found = f"no postmortems under {where} ({summary.files} files seen)"
+    if before is None:
+        return [f"{found}: wrote an empty database"]
+    if before == 0:
+        return [f"{found}: the database stays empty"]
+    if not opts.allow_empty:
+        had = "cannot be read" if before < 0 else f"has {before} incidents"
+        raise BuildError(f"{found}; the previous database {had} and is kept: "
+                         "pass --allow-empty to replace it with an empty one")  # fmt: skip
+    return [f"{found}: replaced a database of {max(before, 0)} incidents with an empty one (--allow-empty)"]
+
+
+def _incident_count(db: Path) -> int | None:
+    """Incidents in the database at `db`: None when there is none, -1 when it
+    cannot be read."""
+    if not db.exists():
+        return None
+    try:
+        con = duckdb.connect(str(db), read_only=True, config={"autoinstall_known_extensions": False})
+    except duckdb.Error:
+        return -1
+    try:
+        return con.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    except duckdb.Error:
+        return -1
+    finally:
+        con.close()
 
 
 def _open(path: Path):
@@ -528,12 +500,12 @@ def _write_meta(con, rules: Rules, opts: BuildOptions, entries) -> None:
         "parser_version": str(PARSER_VERSION),
         "rules_fingerprint": rules.fingerprint,
         "max_bytes": str(opts.max_bytes),
-        "corpus_roots": json.dumps([str(r) for r in opts.corpus]),
+        "corpus_roots": json.dumps([_shown(r) for r in opts.corpus]),
         "as_of": (opts.as_of or date.today()).isoformat(),
-        "tickets_file": str(opts.tickets) if opts.tickets else "",
+        "tickets_file": _shown(opts.tickets),
         "tickets_hash": _file_hash(opts.tickets),
         "people_hash": _file_hash(opts.people),
-        "people_file": str(opts.people) if opts.people else "",
+        "people_file": _shown(opts.people),
         "rule_files": json.dumps(rules.paths),
     }
     con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
@@ -551,25 +523,33 @@ def _summary(con, files: int, reused: int) -> BuildSummary:
 
 
 def cmd_build(args, rules: Rules) -> int:
-    quiet = args.quiet
-    log = (lambda msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    as_of = None
-    if args.as_of:
-        try:
-            as_of = date.fromisoformat(args.as_of)
-        except ValueError:
-            print(f"error: --as-of {args.as_of!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
-            return 2
-    for f, what in ((args.tickets, "tickets"), (args.people, "people")):
-        if f is not None and not f.is_file():
-            print(f"error: --{what} {f}: no such file", file=sys.stderr)
-            return 2
-    opts = BuildOptions(corpus=args.corpus, db=args.db, tickets=args.tickets, people=args.people, as_of=as_of,
-                        jobs=args.jobs, full=args.full, git=not args.no_git, max_bytes=args.max_bytes)  # fmt: skip
+    """`python -m ingest build` (the arguments are checked by ingest.cli first).
+    Exit status 0 when the database was written, 1 when the build could not
+    finish (the previous database is then untouched), 2 on bad usage."""
+    from ingest.cli import cores, error, printable
+
+    def say(msg: str) -> None:
+        print("\n".join(map(printable, msg.split("\n"))), file=sys.stderr, flush=True)
+
+    log = (lambda msg: None) if args.quiet else say
+    as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    jobs = args.jobs
+    if jobs > cores():
+        say(f"note: --jobs {jobs} is more than the {cores()} cores here; using {cores()}")
+        jobs = cores()
+    opts = BuildOptions(corpus=args.corpus, db=Path(args.db), tickets=args.tickets, people=args.people, as_of=as_of,
+                        jobs=jobs, full=args.full, git=not args.no_git, max_bytes=args.max_bytes,
+                        allow_empty=args.allow_empty)  # fmt: skip
     try:
         summary = build(opts, rules, log)
+    except UsageError as exc:
+        return error(str(exc))
     except BuildError as exc:
-        print(f"error: {exc}; the previous database (if any) is unchanged", file=sys.stderr)
+        kept = "" if "previous database" in str(exc) else "; the previous database (if any) is unchanged"
+        say(f"error: {exc}{kept}")
         return 1
     log(summary.text())
+    for note in summary.notes:
+        if args.quiet or note.startswith("no postmortems"):  # the others were logged as they were found
+            say(f"note: {note}")
     return 0

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from ingest import __version__
+from ingest.read.corpus import fs_text
 from ingest.understand.corrections import CORRECTIONS_FILE, load_corrections
 from ingest.understand.parser import DEFAULT_MAX_BYTES
 from ingest.understand.rules import RulesError, load_rules
+
+MAX_BYTES_LIMIT = 1 << 30  # 1 GiB: no postmortem is larger; a larger limit would only size read buffers
+AS_OF_RANGE = (date(1900, 1, 1), date(9998, 12, 31))  # the quarters the dashboard and reports can hold
+RULE_FILE_OPTIONS = ("taxonomy", "timeline_rules", "durations", "guide_rules", "action_types", "corrections",
+                     "tickets", "people")  # fmt: skip
 
 DESCRIPTION = """\
 Read postmortems (Markdown, YAML, JSON) and load them into DuckDB.
@@ -31,7 +40,8 @@ def _rules_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--action-types", type=Path,
                    help="action-item types and the rules that infer them (default: data/action_types.yaml)")  # fmt: skip
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
-                   help=f"reject documents larger than this many bytes (default: {DEFAULT_MAX_BYTES})")  # fmt: skip
+                   help=f"reject documents larger than this many bytes (default: {DEFAULT_MAX_BYTES}; "
+                        f"1 to {MAX_BYTES_LIMIT})")  # fmt: skip
     p.add_argument("--corrections", type=Path,
                    help="milestones set or cleared by hand, with reasons (default: corrections.yaml in the corpus "
                         "root, when there is one)")  # fmt: skip
@@ -49,18 +59,20 @@ def make_parser() -> argparse.ArgumentParser:
                        "never see a half-built file and a failed build leaves the old one in place. "
                        "Unchanged files reuse their records from the previous database.")  # fmt: skip
     b.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="folder (or file) of postmortems")
-    b.add_argument(
-        "--db", type=Path, default=Path("incidents.duckdb"), help="database file to write (default: incidents.duckdb)"
-    )
+    b.add_argument("--db", default="incidents.duckdb",
+                   help="database file to write (default: incidents.duckdb); a build holds DB.lock beside it, "
+                        "and a second build of the same database meanwhile stops with an error")  # fmt: skip
     b.add_argument("--tickets", type=Path, help="ticket tracker export (CSV) with action item statuses")
     b.add_argument("--people", type=Path, help="people file (YAML): owner handles to name, team and manager")
     b.add_argument("--as-of", help="default as-of date recorded for the dashboard (YYYY-MM-DD; default: today)")
-    b.add_argument(
-        "--jobs", type=int, default=0, help="parallel parser processes (default: one per core; 1 = no parallelism)"
-    )
+    b.add_argument("--jobs", type=int, default=0,
+                   help="parallel parser processes (default and most: one per core; 1 = no parallelism)")  # fmt: skip
     b.add_argument("--full", action="store_true", help="reparse every file, ignoring the previous database")
     b.add_argument("--no-git", action="store_true", help="do not read publication dates from git history")
     b.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+    b.add_argument("--allow-empty", action="store_true",
+                   help="let a corpus without any postmortem replace a database that has incidents (without it, "
+                        "such a build stops with an error and keeps the database)")  # fmt: skip
     _rules_args(b)
 
     p = sub.add_parser("parse", help="print what the ingest makes of one document",
@@ -96,16 +108,95 @@ def corrections_path(args) -> Path | None:
         return args.corrections
     roots = [c for c in getattr(args, "corpus", None) or [] if c.is_dir()]
     root = roots[0] if roots else getattr(args, "root", None)
-    return root / CORRECTIONS_FILE if root is not None else None
+    if root is None or not (root / CORRECTIONS_FILE).is_file():
+        return None  # a pipe of that name would never end; the build lists it as not a regular file
+    return root / CORRECTIONS_FILE
+
+
+def error(message: str) -> int:
+    """A usage error: one line on stderr, exit status 2."""
+    print(f"error: {printable(message)}", file=sys.stderr)
+    return 2
+
+
+def usage_problem(args) -> str | None:
+    """What is wrong with the command line, in one line (None: nothing).
+    Checked before any file is opened, so a bad value never becomes a
+    traceback deep in the build, or a hang on a pipe."""
+    if not 1 <= args.max_bytes <= MAX_BYTES_LIMIT:
+        return f"--max-bytes {args.max_bytes}: must be from 1 to {MAX_BYTES_LIMIT:,} (1 GiB)"
+    for name in RULE_FILE_OPTIONS:
+        f = getattr(args, name, None)
+        if f is not None and not f.is_file():
+            what = "no such file" if not f.exists() else "not a regular file"
+            return f"--{name.replace('_', '-')} {f}: {what}"
+    if args.command == "build":
+        return _build_problem(args)
+    return None
+
+
+def _build_problem(args) -> str | None:
+    if args.db == "":
+        return "--db '': give the database file to write"
+    if args.jobs < 0:
+        return f"--jobs {args.jobs}: must be 0 (one per core) or more"
+    if args.as_of:
+        try:
+            day = date.fromisoformat(args.as_of)
+        except ValueError:
+            return f"--as-of {args.as_of!r} is not a date (YYYY-MM-DD)"
+        if not AS_OF_RANGE[0] <= day <= AS_OF_RANGE[1]:
+            return f"--as-of {args.as_of}: out of range ({AS_OF_RANGE[0]} to {AS_OF_RANGE[1]})"
+    return None
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+# What a terminal would act on instead of showing: C0 controls (ESC starts an escape sequence), DEL, C1
+# controls, the bidirectional overrides and isolates that reorder a line, line and paragraph separators,
+# and lone surrogates (a JSON "\ud800", a file name that is not UTF-8), which cannot even be written out.
+_OTHER_CONTROLS = r"\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
+_UNPRINTABLE = re.compile(rf"[\x00-\x1f{_OTHER_CONTROLS}]")
+_UNPRINTABLE_IN_JSON = re.compile(f"[{_OTHER_CONTROLS}]")  # json.dumps escapes C0 itself
+_SURROGATES = re.compile(r"[\udc80-\udcff]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """Text from a document or a file name, safe to print on a terminal:
+    each character of _UNPRINTABLE as an escape (\\x1b, \\u202e, \\n)."""
+    return _UNPRINTABLE.sub(_escape_char, text) if _UNPRINTABLE.search(text) else text
+
+
+def _escape_char(m: re.Match) -> str:
+    c = m.group()
+    if c in _NAMED:
+        return _NAMED[c]
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
+def printable_json(value) -> str:
+    """JSON for a terminal: json.dumps escapes C0 controls itself; the other
+    characters of _UNPRINTABLE (they only occur inside strings) become \\uXXXX."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _UNPRINTABLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    problem = usage_problem(args)
+    if problem:
+        return error(problem)
     try:
         rules = load_rules_from(args)
     except RulesError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return error(str(exc))
     if args.command == "parse":
         return cmd_parse(args, rules)
     if args.command == "build":
@@ -122,18 +213,23 @@ def cmd_parse(args, rules) -> int:
 
     path: Path = args.file
     if not path.is_file():
-        print(f"error: {path}: no such file", file=sys.stderr)
-        return 2
+        what = "no such file" if not path.exists() else "is a folder" if path.is_dir() else "not a regular file"
+        return error(f"{path}: {what}")
     doc = parse_file(path, rules, root=args.root, max_bytes=args.max_bytes)
     view = doc.to_json()
+    for key in ("path", "incident_id"):  # named after the file: shown as the build stores it
+        if isinstance(view.get(key), str):
+            view[key] = fs_text(view[key]) if _SURROGATES.search(view[key]) else view[key]
     if args.json:
-        print(json.dumps(view, ensure_ascii=False, indent=2))
+        print(printable_json(view))
     else:
         print(_summary(view))
     return 0 if doc.outcome in ("incident", "attached") else 1
 
 
 def _summary(v: dict) -> str:
+    """The text view; every value from the document or its name made printable."""
+    v = {k: printable(x) if isinstance(x, str) else x for k, x in v.items()}
     out = [f"{v['path']}: {v['outcome']}" + (f" ({v['reason']})" if v["reason"] else "")]
     if v["outcome"] in ("incident", "attached"):
         out.append(f"  {v['incident_id']}  {v['title']}  [{v['kind']}]")
@@ -143,5 +239,5 @@ def _summary(v: dict) -> str:
         out.append(f"  {len(v['timeline'])} timeline events, {len(v['contributing_factors'])} factors, "
                    f"{len(v['whys'])} whys, {len(v['action_items'])} action items")  # fmt: skip
     for p in v["problems"]:
-        out.append(f"  line {p['line'] or '-'}: {p['level']} {p['code']}: {p['message']}")
+        out.append(f"  line {p['line'] or '-'}: {p['level']} {p['code']}: {printable(p['message'])}")
     return "\n".join(out)

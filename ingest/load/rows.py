@@ -6,6 +6,8 @@ plain tuples, not objects."""
 from __future__ import annotations
 
 import json
+import math
+import re
 
 from ingest.understand.document import ParsedDocument
 
@@ -37,7 +39,49 @@ STAGING: dict[str, list[str]] = {
 
 
 def _json(v) -> str | None:
-    return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str) if v else None
+    """A JSON column's text. It must be valid JSON whatever a document holds:
+    NaN or infinity (JSON documents may write them), keys that are numbers or
+    dates and mixed key types (YAML allows them) would otherwise fail the
+    whole load; such values are written as text."""
+    if not v:
+        return None
+    try:
+        return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str, allow_nan=False)
+    except (TypeError, ValueError):
+        return json.dumps(_plain(v), ensure_ascii=False, sort_keys=True, default=str, allow_nan=False)
+
+
+def _plain(v):
+    """`v` with text keys and finite numbers (the rest as text)."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    return v
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _safe_str(s: str) -> str:
+    """Text without lone surrogates (a JSON "\\ud800" escape is one): each
+    becomes U+FFFD, the replacement character."""
+    return _SURROGATE.sub("\ufffd", s)
+
+
+def _safe_value(v):
+    if isinstance(v, str):
+        return _safe_str(v)
+    if isinstance(v, list | tuple):
+        return type(v)(_safe_value(x) for x in v)
+    return v
+
+
+def made_safe(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """One document's rows with every text value made storable (see _safe_str)."""
+    return {t: [tuple(_safe_value(v) for v in r) for r in rs] for t, rs in rows.items()}
 
 
 def document_rows(doc: ParsedDocument, path: str, root: str) -> dict[str, list[tuple]]:
