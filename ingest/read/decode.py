@@ -20,7 +20,7 @@ def decode(data: bytes, problems: Problems) -> str:
     mean binary content: `Unreadable` is raised.
     """
     if data.startswith(codecs.BOM_UTF8):
-        text = data[3:].decode("utf-8", errors="replace")
+        text = _utf8(data[3:], problems)
     elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         text = _decode_bom(data, "utf-32", problems)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -28,20 +28,57 @@ def decode(data: bytes, problems: Problems) -> str:
     else:
         if b"\x00" in data:
             raise Unreadable("binary content (NUL bytes); not a text document")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text, bad = _mixed(data)
-            shown = ", ".join(str(n) for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
-            problems.warn(
-                "encoding",
-                bad[0],
-                f"not valid UTF-8 on line(s) {shown}; those lines were read as Windows-1252 (Latin-1), "
-                "the rest as UTF-8. Save the file as UTF-8 to be sure accents and symbols are right.",
-            )
+        text = _utf8(data, problems)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def _utf8(data: bytes, problems: Problems) -> str:
+    """UTF-8, else line by line (see _mixed) with a warning naming the lines.
+    A UTF-8 BOM does not make the bytes after it UTF-8: editors that save
+    Windows-1252 text sometimes keep a BOM an earlier save wrote."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text, bad = _mixed(data)
+    problems.warn(
+        "encoding",
+        bad[0],
+        f"not valid UTF-8 on line(s) {_lines(bad)}; those lines were read as Windows-1252 (Latin-1), "
+        "the rest as UTF-8. Save the file as UTF-8 to be sure accents and symbols are right.",
+    )
+    return text
+
+
+def _lines(numbers: list[int]) -> str:
+    """'3, 7, 9, 12, 15 and 4 more'."""
+    return ", ".join(str(n) for n in numbers[:5]) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+
+
+_SEPARATORS = ("\u2028", "\u2029")
+
+
+def unicode_line_breaks(text: str, problems: Problems) -> str:
+    """U+2028 (line separator) and U+2029 (paragraph separator) as line breaks.
+
+    Word processors and web forms write them where the author pressed
+    Shift+Enter, and editors show a new line; left as they are, the rows or
+    header fields after one would run into the line before it and be lost.
+    A warning names the lines (counted as in the file, before the new breaks):
+    every line number after them counts each separator as a break, as those
+    editors do."""
+    if _SEPARATORS[0] not in text and _SEPARATORS[1] not in text:
+        return text
+    bad = [n for n, line in enumerate(text.split("\n"), 1) if _SEPARATORS[0] in line or _SEPARATORS[1] in line]
+    problems.warn(
+        "line-separator",
+        bad[0],
+        f"Unicode line or paragraph separators (U+2028, U+2029) on line(s) {_lines(bad)} are read as line breaks; "
+        "line numbers from there on count them as breaks",
+    )
+    return text.replace(_SEPARATORS[0], "\n").replace(_SEPARATORS[1], "\n")
 
 
 def _mixed(data: bytes) -> tuple[str, list[int]]:

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from ingest.read.mdblocks import clean_inline
 from ingest.read.problems import Problems
 from ingest.understand.timeparse import DATE_RE, BadValue, date_from_match, time_from_match
-from ingest.understand.zones import ABBREVIATIONS, find_zone, to_utc, zone_from_name
+from ingest.understand.zones import ABBREVIATIONS, find_zone, impossible_offset, to_utc, zone_from_name
 
 _ZONE_ALT = (
     r"(?-i:(?:UTC|GMT)\s?[+\-\u2212]\s?\d{1,2}(?::?\d{2})?|[+\-]\d{2}:?\d{2}|"
@@ -113,11 +113,7 @@ class Clock:
                 explicit = self._date(m)
             except BadValue as exc:
                 self.problems.warn("bad-date", line, f"timeline: {exc}")
-        zone = self.zone
-        if m.group("zone"):
-            zone = zone_from_name(m.group("zone"))
-            if not self.zone_fixed:
-                self.zone = zone
+        zone = self._row_zone(m.group("zone"), line)
         if explicit is not None:
             explicit = self._typos.get(explicit, explicit)
             at = to_utc(datetime.combine(explicit, time(*hms)), zone)
@@ -170,6 +166,22 @@ class Clock:
                     )
         self.prev = at
         return at
+
+    def _row_zone(self, written: str | None, line: int | None) -> tzinfo | None:
+        """The zone a row is in: the one it writes, which carries on unless the
+        timeline fixed its zone. An offset no zone has ('UTC+15', '+25:00')
+        is reported and the row read in the timeline's zone: before, it was
+        read as UTC without a word, and so were the rows after it."""
+        if not written:
+            return self.zone
+        zone = zone_from_name(written)
+        if zone is None:
+            self.problems.warn("unknown-zone", line, f"timeline: '{written}' is not an offset a time zone has "
+                               "(UTC-12:00 to UTC+14:00); the row is read in the timeline's zone")  # fmt: skip
+            return self.zone
+        if not self.zone_fixed:
+            self.zone = zone
+        return zone
 
     def _date(self, m: re.Match) -> date | None:
         year = self.base.year if self.base else None
@@ -234,9 +246,12 @@ def doc_zone_phrase(text: str) -> tzinfo | None:
 
 
 def doc_zone_unknown(text: str) -> bool:
-    """The document has an 'All times ... in X' phrase whose X is no known zone."""
+    """The document has an 'All times ... in X' phrase whose X is no known
+    zone, or an 'All times ...' phrase with an offset no zone has."""
     m = _DOC_ZONE.search(text)
     if not m:
         return False
     phrase = clean_inline(m.group(0))
+    if impossible_offset(phrase) is not None:
+        return True  # 'All times UTC+15': an offset no zone has is no zone the parser knows
     return find_zone(phrase) is None and bool(re.search(r"\bin\s+\S", phrase))

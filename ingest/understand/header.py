@@ -32,7 +32,7 @@ FIELD_NAMES: dict[str, str] = {
     "impact time": "impact_time",
 }  # fmt: skip
 
-_SPLIT_PIPES = re.compile(r"\s+\|\s+|\s*\|\s*(?=\*\*|__)")
+_SPLIT_PIPES = re.compile(r"(?<!\s)\s+\|\s+|(?<!\s)\s*\|\s*(?=\*\*|__)")  # a match starts where a space run does
 _KV = re.compile(r"^(?:\*\*|__)?([A-Za-z][A-Za-z /\-]{0,30}?)(?::(?:\*\*|__)|(?:\*\*|__)?:)[ \t]*(.*)$")
 _KV_PLAIN_CAPS = re.compile(r"^[A-Z][A-Z /]{1,30}$")
 
@@ -135,7 +135,7 @@ def normalise_status(value) -> str | None:
     return STATUS_WORDS.get(first) or STATUS_WORDS.get(first.split(" ")[0] if first else "")
 
 
-_SERVICE_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\|)\s*")
+_SERVICE_SPLIT = re.compile(r"(?:(?<!\s)\s+)?(?:,|;|\band\b|&|\|)\s*")  # linear on long runs of spaces
 
 
 def split_list(value) -> list[str]:

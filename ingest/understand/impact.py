@@ -31,6 +31,7 @@ figure that cannot be read is a `bad-impact` warning, never a zero.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -107,7 +108,8 @@ _TAIL = re.compile(
     re.IGNORECASE,
 )
 _HAS_DIGIT = re.compile(r"\d")
-_PERCENT = re.compile(r"\s*(?:%|percent\b|per cent\b|pct\b)", re.IGNORECASE)
+_PERCENT = re.compile(r"\s*(?:%|percent\b|per cent\b|pct\b)", re.IGNORECASE)  # anchored at a figure's end
+_PERCENT_ANYWHERE = re.compile(r"%|\b(?:percent|per cent|pct)\b", re.IGNORECASE)
 _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 
 _UNKNOWN = re.compile(
@@ -240,7 +242,7 @@ _FLAG_PHRASES = {
         re.IGNORECASE,
     ),
 }
-_CLAUSE = re.compile(r"[.;]\s+|,\s*(?:but|while|although|however)\s+|\s+but\s+", re.IGNORECASE)
+_CLAUSE = re.compile(r"[.;]\s+|,\s*(?:but|while|although|however)\s+|(?<!\s)\s+but\s+", re.IGNORECASE)
 
 # A label that names a metric: (metric, pattern on the normalised label, read anywhere in the document).
 _LABEL_PREFIX = r"(?:(?:estimated|est|approximate|approx|total|overall|confirmed|initial|final)\.?\s+)*"
@@ -300,6 +302,11 @@ class Collector:
         self.promised: set[str] = set()  # metrics whose figure came from a label or a field
 
     def add(self, fig: ImpactFigure, promised: bool) -> None:
+        why = figure_problem(fig)
+        if why is not None:
+            self.problems.warn("bad-impact", fig.line, f"{METRICS[fig.metric].label.lower()} '{_shown(fig)[:40]}' "
+                               f"{why}; not counted")  # fmt: skip
+            return
         old = self.figures.get(fig.metric)
         if old is not None and old.qualifier == "unknown" and fig.qualifier != "unknown":
             old = None  # a later figure answers an earlier 'TBD'
@@ -317,6 +324,31 @@ class Collector:
     def result(self) -> list[ImpactFigure]:
         order = list(METRICS)
         return sorted(self.figures.values(), key=lambda f: order.index(f.metric))
+
+
+# No postmortem states a figure of a quadrillion or more (customers, money,
+# hours): such a number is a typo or hostile, and past it the pages' sums and
+# charts lose precision or overflow.
+MAX_FIGURE = 1e15
+
+
+def number_problem(value: float | int) -> str | None:
+    """Why a number cannot be a figure (NaN, infinite, negative, too large), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "is not a finite number"
+    if value < 0:
+        return "is negative"
+    if value >= MAX_FIGURE:
+        return f"is {MAX_FIGURE:.0e} or more, beyond any real figure"
+    return None
+
+
+def figure_problem(fig: ImpactFigure) -> str | None:
+    """Why a figure cannot be stored: a value or bound that number_problem refuses."""
+    for v in (fig.value, fig.low, fig.high):
+        if v is not None and number_problem(v) is not None:
+            return number_problem(v)
+    return None
 
 
 def _same(a: ImpactFigure, b: ImpactFigure) -> bool:
@@ -366,8 +398,9 @@ def read_value(metric: str, value, text: str, line: int | None, source: str, pro
         problems.warn("bad-impact", line, f"{name} is given as {value!r}, not a figure; not counted")
         return None
     if isinstance(value, int | float):
-        if value != value or value < 0:
-            problems.warn("bad-impact", line, f"{name} is given as {value!r}, not a figure; not counted")
+        why = number_problem(value)
+        if why is not None:
+            problems.warn("bad-impact", line, f"{name} is given as {str(value)[:40]}, which {why}; not counted")
             return None
         if m.kind == "flag":
             return _flag(metric, value > 0, text, line, source)
@@ -392,7 +425,7 @@ def read_value(metric: str, value, text: str, line: int | None, source: str, pro
     if m.kind == "minutes":
         return _duration(metric, s, qs, text, line, source, problems, approx)
     if not qs:
-        if _PERCENT.search(s) and re.search(r"\d", s):
+        if _PERCENT_ANYWHERE.search(s) and re.search(r"\d", s):
             problems.warn("bad-impact", line, f"{name} is given as a share ('{s[:40]}'), not a number; not counted")
         else:
             problems.warn("bad-impact", line, f"{name} '{s[:40]}' is not a figure; not counted")
@@ -533,17 +566,18 @@ def field_metric(key: str) -> tuple[str, str | None] | None:
 def read_fields(fields: dict, out: Collector, source: str = "front_matter", line: int | None = None) -> None:
     """Front matter or a structured document's fields; an `impact:` mapping
     of the same keys counts too (its list or text form is read as lines)."""
+    lines = getattr(fields, "lines", None) or {}
     nested = fields.get("impact")
-    items = list(fields.items())
+    items = [(str(k), v, lines.get(str(k), line)) for k, v in fields.items()]
     if isinstance(nested, dict):
-        items += [(str(k), v) for k, v in nested.items()]
-    for key, value in items:
+        items += [(str(k), v, lines.get("impact", line)) for k, v in nested.items()]
+    for key, value, at in items:
         named = field_metric(key)
         if named is None or value is None or value == "":
             continue
         metric, currency = named
-        text = f"{key}: {value}"
-        fig = read_value(metric, value, text, line, source, out.problems, currency)
+        text = f"{key}: {str(value)[:300]}"
+        fig = read_value(metric, value, text, at, source, out.problems, currency)
         if fig is not None:
             out.add(fig, True)
     if isinstance(nested, str):
@@ -551,7 +585,7 @@ def read_fields(fields: dict, out: Collector, source: str = "front_matter", line
     if isinstance(nested, list):
         for item in nested:
             if isinstance(item, str | int | float) and not isinstance(item, bool):
-                read_line(clean_inline(str(item)), line, True, source, out)
+                read_line(clean_inline(str(item)), lines.get("impact", line), True, source, out)
 
 
 # ----------------------------------------------------------------- a document

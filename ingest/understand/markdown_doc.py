@@ -12,8 +12,16 @@ from ingest.understand import actions, blame, clock, factors, fields, impact, in
 from ingest.understand.document import Factor, ParsedDocument
 from ingest.understand.header import normalise_severity, normalise_status, scan_header, split_list
 from ingest.understand.rules import Rules
-from ingest.understand.timeparse import DATE_RE, BadValue, date_from_match, parse_date, parse_duration_minutes
-from ingest.understand.zones import zone_from_name
+from ingest.understand.timeparse import (
+    DATE_RE,
+    BadValue,
+    date_from_match,
+    duration_minutes_unchecked,
+    duration_problem,
+    parse_date,
+    parse_duration_minutes,
+)
+from ingest.understand.zones import impossible_offset, zone_from_name
 
 _FILENAME_DATE = re.compile(r"(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})")
 
@@ -165,7 +173,9 @@ def _apply_header(doc: ParsedDocument, head: dict, problems) -> None:
         value, no = head["duration"]
         doc.reported_duration_minutes = parse_duration_minutes(value)
         if doc.reported_duration_minutes is None:
-            problems.warn("bad-duration", no, f"duration '{value[:40]}' is not a duration; ignored")
+            raw = duration_minutes_unchecked(value)
+            why = duration_problem(raw) if raw is not None else None
+            problems.warn("bad-duration", no, f"duration '{value[:40]}' {why or 'is not a duration'}; ignored")
     if "published" in head:
         value, no = head["published"]
         try:
@@ -184,9 +194,14 @@ def _apply_header(doc: ParsedDocument, head: dict, problems) -> None:
     if "id_ref" in head and doc.kind == "five_whys":
         doc.attach_to = clean_inline(head["id_ref"][0])[:200]
     if "timezone" in head:
-        z = zone_from_name(head["timezone"][0])
-        if z is not None:
-            doc.timezone = head["timezone"][0]
+        value, no = head["timezone"]
+        if zone_from_name(value) is not None:
+            doc.timezone = value
+        else:
+            bad = impossible_offset(value)
+            problems.warn("unknown-zone", no, f"time zone '{clean_inline(value)[:40]}' "
+                          + (f"holds an offset no zone has ({bad})" if bad else "is not one the parser knows (see "
+                             "docs/TIMEZONES.md)") + "; times are read as the rest of the document says")  # fmt: skip
 
 
 def _factors_from_front_matter(doc: ParsedDocument, fm: dict, rules: Rules) -> None:

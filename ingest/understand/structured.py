@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from ingest.read.mdblocks import clean_inline
+from ingest.read.values import with_text_keys
 from ingest.understand import actions, fields, impact, links
 from ingest.understand.document import ActionItem, Event, Factor, Lesson, ParsedDocument, Why
 from ingest.understand.factors import filed
@@ -27,7 +28,9 @@ def looks_like_postmortem(value) -> bool:
 def parse_structured(doc: ParsedDocument, value: dict, rules: Rules, folder_team: str | None, stem: str) -> None:
     problems = doc.problems
     doc.kind = "structured"
-    value = {str(k): v for k, v in value.items()}
+    for note in getattr(value, "notes", ()):  # values the loader had to drop, keys given twice
+        problems.warn(note.code, note.line, note.message)
+    value = with_text_keys(value)
     zone = fields.apply(doc, value, problems, line=None)
     if not doc.title:
         doc.title = stem

@@ -26,7 +26,7 @@ from ingest.understand.document import Event
 from ingest.understand.rulefiles import KINDS
 from ingest.understand.signals import TimelineRules, primary_kind
 from ingest.understand.timeparse import DATE_RE, BadValue, date_from_match
-from ingest.understand.zones import find_zone
+from ingest.understand.zones import find_zone, impossible_offset
 
 TIME_COLUMNS = ("time", "timestamp", "when", "date time", "datetime", "time utc", "date and time", "at", "hour")
 DATE_COLUMNS = ("date", "day")
@@ -71,6 +71,11 @@ def extract(
     events: list[Event] = []
     for sec in sections:
         sec_zone = find_zone(sec.title) if sec.title else None
+        bad = impossible_offset(sec.title) if sec.title and sec_zone is None else None
+        if bad:
+            problems.warn("unknown-zone", lines[sec.head].no if sec.head >= 0 else None,
+                          f"the timeline heading names an offset no zone has ({bad}); its times are read as the "
+                          "rest of the document says")  # fmt: skip
         clock = Clock(base, sec_zone or zone, problems, zone_fixed=sec_zone is not None or zone_fixed)
         body = lines[sec.start : sec.end]
         found = _section_events(body, clock, rules, problems)
@@ -340,6 +345,9 @@ def _table_events(t: Table, clock: Clock, rules: TimelineRules, problems: Proble
     header_zone = find_zone(t.header[ti])
     if header_zone is not None:
         clock.zone = header_zone
+    elif bad := impossible_offset(t.header[ti]):
+        problems.warn("unknown-zone", None, f"the timeline's time column names an offset no zone has ({bad}); "
+                      "its times are read as the rest of the document says")  # fmt: skip
     out = []
     width = len(t.header)
     for ln, cells in t.rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 
@@ -33,13 +34,30 @@ TIME_RE = re.compile(
     re.IGNORECASE,
 )
 _DURATION_PART = re.compile(
-    r"(\d+(?:[.,]\d+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b", re.IGNORECASE
+    r"(?<!\d)(\d+(?:[.,]\d+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b", re.IGNORECASE
 )
-_CLOCK_DURATION = re.compile(r"^\s*~?\s*(\d{1,3}):(\d{2})(?::(\d{2}))?\s*$")
+_CLOCK_DURATION = re.compile(r"^\s*(?:~\s*)?(\d{1,3}):(\d{2})(?::(\d{2}))?\s*$")
 
 
 class BadValue(ValueError):
     """A value has a recognisable shape but no valid meaning (2024-02-30, 25:61)."""
+
+
+# The years a postmortem's dates may fall in. Outside them a date is a typo or
+# a placeholder (0001-01-01, 9999-12-31), and the calendar arithmetic of the
+# pages (a week before, a quarter after, a zone shift) runs off its ends.
+MIN_YEAR, MAX_YEAR = 1970, 2100
+# A stated duration longer than ten years is no incident's: a typo, or a
+# number that would overflow the arithmetic that adds it to a date.
+MAX_DURATION_MINUTES = 10 * 366 * 1440
+
+
+def check_year(value: date, written: str = "") -> date:
+    """`value` when its year is within MIN_YEAR..MAX_YEAR; else BadValue."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        shown = written.strip() or value.isoformat()
+        raise BadValue(f"'{shown[:40]}' is outside the years {MIN_YEAR}..{MAX_YEAR} a postmortem's dates fall in")
+    return value
 
 
 def month_number(name: str) -> int:
@@ -48,7 +66,13 @@ def month_number(name: str) -> int:
 
 def date_from_match(m: re.Match, default_year: int | None = None) -> date | None:
     """The date of a DATE_RE match; None when it gives no year and no default
-    exists. Raises BadValue for a date that does not exist."""
+    exists. Raises BadValue for a date that does not exist or falls outside
+    MIN_YEAR..MAX_YEAR."""
+    d = _date_from_match(m, default_year)
+    return None if d is None else check_year(d, m.group(0))
+
+
+def _date_from_match(m: re.Match, default_year: int | None) -> date | None:
     try:
         if m.group("iy"):
             return date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
@@ -74,11 +98,12 @@ def date_from_match(m: re.Match, default_year: int | None = None) -> date | None
 
 def parse_date(text: str, default_year: int | None = None) -> date | None:
     """The first date in `text`, or None when there is none. Raises BadValue
-    when a date-shaped value cannot exist (2024-02-30)."""
+    when a date-shaped value cannot exist (2024-02-30) or falls outside
+    MIN_YEAR..MAX_YEAR."""
     if isinstance(text, datetime):
-        return text.date()
+        return check_year(text.date())
     if isinstance(text, date):
-        return text
+        return check_year(text)
     m = DATE_RE.search(str(text))
     if not m:
         return None
@@ -103,11 +128,34 @@ def time_from_match(m: re.Match) -> tuple[int, int, int]:
 
 def parse_duration_minutes(text: str) -> float | None:
     """'47 minutes', '12 min', '58m', '1h 30m', '1 hour and 48 minutes', '2 days',
-    '1:30' (h:mm) -> minutes; None when nothing readable is there."""
+    '1:30' (h:mm) -> minutes; None when nothing readable is there, or when
+    what is there is no duration (negative, NaN, infinite, over ten years:
+    see duration_problem)."""
+    minutes = _duration_minutes(text)
+    return None if minutes is None or duration_problem(minutes) else minutes
+
+
+def duration_minutes_unchecked(text: str) -> float | None:
+    """The minutes `text` writes, even when they are no incident's duration (to say why not)."""
+    return _duration_minutes(text)
+
+
+def duration_problem(minutes: float) -> str | None:
+    """Why a number of minutes is no incident's duration, or None."""
+    if isinstance(minutes, float) and not math.isfinite(minutes):
+        return "is not a finite number"
+    if minutes < 0:
+        return "is negative"
+    if minutes > MAX_DURATION_MINUTES:
+        return "is longer than ten years"
+    return None
+
+
+def _duration_minutes(text) -> float | None:
     if text is None:
         return None
     if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text)
+        return float(text) if abs(text) < 1e300 else math.inf
     s = str(text)
     m = _CLOCK_DURATION.match(s)
     if m:

@@ -153,6 +153,41 @@ _ANY_ZONE = re.compile(f"({_OFFSET})|({_IANA})|({_ABBR})|({_REGION})", re.IGNORE
 _ANY_ZONE_CASED = re.compile(f"({_OFFSET})|({_IANA})|({_ABBR})")
 _LONE_UNDERSCORE = re.compile(r"(?<![A-Za-z])_|_(?![A-Za-z])")
 _OFFSET_PARTS = re.compile(r"([+\-\u2212])\s?(\d{1,2})(?::?(\d{2}))?")
+_OFFSET_ANY = re.compile(
+    r"(?:\b(?:UTC|GMT)\s?|(?<![\w:])(?=[+\-\u2212]\d{2}:?\d{2}\b))[+\-\u2212]\s?\d{1,2}(?::?\d{2})?\b"
+)
+
+# The offsets zones have: from UTC-12:00 (Baker Island) to UTC+14:00 (Line
+# Islands). 'UTC+15' or '+25:00' is a typo; it must not be read as some zone.
+MIN_OFFSET_MINUTES, MAX_OFFSET_MINUTES = -12 * 60, 14 * 60
+
+
+def offset_minutes(text: str) -> int | None:
+    """'+05:30', 'UTC-7', 'GMT+1' -> minutes east of UTC, when such an offset
+    exists (MIN_OFFSET_MINUTES..MAX_OFFSET_MINUTES, minutes below 60); else None."""
+    m = _OFFSET_PARTS.search(text)
+    if m is None:
+        return None
+    hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+    value = (-1 if m.group(1) in "-\u2212" else 1) * (hours * 60 + minutes)
+    return value if minutes < 60 and MIN_OFFSET_MINUTES <= value <= MAX_OFFSET_MINUTES else None
+
+
+def impossible_offset(text: str) -> str | None:
+    """The first zone offset written in `text` that no zone has ('UTC+15',
+    '+25:00'), or None."""
+    for m in _OFFSET_ANY.finditer(text):
+        if offset_minutes(m.group(0)) is None:
+            return m.group(0)
+    return None
+
+
+def check_offset(value: datetime) -> datetime:
+    """An aware datetime whose offset a zone can have; else BadValue."""
+    off = value.utcoffset()
+    if off is not None and not MIN_OFFSET_MINUTES <= off.total_seconds() / 60 <= MAX_OFFSET_MINUTES:
+        raise BadValue(f"the offset {off} is not one a time zone has (UTC-12:00 to UTC+14:00)")
+    return value
 
 
 @lru_cache(maxsize=512)
@@ -169,13 +204,8 @@ def zone_from_name(name: str) -> tzinfo | None:
     if up in ABBREVIATIONS:
         return timezone(timedelta(minutes=ABBREVIATIONS[up]), up)
     if up.startswith(("UTC", "GMT")) and len(up) > 3:
-        m = _OFFSET_PARTS.search(up)
-        if m:
-            sign = -1 if m.group(1) in "-\u2212" else 1
-            hours, minutes = int(m.group(2)), int(m.group(3) or 0)
-            if hours <= 14 and minutes < 60:
-                return timezone(sign * timedelta(hours=hours, minutes=minutes))
-        return None
+        minutes = offset_minutes(up)
+        return None if minutes is None else timezone(timedelta(minutes=minutes))
     low = raw.lower()
     if low in REGIONS:
         return ZoneInfo(REGIONS[low])
