@@ -15,22 +15,32 @@ from ingest.read.sections import MINOR_KEYS, section_key
 
 BLANK, HEADING, TABLE, LIST, PARA, FENCE, RULE = "blank", "heading", "table", "list", "para", "fence", "rule"
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+# A heading's text is cut from its closing #s in code (_atx): the pattern
+# `(.*?)(?:[ \t]+#+)?[ \t]*$` retried its tail at every character of a long
+# run of spaces (quadratic).
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)$")
 _ATX_EMPTY = re.compile(r"^ {0,3}(#{1,6})[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
 _LIST = re.compile(r"^([ \t]*)([-*+\u2022]|\d{1,3}[.)])[ \t]+(.*)$")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
+# Possessive runs: no part after a run of spaces or dashes starts with one,
+# so each run is read once (with plain `[ \t]*\|?[ \t]*`, a line of spaces
+# was quadratic).
+_TABLE_SEP = re.compile(r"^[ \t]*+\|?[ \t]*+:?-{2,}+:?[ \t]*+(?:\|[ \t]*+:?-{2,}+:?[ \t]*+)*+\|?[ \t]*+$")
 _BOLD_LINE = re.compile(r"^[ \t]*(\*\*|__)(.+?)\1[ \t]*:?[ \t]*$")
 # **Label:** rest | **Label**: rest | Label: rest
 _LABEL = re.compile(
     r"^(?:\*\*|__)([^*_:]{2,60}?):?(?:\*\*|__)[ \t]*:?[ \t]*(.*)$|^([A-Za-z0-9][\w ,&'/\-#]{1,60}?)[ \t]*:[ \t]+(.*)$"
 )
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+# Every pattern here runs on whole lines, so none may scan the same text
+# from many starting points (a 150 KB line of '[' or '[x](' or '<http://'
+# took minutes): a link's text and target cannot hold a '[' (the innermost
+# brackets before '](' are the link, as in CommonMark), and an autolink
+# cannot hold a '<'. Each attempt then stops where the next one starts.
+_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^)\[]*\)")
+_LINK = re.compile(r"\[([^\[\]]+)\](?:\([^)\[]*\)|\[[^\]]*\])")
+_AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>")
 # Formatting tags people put in Markdown are dropped (an image keeps its alt
 # text); any other tag, <script> included, stays as the literal text it is.
 _TAG = re.compile(
@@ -68,10 +78,22 @@ class Section:
 
 
 def strip_comments(text: str) -> str:
-    """Remove HTML comments, keeping their line breaks so line numbers hold."""
+    """Remove HTML comments, keeping their line breaks so line numbers hold.
+    A scan with str.find, not a pattern: `<!--.*?-->` tries every '<!--' of
+    an unclosed run up to the end of the text (quadratic)."""
     if "<!--" not in text:
         return text
-    return _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    out: list[str] = []
+    at = 0
+    while (start := text.find("<!--", at)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:  # never closed: the rest is text (found by find, never rescanned)
+            break
+        out.append(text[at:start])
+        out.append("\n" * text.count("\n", start, end))
+        at = end + 3
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _tag_text(m: re.Match) -> str:
@@ -178,7 +200,7 @@ def _classify(raw: list[str], ignore_open: set[int]) -> list[Line]:
         if first == "#":
             m = _ATX.match(t)
             if m:
-                lines.append(Line(no, t, HEADING, 0, len(m.group(1)), m.group(2).strip()))
+                lines.append(Line(no, t, HEADING, 0, len(m.group(1)), _atx_text(m.group(2))))
                 continue
             if _ATX_EMPTY.match(t):
                 lines.append(Line(no, t, BLANK))
@@ -205,6 +227,16 @@ def _classify(raw: list[str], ignore_open: set[int]) -> list[Line]:
             continue
         lines.append(Line(no, t, PARA, len(t) - len(t.lstrip()), 0, t.strip()))
     return lines
+
+
+def _atx_text(rest: str) -> str:
+    """A heading's text from what follows its '#'s and spaces: without the
+    optional closing sequence (spaces, then #s, then spaces) and stripped."""
+    text = rest.rstrip(" \t")
+    bare = text.rstrip("#")
+    if bare != text and bare[-1:] in (" ", "\t"):
+        text = bare
+    return text.strip()
 
 
 def label_of(content: str) -> tuple[str, str] | None:

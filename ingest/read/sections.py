@@ -78,14 +78,27 @@ MINOR_KEYS = frozenset({
 
 _STRIP = re.compile(r"[^\w&' ]+")
 _LEADING_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]|[ivx]+[.)])\s+", re.IGNORECASE)
-_PAREN = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+# A bracketed aside and the white space before it. The space is taken only
+# from where its run begins, so a long run of spaces is not rescanned from
+# each of its characters (which made a 150 KB heading quadratic).
+_PAREN = re.compile(r"(?:(?<!\s)\s+)?[(\[][^)\]]*[)\]]")
+
+
+def _drop_asides(t: str) -> str:
+    """`_PAREN` removed from t. Only the text up to the last closing bracket
+    is searched: no aside can end after it, and an opening bracket with no
+    closer after it would be scanned to the end from each such bracket."""
+    last = max(t.rfind(")"), t.rfind("]"))
+    if last < 0:
+        return t
+    return _PAREN.sub("", t[: last + 1]) + t[last + 1 :]
 
 
 @lru_cache(maxsize=16384)
 def normalise_title(title: str) -> str:
     t = title.replace("**", "").replace("__", "").replace("`", "")
     t = _LEADING_NUMBER.sub("", t)
-    t = _PAREN.sub("", t)
+    t = _drop_asides(t)
     t = t.replace("&", " and ").replace("'", " ").replace("\u2019", " ").replace("/", " ").replace("-", " ")
     t = _STRIP.sub(" ", t.lower())
     return " ".join(t.split())

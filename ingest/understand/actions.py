@@ -28,12 +28,16 @@ COLUMNS = {
 }  # fmt: skip
 TICKET_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,14}-\d{1,7})\b")
 _NOT_TICKETS = ("SEV-", "UTF-", "ISO-", "RFC-", "COVID-", "SHA-", "MD-", "IPV-", "TLS-", "HTTP-", "P-")
+# Linear on any line: the part before /issues/ is read up to 500 characters
+# (unbounded, every 'http://' of a long run was scanned to the run's end),
+# and white space is taken from where its run begins (a run of spaces is not
+# rescanned from each of its characters).
 _ISSUE_URL = re.compile(
-    r"https?://[^\s)>\]]+?/(?:issues|pull|pulls|browse|issue|tickets?|merge_requests)/[\w\-]+[^\s)>\]]*"
+    r"https?://[^\s)>\]]{1,500}?/(?:issues|pull|pulls|browse|issue|tickets?|merge_requests)/[\w\-]+[^\s)>\]]*"
 )
 _HASH_REF = re.compile(r"(?<![\w&])#(\d{1,7})\b")
 _META_GROUP = re.compile(
-    r"\s*[(\[]([^()\[\]]*(?:@|\bdue\b|\bowner|\bassignee|\b[A-Z][A-Z0-9]+-\d)[^()\[\]]*)[)\]]\s*\.?\s*$"
+    r"(?:(?<!\s)\s+)?[(\[]([^()\[\]]*(?:@|\bdue\b|\bowner|\bassignee|\b[A-Z][A-Z0-9]+-\d)[^()\[\]]*)[)\]]\s*(?:\.\s*)?$"
 )
 _OWNER_FIELD = re.compile(
     r"\b(?:owners?|assignees?|assigned to|dri)\s*[:=]\s*([^,;()\]]+(?:,\s*@[\w.\-]+)*)", re.IGNORECASE

@@ -6,6 +6,7 @@ import re
 
 from ingest.read.mdblocks import FENCE, LIST, PARA, TABLE, Line, clean_inline
 from ingest.understand.document import BlameHit
+from ingest.understand.prefilter import rule_text
 from ingest.understand.rules import GuideRules
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z@\"'(])")
@@ -14,7 +15,9 @@ MAX_LINE = 20_000  # a longer line is read up to here: prose sentences are short
 
 
 def scan(lines: list[Line], guide: GuideRules) -> list[BlameHit]:
-    """Blame phrasing about people, one hit per sentence, quoting it."""
+    """Blame phrasing about people, one hit per sentence, quoting it. The
+    blame patterns are user-written: each search sees one sentence, at most
+    RULE_TEXT_LIMIT characters of it, never a whole line or document."""
     if guide.blame_any is None:
         return []
     text = "\n".join(ln.text[:MAX_LINE] for ln in lines if ln.kind in (PARA, LIST, TABLE))
@@ -22,18 +25,14 @@ def scan(lines: list[Line], guide: GuideRules) -> list[BlameHit]:
         lower = text.lower()  # once: not once per word
         if not any(w in lower for w in guide.blame_words):
             return []
-    if not guide.blame_any.search(text):  # one pass over the document; most have no blame phrasing
-        return []
     hits: list[BlameHit] = []
     for ln in lines:
         if ln.kind not in (PARA, LIST, TABLE) or ln.kind == FENCE:
             continue
         raw = ln.content[:MAX_LINE]
         text = clean_inline(raw) if ln.kind != TABLE else clean_inline(raw.replace("|", " "))
-        if not guide.blame_any.search(text):
-            continue
         for sentence in _SENTENCE.split(text):
-            m = guide.blame_any.search(sentence)
+            m = guide.blame_any.search(rule_text(sentence))
             if m:
                 hits.append(BlameHit(ln.no, m.group(0), sentence.strip()[:MAX_QUOTE]))
     return hits

@@ -31,7 +31,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from ingest.read.mdblocks import label_of
-from ingest.understand.prefilter import LiteralIndex, Matcher
+from ingest.understand.prefilter import LiteralIndex, Matcher, rule_text
 
 MIN_PATTERN_SCORE = 1.0  # patterns' weights a category needs in a sentence found by its wording
 MIN_IN_SECTION = 0.5  # ... in a statement from a cause section, which says it is a cause: its topic is enough
@@ -54,7 +54,11 @@ _INCIDENT_NAME = re.compile(
     r"(?:incident|outage|post-?mortem)s?\b",
     re.IGNORECASE,
 )
-_CLAUSE = re.compile(r"\s*[;,]\s+|\s+(?:but|however|although|though|whereas)\s+|\.\s+", re.IGNORECASE)
+# White space is taken from where its run begins: a long run of spaces is
+# not rescanned from each of its characters (quadratic).
+_CLAUSE = re.compile(
+    r"(?:(?<!\s)\s+)?[;,]\s+|(?<!\s)\s+(?:but|however|although|though|whereas)\s+|\.\s+", re.IGNORECASE
+)
 _DASH_HEAD = re.compile(r"^(.{3,60}?)\s+[\u2013\u2014-]\s+(\S.*)$")
 _WORD = re.compile(r"[a-z][a-z0-9']+")
 STOPWORDS = frozenset(
@@ -244,7 +248,7 @@ class Categorizer:
             kept = _kept(part)
             for i in self.matcher.candidates(self.literals.present(kept)):
                 cid, r = self.rules[i]
-                m = r.pattern.search(kept)
+                m = r.pattern.search(rule_text(kept))  # a user-written pattern: a bounded text
                 if m:
                     scores[cid] = scores.get(cid, 0.0) + r.weight
                     if r.weight > heaviest.get(cid, 0.0):  # why: the words of the weightiest match
@@ -299,7 +303,9 @@ def _split_head(text: str) -> tuple[str, str]:
     return "", text
 
 
-_URL = re.compile(r"\b(?:https?://|www\.)\S+|\S+\.(?:com|org|net|io|cloud)/\S*", re.IGNORECASE)
+# The second form starts only where a run of non-space begins: from inside
+# the run it would rescan it to its end at each character (quadratic).
+_URL = re.compile(r"\b(?:https?://|www\.)\S+|(?<!\S)\S+\.(?:com|org|net|io|cloud)/\S*", re.IGNORECASE)
 
 
 def _kept(text: str) -> str:

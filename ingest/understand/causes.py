@@ -69,7 +69,7 @@ FIX_SENTENCE = re.compile(
     r"addressed|solved|rolled back|reverted)\s+(?:by|with|through|after)\b",
     re.IGNORECASE,
 )
-_WHY_TITLE = re.compile(r"^\W*why\s*#?\s*\d{1,2}\b", re.IGNORECASE)
+_WHY_TITLE = re.compile(r"^\W*why\s*(?:#\s*)?\d{1,2}\b", re.IGNORECASE)  # one \s* per gap: linear
 _CROSS = re.compile(r"^\s*(?:\u274c|\u2716|\u2717|\u2718|\u26d4|\U0001f534|:x:)\s*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*_\"'(\[`])")
 MAX_STATEMENT = 1000

@@ -20,12 +20,14 @@ LESSON_SECTIONS = {
 }
 MAX_TEXT = 1000
 _WHY_HEAD = re.compile(
-    r"^(?:\*\*|__)?why\s*#?\s*(\d{1,2})\s*(?:\*\*|__)?\s*[:.)\-\u2013]\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE
+    r"^(?:\*\*|__)?why\s*(?:#\s*)?(\d{1,2})\s*(?:(?:\*\*|__)\s*)?[:.)\-\u2013]\s*(?:(?:\*\*|__)\s*)?(.*)$",
+    re.IGNORECASE,
 )
-_ARROW = re.compile(r"\s*(?:\u2192|->|=>|\u21d2|\u27f6|--?>)\s*")
+_ARROW = re.compile(r"(?:(?<!\s)\s+)?(?:\u2192|->|=>|\u21d2|\u27f6|--?>)\s*")
 _WHY_Q = re.compile(r"^(?:\d+[.)]\s*)?(why\b[^?]*\?)\s*(?:(?:because|answer)\s*[:\-]?\s*)?(.*)$", re.IGNORECASE)
 _RANK = re.compile(
-    r"^(?:primary|secondary|tertiary|root cause\s*\d*|cause\s*\d+|\d+)\s*(?:root cause)?\s*:\s*", re.IGNORECASE
+    r"^(?:primary|secondary|tertiary|root cause(?:\s*\d+)?|cause\s*\d+|\d+)\s*(?:root cause\s*)?:\s*",
+    re.IGNORECASE,
 )
 
 

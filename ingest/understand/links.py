@@ -46,7 +46,10 @@ from ingest.understand.timeparse import DATE_RE, BadValue, date_from_match
 
 INCIDENT_ID = re.compile(r"(?<![\w/.\-])(?:INC|INCIDENT|POSTMORTEM|POST-MORTEM|PIR)-\d{1,7}(?:-\d{1,7})?(?![\w\-])")
 _ANY_KEY = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9]{1,14}-\d{1,7}(?:-\d{1,7})?(?![\w\-])")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+# A link's text and target hold no '[' (the innermost brackets before '](' are
+# the link): otherwise each '[' of a long run, or each '[x](' of a long line
+# of them, is scanned to the end of the line (quadratic).
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?([^)\s>\[]++)>?(?:\s+\"[^\"]*\")?\s*\)")
 _URL = re.compile(r"https?://[^\s)<>\]\"'`]+")
 _PATHLIKE = re.compile(r"(?<![\w/.:\-@])(?:[\w.\-]+/)+[\w.\-]*[A-Za-z0-9](?![\w/])")
 _CODE = re.compile(r"`([^`\n]{2,200})`")

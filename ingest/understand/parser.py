@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import threading
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
+from ingest.read.corpus import fs_text
 from ingest.read.decode import Unreadable, decode
-from ingest.read.frontmatter import TooComplex, load_structured
+from ingest.read.values import TooComplex, load_structured
 from ingest.understand.corrections import CORRECTIONS_FILE
 from ingest.understand.document import ParsedDocument
 from ingest.understand.doubts import duration_doubts
@@ -24,6 +28,11 @@ from ingest.understand.structured import looks_like_postmortem, parse_structured
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".txt", ".text", ".qmd", ".mdx", ".rmd"})
 STRUCTURED_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+
+# The time one document may take to parse. A document that takes longer is
+# rejected with a reason and the build goes on: no text, however it is
+# built, can hold a build up. Tests lower it (set the module attribute).
+PARSE_BUDGET_SECONDS = 10.0
 
 
 def suffix_of(name: str) -> str:
@@ -68,7 +77,10 @@ def parse_bytes(data: bytes, relpath: str, rules: Rules, max_bytes: int = DEFAUL
         doc.reason = f"larger than the {max_bytes:,} byte limit ({len(data):,} bytes); raise --max-bytes to read it"
         return doc
     try:
-        _parse(doc, data, relpath, suffix, rules)
+        with time_budget(PARSE_BUDGET_SECONDS):
+            _parse(doc, data, relpath, suffix, rules)
+    except OverBudget:
+        doc = _over_budget(relpath, data)
     except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         doc.outcome = "rejected"
@@ -76,6 +88,58 @@ def parse_bytes(data: bytes, relpath: str, rules: Rules, max_bytes: int = DEFAUL
     if doc.outcome == "rejected" and doc.reason:
         doc.problems.error("rejected", None, doc.reason)
     doc.problems.finish()
+    return doc
+
+
+class OverBudget(BaseException):
+    """Raised inside the parser when a document's time budget is spent. A
+    BaseException, so that no `except Exception` in the parser swallows it."""
+
+
+@contextmanager
+def time_budget(seconds: float | None):
+    """Run the body with a budget of `seconds`: past it, OverBudget is raised
+    wherever the body is (Python's regular expression engine checks for
+    signals, so a runaway match is stopped too).
+
+    It uses the process's real-time interval timer (SIGALRM), which only the
+    main thread may handle: in any other thread, on a platform without
+    setitimer, or when a timer is already set by someone else, the body runs
+    without a budget. The timer is always disarmed on the way out, and an
+    alarm arriving after the body has finished is ignored."""
+    if not seconds or seconds <= 0 or not _can_use_alarm():
+        yield
+        return
+    armed = [True]
+
+    def on_alarm(signum, frame):
+        if armed[0]:
+            armed[0] = False
+            raise OverBudget()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _can_use_alarm() -> bool:
+    """True in the main thread of a process where SIGALRM is free to use."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return False
+    return signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
+def _over_budget(relpath: str, data: bytes) -> ParsedDocument:
+    """A fresh rejected document (the half-parsed one is dropped: what the
+    parser had made of it when the time ran out is not to be kept)."""
+    doc = ParsedDocument(path=relpath, size_bytes=len(data), outcome="rejected")
+    doc.content_hash = content_hash(data)
+    doc.reason = f"parsing took longer than {PARSE_BUDGET_SECONDS:g} s; the document is too complex to read"
     return doc
 
 
@@ -127,7 +191,7 @@ def parse_file(
     """Parse one file; `root` is the corpus root its id and team derive from
     (default: the file's own folder)."""
     root = root or path.parent
-    relpath = os.path.relpath(path, root).replace(os.sep, "/")
+    relpath = fs_text(os.path.relpath(path, root).replace(os.sep, "/"))  # a name that is not UTF-8 stays storable
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -23,6 +23,18 @@ except ImportError:  # pragma: no cover - older or other Pythons: no pre-check
 
 MIN_LITERAL = 3
 
+# The rule files' patterns are written by users, and a pattern can take time
+# super-linear in the text it searches ('(a|a)*b', '.*x.*y'). So each search
+# by a user pattern sees at most this many characters of its text (a
+# sentence, an action, a factor): its cost is then bounded whatever the
+# pattern, and no sentence a rule is meant for is this long.
+RULE_TEXT_LIMIT = 2000
+
+
+def rule_text(text: str) -> str:
+    """The part of `text` a user-written pattern searches (see RULE_TEXT_LIMIT)."""
+    return text[:RULE_TEXT_LIMIT]
+
 
 def required_literals(pattern: str) -> frozenset[str] | None:
     """Literals (lower case) one of which every match of `pattern` contains,
@@ -145,6 +157,7 @@ class Matcher:
         return sorted(idx)
 
     def search(self, text: str, present: set[str] | None = None) -> re.Match | None:
+        text = rule_text(text)
         for i in self.candidates(present):
             m = self.items[i][0].search(text)
             if m:
@@ -152,6 +165,7 @@ class Matcher:
         return None
 
     def count(self, text: str, present: set[str] | None = None) -> int:
+        text = rule_text(text)
         return sum(1 for i in self.candidates(present) if self.items[i][0].search(text))
 
     def __bool__(self) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.understand.categorize import Assignment, Categorizer, Rule
 from ingest.understand.corrections import Corrections
-from ingest.understand.prefilter import Matcher, required_literals
+from ingest.understand.prefilter import Matcher, required_literals, rule_text
 from ingest.understand.rulefiles import (
     CACHE_LIMIT as _CACHE_LIMIT,
 )
@@ -210,8 +210,9 @@ class ActionTypes:
         if text in self._cache:
             return self._cache[text]
         result = None
+        seen = rule_text(text)  # user-written patterns: a bounded text per search
         for typ, pat, unless in self.rules:
-            if pat.search(text) and not (unless is not None and unless.search(text)):
+            if pat.search(seen) and not (unless is not None and unless.search(seen)):
                 result = typ
                 break
         if len(self._cache) < _CACHE_LIMIT:

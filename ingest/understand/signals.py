@@ -28,7 +28,9 @@ KIND_SIGNAL = {"start": "start", "detect": "notice", "acknowledge": "ack", "decl
                "mitigate": "recover", "resolve": "close"}  # fmt: skip
 DEFAULT_SETTINGS = {"change_start_minutes": 30.0, "episode_gap_hours": 24.0}
 
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[^\s.])|\s+\|\s+|\s+[\u2013\u2014]\s+|\s+-\s+(?=[A-Z@])")
+# Each form starts where a run of white space begins: from inside the run it
+# would rescan it at each character (quadratic on a long run of spaces).
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[^\s.])|(?<!\s)\s+\|\s+|(?<!\s)\s+[\u2013\u2014]\s+|(?<!\s)\s+-\s+(?=[A-Z@])")
 # Who the sentence is about, for reports and noticings: people outside the
 # responders report; responders notice. Words are matched in the part of the
 # sentence before the verb.

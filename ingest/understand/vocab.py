@@ -9,7 +9,8 @@ from ingest.read.mdblocks import clean_inline
 
 NO_OWNER = frozenset({"", "tbd", "tba", "-", "--", "\u2014", "none", "n/a", "na", "?", "??", "unassigned",
                       "nobody", "no one", "unknown", "todo", "owner", "null", "nil"})  # fmt: skip
-_OWNER_SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\band\b)\s*|\s+(?=@)")
+# White space is taken from where its run begins (linear on a run of spaces).
+_OWNER_SPLIT = re.compile(r"(?:(?<!\s)\s+)?(?:,|;|/|&|\+|\band\b)\s*|(?<!\s)\s+(?=@)")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+\.[\w.-]+$")
 
 

@@ -21,16 +21,19 @@ from ingest.understand.zones import to_utc, zone_from_name
 
 _DATE_PLAIN = re.sub(r"\(\?P<\w+>", "(?:", DATE_RE.pattern)
 _TIMEX = re.compile(
-    r"(?<![\w:.])(?:(?P<d1>" + _DATE_PLAIN + r")\s*,?\s*(?:at\s+|@\s*)?)?"
+    r"(?<![\w:.])(?:(?P<d1>" + _DATE_PLAIN + r")\s*(?:,\s*)?(?:at\s+|@\s*)?)?"
     r"(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?::(?P<s>\d{2}))?(?:\.\d+)?\s?(?P<ampm>[ap]\.?m\.?(?![a-z]))?"
     r"(?:\s?\(?(?P<zone>" + _ZONE_ALT + r")\)?)?"
-    r"(?:\s*,?\s*(?:on\s+)?(?:the\s+)?(?P<d2>" + _DATE_PLAIN + r"))?",
+    r"(?:\s*(?:,\s*)?(?:on\s+)?(?:the\s+)?(?P<d2>" + _DATE_PLAIN + r"))?",
     re.IGNORECASE,
 )
+# Possessive white space: none of what follows a gap starts with white space,
+# so giving spaces back cannot help, and each gap is read once (the plain
+# `\s*,?\s*...\s*` chains were polynomial on a long run of spaces).
 _JOIN = re.compile(
-    r"^\s*,?\s*(?P<w>to|and|until|till|through|thru|--?|\u2013|\u2014|->)?\s*"
+    r"^\s*+(?:,\s*+)?(?:(?P<w>to|and|until|till|through|thru|--?|\u2013|\u2014|->)\s*+)?"
     r"(?P<v>(?:it\s+|was\s+|were\s+|had\s+)?(?:ended|ending|resolved|recovered|mitigated|finished|stopped|restored)"
-    r"\s+(?:at|on|by)?)?\s*$",
+    r"\s++(?:at|on|by)?)?\s*+$",
     re.IGNORECASE,
 )
 _PAREN = re.compile(r"\([^()]{0,60}\)")
@@ -41,9 +44,9 @@ _WINDOW_CUE = re.compile(
 )
 _DUR = r"\d+(?:[.,]\d+)?\s*(?:h|hrs?|hours?|m|mins?|minutes?|d|days?)\b(?:,?\s*(?:and\s+)?\d+\s*(?:m|mins?|minutes?|s|secs?|seconds?)\b)?"
 _STATED_DURATION = re.compile(
-    r"\b(?:lasted|lasting|lasts|for|of|period of|duration|downtime of|outage of|total(?: impact)? duration)\s*:?\s*"
-    r"(?:about|approximately|approx\.?|around|roughly|~|nearly|almost|just over|over|some)?\s*(?P<a>" + _DUR + r")"
-    r"|(?P<b>" + _DUR + r")\s+(?:of\s+(?:total\s+)?)?(?:outage|downtime|period|of impact|disruption)\b"
+    r"\b(?:lasted|lasting|lasts|for|of|period of|duration|downtime of|outage of|total(?: impact)? duration)\s*(?::\s*)?"
+    r"(?:(?:about|approximately|approx\.?|around|roughly|~|nearly|almost|just over|over|some)\s*)?(?P<a>" + _DUR + r")"
+    r"|(?<!\d)(?P<b>" + _DUR + r")\s+(?:of\s+(?:total\s+)?)?(?:outage|downtime|period|of impact|disruption)\b"
     r"|\((?P<c>" + _DUR + r")\)",
     re.IGNORECASE,
 )
