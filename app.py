@@ -17,5 +17,6 @@ nav = st.navigation(
         st.Page(ui.PAGES["data_quality"], title="Data quality", icon=":material/rule:", url_path="data-quality"),
     ]
 )
-st.session_state["_filters"] = ui.sidebar_filters()
-nav.run()
+with ui.page_guard():  # a failure is a short message and a log record, never a traceback
+    st.session_state["_filters"] = ui.sidebar_filters()
+    nav.run()

@@ -11,7 +11,7 @@ from analytics import report
 from analytics.db import DEFAULT_DB, MissingDatabase, connect
 from analytics.filters import Filters
 from analytics.meta import options
-from analytics.periods import Quarter, last_complete_quarter, parse_quarter
+from analytics.periods import Quarter, check_as_of, last_complete_quarter, parse_quarter
 from analytics.review import quarterly_review
 from analytics.settings import load_settings
 
@@ -55,7 +55,7 @@ def _as_of(value: str | None, default: date) -> date:
         return default
     if value == "today":
         return date.today()
-    return date.fromisoformat(value)
+    return check_as_of(date.fromisoformat(value))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,8 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         opts = options(con)
         try:
             as_of = _as_of(args.as_of, opts.as_of)
-        except ValueError:
-            print(f"error: --as-of {args.as_of!r} is not a date (YYYY-MM-DD or 'today')", file=sys.stderr)
+        except ValueError as exc:
+            if "outside the years" in str(exc):
+                print(f"error: --as-of: {exc}", file=sys.stderr)
+            else:
+                print(f"error: --as-of {args.as_of!r} is not a date (YYYY-MM-DD or 'today')", file=sys.stderr)
             return 2
         fs = settings.fiscal_year_start_month
         base = dict(as_of=as_of, teams=tuple(args.team), services=tuple(args.service),

@@ -24,6 +24,12 @@ DEFAULT_DB = Path(os.environ.get("INCIDENTS_DB", "incidents.duckdb"))
 # a temporary directory rather than growing. Both can be set in the environment.
 MEMORY_LIMIT = os.environ.get("INCIDENTS_DB_MEMORY_LIMIT", "384MB")
 THREADS = int(os.environ.get("INCIDENTS_DB_THREADS", "0") or 0) or min(os.cpu_count() or 1, 4)
+# What a stored value may be for the pages to use it. A database may hold a date before year 1000 or after
+# 9999 (Python's dates stop at 9999; such a date in a postmortem is a typo) or an infinite or 400-digit
+# figure: read as unknown, like a value the document did not give, so no page or report trips over it.
+FIRST_TIME = pd.Timestamp("1000-01-01")
+LAST_TIME = pd.Timestamp("9999-12-31 23:59:59")
+MAX_FIGURE = 1e15  # above it a float no longer holds every integer, and no incident figure is real
 
 
 class MissingDatabase(FileNotFoundError):
@@ -57,9 +63,29 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None 
     cur = con.cursor()
     try:
         cur.execute(f"USE {ALIAS}")  # a cursor starts in the in-memory catalog
-        return cur.execute(sql, params or []).df()
+        return readable(cur.execute(sql, params or []).df())
     finally:
         cur.close()
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every date outside FIRST_TIME..LAST_TIME and every number beyond MAX_FIGURE
+    (infinities included) made missing, so formatting, Arrow and Python dates never overflow."""
+    fixes = {}
+    for name in df.columns.unique():
+        col = df[name]
+        if isinstance(col, pd.DataFrame):
+            continue  # a repeated column name: left as it is
+        if pd.api.types.is_datetime64_any_dtype(col):
+            naive = col.dt.tz_localize(None) if col.dt.tz is not None else col
+            bad = naive.notna() & ((naive < FIRST_TIME) | (naive > LAST_TIME))
+        elif pd.api.types.is_float_dtype(col):
+            bad = col.abs() > MAX_FIGURE
+        else:
+            continue
+        if bad.any():
+            fixes[name] = col.mask(bad)
+    return df.assign(**fixes) if fixes else df
 
 
 def arrays(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> dict[str, np.ndarray]:
@@ -68,7 +94,7 @@ def arrays(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None
     cur = con.cursor()
     try:
         cur.execute(f"USE {ALIAS}")
-        return cur.execute(sql, params or []).fetchnumpy()
+        return finite_rows(cur.execute(sql, params or []).fetchnumpy())
     finally:
         cur.close()
 
@@ -85,3 +111,16 @@ def head(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None =
     if len(rows) < limit:
         return {"rows": rows, "total": len(rows)}
     return {"rows": rows, "total": int(query(con, count_sql or f"SELECT count(*) FROM ({sql})", p).iloc[0, 0])}
+
+
+def finite_rows(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The columns without the rows where a number is beyond MAX_FIGURE (infinities included): such a
+    figure is unknown, and a statistic leaves out what is unknown, as it does a duration never stated."""
+    bad = None
+    for v in cols.values():
+        if v.dtype.kind == "f":
+            over = np.abs(np.ma.getdata(v)) > MAX_FIGURE
+            bad = over if bad is None else bad | over
+    if bad is None or not bad.any():
+        return cols
+    return {k: v[~bad] for k, v in cols.items()}

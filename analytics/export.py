@@ -2,7 +2,11 @@
 
 A text cell that begins with =, +, -, @, a tab or a carriage return could be
 run as a formula by Excel, LibreOffice or Google Sheets ("CSV injection"), so
-it is prefixed with a single quote, which the spreadsheet shows as text.
+it is prefixed with a single quote, which the spreadsheet shows as text. So is
+one whose formula start hides behind a look-alike (full-width ＝ ＋ ＠ －, small
+or superscript forms, the minus sign: what NFKC folds, and a few it does not)
+or behind leading whitespace, control or invisible format characters, which
+some spreadsheets drop before reading the cell.
 Numbers stay numbers. Dates are written as YYYY-MM-DD, missing values as
 empty cells, and the text is UTF-8 with every name and action as written.
 Lines end with CRLF (RFC 4180)."""
@@ -12,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import unicodedata
 from datetime import date, datetime
 
 import numpy as np
@@ -20,12 +25,29 @@ import pandas as pd
 from analytics import actions
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Signs NFKC leaves alone that a spreadsheet may still read as an operator: the minus sign, heavy plus/minus.
+LOOK_ALIKES = str.maketrans({"\u2212": "-", "\u2796": "-", "\u2795": "+"})
 BOM = "\ufeff"
 
 
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet could take the text for a formula: it starts with a formula start, or does
+    once leading whitespace, control and format characters (zero-width space, BOM, direction marks) are
+    dropped and look-alikes folded (NFKC: '＝' is '=')."""
+    first = text[:1]
+    if first.isascii() and first.isalnum():
+        return False  # most cells: a letter or digit cannot start a formula
+    if text.startswith(FORMULA_START):
+        return True
+    i = 0
+    while i < len(text) and (text[i].isspace() or unicodedata.category(text[i]) in ("Cc", "Cf")):
+        i += 1
+    return unicodedata.normalize("NFKC", text[i : i + 4]).translate(LOOK_ALIKES).startswith(FORMULA_START)
+
+
 def neutralise(text: str) -> str:
-    """'=cmd' -> "'=cmd"; text a spreadsheet would not run stays as it is."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """'=cmd', '＝cmd', ' \t=cmd' -> the text behind a "'"; text a spreadsheet would not run stays as it is."""
+    return "'" + text if formula_like(text) else text
 
 
 def cell(value) -> str:
@@ -62,8 +84,7 @@ def column_text(s: pd.Series) -> list[str]:
         return s.astype("Int64").astype("string").fillna("").tolist()
     elif pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         text = s.astype(object).where(s.notna(), "").astype(str)
-        risky = text.str.startswith(FORMULA_START)
-        return text.where(~risky, "'" + text).tolist()
+        return [neutralise(t) for t in text]
     return [cell(v) for v in s]
 
 

@@ -327,8 +327,8 @@ _SHOWN_COLUMNS = ("qualifier", "flag", "currency", "unit", "value", "low", "high
 def _shown(q, flag, currency, unit_name, value, low, high, approximate) -> str:
     if flag is not None and not pd.isna(flag):
         return "yes" if bool(flag) else "no"
-    if q == "unknown":
-        return "unknown"
+    if q == "unknown" or not all(_known(v) for v in ((low, high) if q == "range" else (value,))):
+        return "unknown"  # a figure the database holds out of any range (infinite, 400 digits) is unknown too
     cur = currency if isinstance(currency, str) else None
     unit = _UNITS.get(unit_name or "", "")
 
@@ -343,6 +343,10 @@ def _shown(q, flag, currency, unit_name, value, low, high, approximate) -> str:
     if q == "at_most":
         return f"up to {fmt(value)}{unit}"
     return f"{approx}{fmt(value)}{unit}"
+
+
+def _known(v) -> bool:
+    return v is not None and not pd.isna(v) and math.isfinite(v)
 
 
 def shown_column(df: pd.DataFrame) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from analytics.db import query
+from analytics.db import FIRST_TIME, LAST_TIME, query
 from analytics.periods import Quarter, quarter_of
 
 OPTIONS = """
@@ -13,8 +13,8 @@ SELECT
   (SELECT list(DISTINCT team ORDER BY team) FROM incidents WHERE team IS NOT NULL) AS teams,
   (SELECT list(DISTINCT service ORDER BY service) FROM incident_services) AS services,
   (SELECT list(DISTINCT severity ORDER BY severity) FROM incidents WHERE severity IS NOT NULL) AS severities,
-  (SELECT min(occurred_at) FROM incidents) AS first,
-  (SELECT max(occurred_at) FROM incidents) AS last,
+  (SELECT min(occurred_at) FROM incidents WHERE occurred_at BETWEEN ? AND ?) AS first,
+  (SELECT max(occurred_at) FROM incidents WHERE occurred_at BETWEEN ? AND ?) AS last,
   (SELECT count(*) FROM incidents) AS incidents
 """
 
@@ -48,7 +48,8 @@ def build_meta(con) -> dict[str, str]:
 
 
 def options(con) -> Options:
-    row = query(con, OPTIONS).iloc[0]
+    span = [FIRST_TIME.to_pydatetime(), LAST_TIME.to_pydatetime()]  # a date past them would be no quarter
+    row = query(con, OPTIONS, span + span).iloc[0]
     meta = build_meta(con)
     as_of = date.fromisoformat(meta.get("as_of") or date.today().isoformat())
 

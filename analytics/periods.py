@@ -54,12 +54,27 @@ def quarter_of(d: date, fiscal_start: int = 1) -> Quarter:
     return Quarter(year, (m % 12) // 3 + 1, fiscal_start)
 
 
+# The years a quarter or an as-of date may name: a quarter's neighbours and the dates around it must stay
+# within what a date can hold (years 1 to 9999), and no postmortem is older than computing.
+MIN_YEAR, MAX_YEAR = 1900, 9998
+
+
 def parse_quarter(label: str, fiscal_start: int = 1) -> Quarter:
-    """'2024Q1' (or 'FY2025Q1' with a fiscal year) -> Quarter; ValueError otherwise."""
+    """'2024Q1' (or 'FY2025Q1' with a fiscal year) -> Quarter; ValueError otherwise, or when its year is
+    outside MIN_YEAR..MAX_YEAR."""
     m = _LABEL.match(str(label).strip())
     if not m or bool(m.group(1)) != (fiscal_start != 1):
         raise ValueError(f"{label!r} is not a quarter like {'FY2025Q1' if fiscal_start != 1 else '2024Q1'}")
+    if not MIN_YEAR <= int(m.group(2)) <= MAX_YEAR:
+        raise ValueError(f"{label!r} is outside the years {MIN_YEAR} to {MAX_YEAR}")
     return Quarter(int(m.group(2)), int(m.group(3)), fiscal_start)
+
+
+def check_as_of(day: date) -> date:
+    """`day` when an as-of date may be it (years MIN_YEAR..MAX_YEAR), else ValueError."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"{day.isoformat()} is outside the years {MIN_YEAR} to {MAX_YEAR}")
+    return day
 
 
 def last_complete_quarter(as_of: date, fiscal_start: int = 1) -> Quarter:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import re
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
 
 from analytics import impact
 from analytics.durations import DEFINITIONS, HEADLINE
@@ -16,8 +22,8 @@ NAMES = {"ttd": "Time to detect", "tta": "Time to acknowledge", "ttm": "Time to 
 
 
 def minutes(v: float | None) -> str:
-    """47 -> '47 min', 150 -> '2 h 30 min', None -> 'n/a'."""
-    if v is None or v != v:
+    """47 -> '47 min', 150 -> '2 h 30 min', None -> 'n/a'; so is an infinite figure (no round number)."""
+    if v is None or v != v or not math.isfinite(v):
         return "n/a"
     v = round(float(v))
     if v < 60:
@@ -30,19 +36,43 @@ def minutes(v: float | None) -> str:
 
 
 def pct(v: float | None) -> str:
-    return "n/a" if v is None or v != v else f"{v:.0%}"
+    return "n/a" if v is None or v != v or not math.isfinite(v) else f"{v:.0%}"
 
 
 def to_json(review: dict) -> str:
-    return json.dumps(review, ensure_ascii=False, indent=2, default=str)
+    """Strict JSON: a missing value (a NULL team, a NaN statistic, an infinite figure) is null, never the
+    NaN or Infinity that Python writes by default and strict parsers reject."""
+    return json.dumps(plain(review), ensure_ascii=False, indent=2, allow_nan=False, default=str)
+
+
+def plain(v):
+    """v with every container a list or dict, every number a finite int or float or None, every date
+    ISO text: what strict JSON can hold."""
+    if isinstance(v, dict):
+        return {str(k): plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple | set | np.ndarray | pd.Series):
+        return [plain(x) for x in v]
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        return float(v) if math.isfinite(v) else None
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return v
 
 
 def to_markdown(r: dict) -> str:
-    """Corpus text (titles, factor labels) is escaped for Markdown tables."""
-    esc = _md
+    """Corpus text (ids, titles, factor labels, currencies, filter values) is escaped so it shows as
+    written and is inert: no link, image or HTML of a document is ever rendered. The report's own
+    sentences only have their table breakers escaped."""
+    esc, cell = markdown_text, _cell
     inc = r["incidents"]
     out = [f"# Quarterly incident review: {r['quarter']}", "",
-           f"As of {r['as_of']}. " + _filters_line(r), "",
+           f"As of {r['as_of']}. " + _filters_line(r, esc), "",
            f"**{inc['total']} incidents** ({inc['previous_quarter']} in {r['previous_quarter']}). By severity: "
            + ", ".join(f"{k} {v}" for k, v in inc["by_severity"].items() if v) + ".", "",
            "## Response times", "",
@@ -51,12 +81,12 @@ def to_markdown(r: dict) -> str:
     for m in HEADLINE:
         s = r[m]
         out.append(f"| {NAMES[m]} | {minutes(s['median'])} | {minutes(s['p90'])} | {minutes(s['mean'])} | {s['n']} | "
-                   f"{pct(s['coverage'])} | {s['doubtful']} | {esc(s['change_vs_previous']['sentence'])} |")  # fmt: skip
+                   f"{pct(s['coverage'])} | {s['doubtful']} | {cell(s['change_vs_previous']['sentence'])} |")  # fmt: skip
     out += ["", "Medians and p90 are shown because incident durations are skewed; the mean is for reference only. "
             "A change is reported with a bootstrap 90% interval of the difference in medians. " + DOUBTFUL, ""]  # fmt: skip
     out += ["## Impact", "", "| figure | total | median | n reporting | note |", "|---|---|---|---|---|"]
-    out += [f"| {x['label']}{' (' + x['currency'] + ')' if x['currency'] else ''} | {x['total']} | "
-            f"{x['median'] or '-'} | {x['n']} of {x['incidents']} | {esc(x['note']) or '-'} |"
+    out += [f"| {cell(x['label'])}{' (' + esc(x['currency']) + ')' if x['currency'] else ''} | {cell(x['total'])} | "
+            f"{cell(x['median'] or '-')} | {x['n']} of {x['incidents']} | {cell(x['note']) or '-'} |"
             for x in impact.headline(r["impact"])]  # fmt: skip
     out += ["", r["impact"]["definition"], ""]
     a = r["action_items"]
@@ -66,7 +96,9 @@ def to_markdown(r: dict) -> str:
             f"**{a['overdue']} overdue** ({r['overdue_all_quarters']} overdue across all quarters).", ""]  # fmt: skip
     t = r["action_item_types"]
     out += ["### What kind of fixes", "", "| type | items | share | done |", "|---|---|---|---|"]
-    out += [f"| {k} | {v['items']} | {pct(v['share'])} | {v['done']} |" for k, v in t["by_type"].items() if v["items"]]
+    out += [
+        f"| {esc(k)} | {v['items']} | {pct(v['share'])} | {v['done']} |" for k, v in t["by_type"].items() if v["items"]
+    ]
     out += ["", t["definition"], "", "## Recurring contributing factors", ""]
     if r["recurring_factors"]:
         out += ["| category | incidents | share |", "|---|---|---|"]
@@ -143,11 +175,26 @@ on time {pct(a['on_time_rate'])}; <strong>{a['overdue']} overdue</strong> ({r['o
 """  # fmt: skip
 
 
-def _filters_line(r: dict) -> str:
+def _filters_line(r: dict, esc=str) -> str:
+    """What the filters select; `esc` escapes the values (they come from the command line or a link)."""
     f = r["filters"]
-    parts = [f"{k}: {', '.join(v)}" for k, v in f.items() if v]
+    parts = [f"{k}: {esc(', '.join(v))}" for k, v in f.items() if v]
     return ("Filtered to " + "; ".join(parts) + ".") if parts else "All teams, services and severities."
 
 
-def _md(s: str) -> str:
+def _cell(s) -> str:
+    """The report's own text in a table cell: a pipe would end the cell, a newline the row."""
     return str(s).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+
+
+def markdown_text(text) -> str:
+    """Text from a document as Markdown that shows it literally: every Markdown mark is backslash-escaped
+    (so `[x](javascript:...)` and `![](http://...)` are no link and no image), &, < and > are entities (no
+    raw HTML), line breaks are spaces (a table cell or list item stays one line)."""
+    s = "" if text is None else str(text)
+    s = _MD_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", s))
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

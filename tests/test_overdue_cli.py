@@ -123,3 +123,17 @@ def test_cli_bad_date(db):
     r = run(db, "--as-of", "yesterday")
     assert r.returncode == 2
     assert b"is not a date" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("overdue", "--as-of", "0001-01-01"), "error: --as-of: 0001-01-01 is outside the years 1900 to 9998\n"),
+        (("overdue", "--as-of", "9999-12-31"), "error: --as-of: 9999-12-31 is outside the years 1900 to 9998\n"),
+        (("report", "--quarter", "0000Q1"), "error: --quarter: '0000Q1' is outside the years 1900 to 9998\n"),
+        (("report", "--quarter", "9999Q4"), "error: --quarter: '9999Q4' is outside the years 1900 to 9998\n"),
+    ],
+)
+def test_dates_and_quarters_out_of_the_calendar_are_one_line_errors(db, args, message):
+    r = subprocess.run([sys.executable, "-m", "analytics", *args, "--db", str(db)], capture_output=True, cwd=ROOT)
+    assert (r.returncode, r.stdout, r.stderr.decode()) == (2, b"", message)

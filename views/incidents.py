@@ -9,6 +9,7 @@ f = ui.filters()
 selected = st.query_params.get("incident")
 
 if selected:
+    ui.drawing(selected[:200])
     d = ui.call(incidents.detail, selected)
     if d is None:
         st.warning(f"There is no incident with the id '{ui.md(selected)}' in this database. It may have been renamed "
@@ -18,6 +19,7 @@ if selected:
             st.rerun()
         st.stop()
     inc = d["incident"]
+    ui.drawing(inc["incident_id"], inc["source_path"])
     if st.button("← All incidents"):
         del st.query_params["incident"]
         st.rerun()

@@ -5,7 +5,10 @@ No SQL here and no statistics: pages call analytics functions through
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
+import logging
 import os
 import re
 import subprocess
@@ -34,6 +37,47 @@ PAGES = {
     "incidents": "views/incidents.py",
     "data_quality": "views/data_quality.py",
 }
+
+
+log = logging.getLogger(__name__)
+# The incident a page is drawing, (id, source file, line or None), for the message when drawing it fails.
+_drawing: contextvars.ContextVar[tuple[str, str | None, int | None] | None] = contextvars.ContextVar(
+    "drawing", default=None
+)
+FAILED = "This page could not be drawn"
+
+
+def drawing(incident_id: str, source_path: str | None = None, line: int | None = None) -> None:
+    """Say which incident (and document, line) the page is drawing now, so that if drawing fails the
+    reader is told which postmortem to look at, and the log says it too."""
+    _drawing.set((str(incident_id), source_path if isinstance(source_path, str) else None,
+                  int(line) if isinstance(line, int) else None))  # fmt: skip
+
+
+@contextlib.contextmanager
+def page_guard():
+    """Draw a page inside this: an exception becomes a short message and a log record with its
+    traceback, never a traceback on the page (which could show document text or internals). Streamlit's
+    own stop and rerun are BaseExceptions and pass through."""
+    _drawing.set(None)
+    try:
+        yield
+    except Exception:
+        where = _drawing.get()
+        log.exception("%s%s", FAILED, f" (incident {where[0]!r}, file {where[1]!r}, line {where[2]})" if where else "")
+        st.error(failure_message(where))
+
+
+def failure_message(where: tuple[str, str | None, int | None] | None) -> str:
+    """What a reader sees when a page fails: that it failed, which postmortem it was drawing (file and
+    line when known), and that the details are in the log; never the exception's text."""
+    msg = f"{FAILED}: an error occurred while drawing it."
+    if where:
+        incident_id, path, line = where
+        msg += f" It was drawing the incident '{md(incident_id)}'"
+        msg += f", from {md(path)}" + (f" line {line}" if line else "") if path else ""
+        msg += ": a value in that postmortem may be the cause."
+    return msg + " The details are in the dashboard's log."
 
 
 def db_path() -> Path:
