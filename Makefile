@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
+	test -f incidents.duckdb || $(PY) -m ingest build data/sample --db incidents.duckdb --no-git
 	$(PY) -m streamlit run app.py
 
 lint: $(STAMP)

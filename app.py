@@ -6,6 +6,8 @@ st.set_page_config(page_title="Incident patterns", page_icon=":material/troubles
 
 from views import ui  # noqa: E402  (set_page_config must come first)
 
+ui.style()
+
 nav = st.navigation(
     [
         st.Page(ui.PAGES["review"], title="Quarterly review", icon=":material/event_note:", default=True),
@@ -19,4 +21,5 @@ nav = st.navigation(
 )
 with ui.page_guard():  # a failure is a short message and a log record, never a traceback
     st.session_state["_filters"] = ui.sidebar_filters()
+    ui.sample_banner()
     nav.run()

@@ -494,7 +494,11 @@ def _old_meta(db: Path, opts: BuildOptions) -> dict[str, str]:
 
 
 def _write_meta(con, rules: Rules, opts: BuildOptions, entries) -> None:
+    """The build facts. `bundled_sample` says whether the corpus is the project's own data/sample, so the
+    dashboard can say a database holds the generated sample, not the reader's postmortems."""
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
     meta = {
+        "bundled_sample": json.dumps(bool(opts.corpus) and all(Path(r).resolve() == sample for r in opts.corpus)),
         "built_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "tool_version": __version__,
         "parser_version": str(PARSER_VERSION),

@@ -23,7 +23,7 @@ import streamlit as st
 from analytics.db import DEFAULT_DB, connect, generation
 from analytics.filters import Filters
 from analytics.meta import Options, options
-from analytics.periods import last_complete_quarter, parse_quarter
+from analytics.periods import Quarter, last_complete_quarter, parse_quarter, quarters_between
 from analytics.report import minutes, pct  # noqa: F401  (pages format through ui)
 from analytics.settings import Settings, load_settings
 
@@ -84,11 +84,33 @@ def db_path() -> Path:
     return Path(os.environ.get("INCIDENTS_DB") or DEFAULT_DB)
 
 
+def named_by_user() -> bool:
+    """Whether INCIDENTS_DB names the database: then it is the reader's own data, and a missing file is
+    an error to fix, never a reason to put the bundled sample in its place."""
+    return bool(os.environ.get("INCIDENTS_DB"))
+
+
+def build_command(path: Path | str) -> str:
+    """The command that builds a database at `path` from the reader's own postmortems."""
+    return f".venv/bin/python -m ingest build YOUR_FOLDER --db {path}"
+
+
+def missing_database(path: Path) -> None:
+    """Stop the page with what is missing and how to make it: nothing is built in its place."""
+    named = "the path INCIDENTS_DB names" if named_by_user() else "the default path"
+    st.error(f"No database at {named}:\n\n```\n{path}\n```\n\nBuild it from your postmortems with\n\n"
+             f"```\n{build_command(path)}\n```\n\nthen reload this page.")  # fmt: skip
+    st.stop()
+
+
 def ensure_database() -> Path:
-    """The database path; on a fresh checkout, build it from the bundled sample."""
+    """The database path. The bundled sample is built only at the default path (no INCIDENTS_DB), so a
+    fresh checkout shows a real dashboard; a database the reader named must exist."""
     path = db_path()
-    if path.exists() or not SAMPLE.is_dir() or path != DEFAULT_DB:
+    if path.exists():
         return path
+    if named_by_user() or not SAMPLE.is_dir():
+        missing_database(path)
     with st.spinner("First run: building the database from the bundled sample corpus..."):
         cmd = [sys.executable, "-m", "ingest", "build", str(SAMPLE), "--db", str(path), "--quiet", "--no-git"]
         for flag, f in (("--tickets", ROOT / "data" / "tickets.csv"), ("--people", ROOT / "data" / "people.yaml")):
@@ -113,8 +135,7 @@ def current() -> tuple[str, tuple[int, int]]:
     try:
         return path, generation(path)
     except FileNotFoundError:
-        st.error(f"No database at `{path}`. Build one with `python -m ingest build CORPUS --db {path}`.")
-        st.stop()
+        missing_database(Path(path))
 
 
 def connection():
@@ -178,28 +199,70 @@ def sidebar_filters() -> Filters:
                            f"({opts.as_of}). Pin a date to reproduce a past review.")  # fmt: skip
     as_of = picked if isinstance(picked, date) else opts.as_of
     quarters = [q.label for q in reversed(opts.quarters(fs, through=as_of))]
-    latest = last_complete_quarter(as_of, fs)
+    latest = opts.review_quarter(as_of, fs)
     end_label = sb.selectbox("Quarter", quarters, index=None, key="quarter", bind="query-params",
-                             placeholder=f"{latest.label} (latest complete)",
+                             placeholder=quarter_placeholder(latest, as_of, fs),
                              help="The quarter under review. Empty: the last complete quarter before the "
-                             "as-of date. Trend charts run from 'Trend since' to here.")  # fmt: skip
+                             "as-of date, or the latest with incidents when that one has none. Trend charts "
+                             "run from 'Trend since' to here.")  # fmt: skip
     end = parse_quarter(end_label, fs) if end_label else latest
-    since_default = end
-    for _ in range(3):
-        since_default = since_default.previous()
+    since_default = opts.trend_since(end, as_of, fs)
     older = [q for q in quarters if parse_quarter(q, fs) <= end]
     start_label = sb.selectbox("Trend since", older, index=None, key="since", bind="query-params",
-                               placeholder=f"{since_default.label} (a year of quarters)",
-                               help="First quarter of the trend charts and of the lists on the other pages.")  # fmt: skip
+                               placeholder=since_placeholder(since_default, end),
+                               help="First quarter of the trend charts and of the lists on the other pages. "
+                               "Empty: a year of quarters, or less when the data starts later.")  # fmt: skip
     start = parse_quarter(start_label, fs) if start_label else since_default
     teams = sb.multiselect("Team", opts.teams, key="team", bind="query-params", placeholder="All teams")
     services = sb.multiselect("Service", opts.services, key="service", bind="query-params", placeholder="All services")
     sevs = sb.multiselect(
         "Severity", opts.severities, key="severity", bind="query-params", placeholder="All severities"
     )
-    sb.caption(f"{opts.incidents} incidents in the database, built {opts.built_at or 'unknown'}.")
+    sb.caption(f"{opts.span(fs)} · built {opts.built_at or 'unknown'}.")
     return Filters(start=min(start, end), end=end, as_of=as_of, teams=tuple(teams), services=tuple(services),
                    severities=tuple(sevs), fiscal_start=fs)  # fmt: skip
+
+
+def quarter_placeholder(default: Quarter, as_of: date, fiscal_start: int) -> str:
+    """What the empty Quarter box stands for, and why when it is not the last complete quarter."""
+    if default == last_complete_quarter(as_of, fiscal_start):
+        return f"{default.label} (latest complete)"
+    return f"{default.label} (latest with incidents)"
+
+
+def since_placeholder(default: Quarter, end: Quarter) -> str:
+    """What the empty 'Trend since' box stands for: a year of quarters, or where the data starts."""
+    n = sum(1 for _ in quarters_between(default, end))
+    return f"{default.label} ({'a year of quarters' if n >= 4 else 'where the data starts'})"
+
+
+SAMPLE_NOTE = ("This dashboard shows the **bundled sample**: generated postmortems, not your own. To see yours, "
+               "build a database from your postmortems and point the dashboard at it:")  # fmt: skip
+
+
+def sample_banner() -> None:
+    """Say so on every page when the database was built from the bundled sample corpus, so nobody takes
+    its numbers for their teams'."""
+    if db_options().sample:
+        st.info(f"{SAMPLE_NOTE}\n\n```\n{build_command('incidents-own.duckdb')}\n"
+                "INCIDENTS_DB=incidents-own.duckdb .venv/bin/python -m streamlit run app.py\n```")  # fmt: skip
+
+
+# Headline figures wrap inside their box rather than end in an ellipsis: "Completion 3…" or two
+# "Overdu…" labels mislead more than a second line does. Static CSS, no corpus text in it.
+METRIC_CSS = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricValue"], [data-testid="stMetricDelta"],
+[data-testid="stMetric"] [data-testid="stMarkdownContainer"], [data-testid="stMetric"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMetricLabel"] > div {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere; height: auto !important;
+}
+</style>"""
+
+
+def style() -> None:
+    """Inject the dashboard's CSS once per run (app.py calls it before any page draws)."""
+    st.html(METRIC_CSS)
 
 
 URL_LIST_KEYS = {"team": "teams", "service": "services", "severity": "severities"}
@@ -264,6 +327,12 @@ def md(text) -> str:
     s = "" if text is None else str(text)
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def period(f: Filters, sep: str = " to ") -> str:
+    """The filters' quarters in words: '2025Q4' for one quarter (never '2025Q4 to 2025Q4'), else the
+    first and the last joined by `sep`."""
+    return f.end.label if f.start >= f.end else f"{f.start.label}{sep}{f.end.label}"
 
 
 def filter_caption(f: Filters) -> str:

@@ -306,7 +306,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("description", "VARCHAR", ""),
         ("position", "INTEGER", ""),
     ]),
-    ("meta", "Build facts: time, versions, corpus roots, default as-of date, counts.", [
+    ("meta", "Build facts: time, versions, corpus roots, default as-of date, counts, and `bundled_sample` (true when the corpus is the bundled sample).", [
         ("key", "VARCHAR", ""),
         ("value", "VARCHAR", ""),
     ]),
