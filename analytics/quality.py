@@ -71,6 +71,20 @@ SELECT count(*) FROM incident_durations d JOIN f USING (incident_id)
 WHERE (d.doubt IS NOT NULL OR d.corrected IS NOT NULL) AND (? = '' OR d.duration_id = ?)
 """
 
+# Incidents nothing dates (no date, start or detection): no quarter holds them, so
+# every count per quarter leaves them out. The filters that do not need a date apply.
+UNDATED_WHERE = """
+i.occurred_at IS NULL
+AND (len(CAST(? AS VARCHAR[])) = 0 OR list_contains(CAST(? AS VARCHAR[]), i.team))
+AND (len(CAST(? AS VARCHAR[])) = 0 OR list_has_any(i.services, CAST(? AS VARCHAR[])))
+AND (len(CAST(? AS VARCHAR[])) = 0 OR list_contains(CAST(? AS VARCHAR[]), i.severity))
+"""
+UNDATED = f"""
+SELECT i.incident_id, i.title, i.team, i.source_path AS path FROM incidents i
+WHERE {UNDATED_WHERE} ORDER BY i.source_path, i.incident_id
+"""
+UNDATED_COUNT = f"SELECT count(*) FROM incidents i WHERE {UNDATED_WHERE}"
+
 
 def outcomes(con) -> dict[str, int]:
     df = query(con, OUTCOMES)
@@ -139,3 +153,28 @@ def durations_to_check_head(con, f: Filters, duration_id: str = "", limit: int =
     ('' = every duration), newest incident first per duration: {"rows", "total"}."""
     cte, params = flt.cte(f), [*flt.params(f), duration_id, duration_id]
     return head(con, TO_CHECK.format(cte=cte), params, limit, TO_CHECK_COUNT.format(cte=cte))
+
+
+def _undated_params(f: Filters) -> list:
+    teams, services, sevs = list(f.teams), list(f.services), list(f.severities)
+    return [teams, teams, services, services, sevs, sevs]
+
+
+def undated_count(con, f: Filters) -> int:
+    """How many incidents of the filtered teams, services and severities have no
+    date: a page that counts per quarter leaves them out and must say so."""
+    return int(query(con, UNDATED_COUNT, _undated_params(f)).iloc[0, 0])
+
+
+def undated_head(con, f: Filters, limit: int = 1000) -> dict:
+    """The incidents without a date (id, title, team, the file to date), by file:
+    {"rows": the first `limit`, "total": all of them}."""
+    return head(con, UNDATED, _undated_params(f), limit, UNDATED_COUNT)
+
+
+def undated_note(n: int) -> str:
+    """The sentence a page counting per quarter adds when incidents have no date ('' when none)."""
+    if n <= 0:
+        return ""
+    return (f"{n:,} incident{'s' if n != 1 else ''} without a date {'are' if n != 1 else 'is'} in no quarter "
+            "and not counted here (Data quality lists them).")  # fmt: skip

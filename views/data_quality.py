@@ -26,9 +26,27 @@ fh = ui.call(quality.sources_head, outcome, ui.MAX_TABLE_ROWS)
 files = fh["rows"]
 if len(files) < fh["total"]:
     st.caption(ui.capped_note(len(files), fh["total"], "files", "choose an outcome to narrow").strip())
-st.dataframe(files, hide_index=True, width="stretch", column_config={
+st.dataframe(files, hide_index=True, placeholder="", width="stretch", column_config={
     "size_bytes": st.column_config.NumberColumn("bytes"), "reused": st.column_config.CheckboxColumn("unchanged"),
 })  # fmt: skip
+
+st.subheader("Incidents without a date")
+uh = ui.call(quality.undated_head, f, ui.MAX_TABLE_ROWS)
+undated, n_undated = uh["rows"], uh["total"]
+undated_note = f"{quality.undated_note(n_undated)} " if n_undated else ""  # said by every per-quarter section
+st.caption(ui.filter_caption(f) + " · every quarter. No Date field, and no date in the title, the file name, the "
+           "opening text or the timeline: such an incident is in no quarter, so no count per quarter includes it. "
+           "Add 'Date: YYYY-MM-DD' to its header.")  # fmt: skip
+st.metric("No date", n_undated, format="localized", help="Incidents that no quarter holds, for want of a date.")
+if n_undated:
+    st.caption(f"{n_undated:,} incident(s) without a date." + ui.capped_note(len(undated), n_undated, "incidents",
+                                                                            "filter to narrow"))  # fmt: skip
+    undated = undated.assign(link=ui.incident_urls(undated["incident_id"]))
+    st.dataframe(undated[["link", "title", "team", "path"]], hide_index=True, placeholder="", width="stretch",
+                 column_config={"link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
+                                "path": "file"})  # fmt: skip
+else:
+    st.success("Every incident has a date.")
 
 st.subheader("Problems found while reading")
 st.caption(
@@ -46,10 +64,10 @@ else:
     st.altair_chart(chart, width="stretch")
     code = st.selectbox("Problems with code", ["", *by_code["code"]], key="dq_code",
                         format_func=lambda x: x or "all codes")  # fmt: skip
-    st.dataframe(ui.call(quality.problems, code), hide_index=True, width="stretch")
+    st.dataframe(ui.call(quality.problems, code), hide_index=True, placeholder="", width="stretch")
 
 st.subheader("Durations to check")
-st.caption(ui.filter_caption(f) + f" · incidents of {f.start.label} to {f.end.label}. "
+st.caption(ui.filter_caption(f) + f" · incidents of {ui.period(f)}. {undated_note}"
            f"{ui.DOUBT_MARK} Doubtful: a milestone rests on weak evidence (an approximate time, a contradiction) or "
            f"the document's own stated duration disagrees; the review does not call a change real on them. "
            f"{ui.CORRECTED_MARK} Corrected: a milestone was set or cleared in the corrections file.")  # fmt: skip
@@ -61,7 +79,7 @@ d1.metric(f"Doubtful figures {ui.DOUBT_MARK}", n_doubt, format="localized",
 d2.metric(f"Corrected figures {ui.CORRECTED_MARK}", n_fixed, format="localized",
           help="Duration figures resting on a milestone set or cleared by hand.")  # fmt: skip
 if n_doubt or n_fixed:
-    st.dataframe(checks[checks["doubtful"] + checks["corrected"] > 0], hide_index=True, width="stretch",
+    st.dataframe(checks[checks["doubtful"] + checks["corrected"] > 0], hide_index=True, placeholder="", width="stretch",
                  column_config={"duration_id": None, "label": "duration", "figures": "figures",
                                 "doubtful": f"doubtful {ui.DOUBT_MARK}",
                                 "corrected": f"corrected {ui.CORRECTED_MARK}"})  # fmt: skip
@@ -70,13 +88,13 @@ if n_doubt or n_fixed:
                          format_func=lambda d: labels.get(d, d) if d else "every duration")  # fmt: skip
     th = ui.call(quality.durations_to_check_head, f, which, ui.MAX_TABLE_ROWS)
     rows = th["rows"]
-    st.caption(f"{th['total']} figure(s) to check." + ui.capped_note(len(rows), th["total"], "figures",
-                                                                    "choose a duration or filter to narrow"))  # fmt: skip
+    st.caption((f"{th['total']} figure(s) to check." if th["total"] else "No figure of this duration to check.")
+               + ui.capped_note(len(rows), th["total"], "figures", "choose a duration or filter to narrow"))  # fmt: skip
     if len(rows):
         rows = rows.assign(link=ui.incident_urls(rows["incident_id"]), note=ui.figure_notes(rows["doubt"],
                                                                                             rows["corrected"]))  # fmt: skip
         rows["duration"] = rows["duration_id"].map(labels)
-        st.dataframe(rows[["link", "title", "team", "quarter", "duration", "minutes", "note"]], hide_index=True,
+        st.dataframe(rows[["link", "title", "team", "quarter", "duration", "minutes", "note"]], hide_index=True, placeholder="",
                      width="stretch", column_config={
                          "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
                          "minutes": st.column_config.NumberColumn("minutes", format="%.0f"),
@@ -86,13 +104,13 @@ else:
     st.success("No doubtful or corrected figure in these filters.")
 
 st.subheader("The guide's rules, per postmortem")
-st.caption(ui.filter_caption(f) + f" · incidents of {f.start.label} to {f.end.label}. "
+st.caption(ui.filter_caption(f) + f" · incidents of {ui.period(f)}. {undated_note}"
            "Unknown means the documents do not say enough to check the rule (e.g. no publication date).")  # fmt: skip
 comp = ui.call(quality.compliance, f)
 if comp.empty:
     st.info("No incidents in these filters.")
     st.stop()
-st.dataframe(comp, hide_index=True, width="stretch", column_config={
+st.dataframe(comp, hide_index=True, placeholder="", width="stretch", column_config={
     "rule": None, "label": "rule",
     "pass_share": st.column_config.ProgressColumn("pass share", format="percent", min_value=0, max_value=1,
                                                   help="pass / (pass + fail)"),
@@ -101,9 +119,9 @@ rule = st.selectbox("Failures of", ["", *comp["rule"]], key="dq_rule",
                     format_func=lambda r: quality.RULE_LABELS.get(r, r) if r else "every rule")  # fmt: skip
 fh = ui.call(quality.findings_head, f, rule, "fail", ui.MAX_TABLE_ROWS)
 fails = fh["rows"]
-st.caption(f"{fh['total']} failing finding(s)." + ui.capped_note(len(fails), fh["total"], "findings",
-                                                                 "choose a rule or filter to narrow"))  # fmt: skip
+st.caption((f"{fh['total']} failing finding(s)." if fh["total"] else "No failing finding.")
+           + ui.capped_note(len(fails), fh["total"], "findings", "choose a rule or filter to narrow"))  # fmt: skip
 if len(fails):
     fails = fails.assign(link=fails["incident_id"].map(ui.incident_url))
-    st.dataframe(fails[["link", "title", "team", "rule", "detail", "quote", "line"]], hide_index=True, width="stretch",
+    st.dataframe(fails[["link", "title", "team", "rule", "detail", "quote", "line"]], hide_index=True, placeholder="", width="stretch",
                  column_config={"link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT)})  # fmt: skip

@@ -213,3 +213,15 @@ def _jsonable(v):
     if isinstance(v, str | int | float | bool) or v is None:
         return v
     return str(v)
+
+
+def warn_no_date(doc, problems) -> None:
+    """A document nothing dates falls in no quarter: every count per quarter
+    leaves it out, so it must be a problem a reader sees, never silent. One
+    warning per document (the timeline may already have said it)."""
+    if doc.date is not None or doc.milestones.get("started") or doc.milestones.get("detected"):
+        return
+    if any(p.code == "no-date" for p in problems):
+        return
+    problems.warn("no-date", None, "the document gives no date (no date field, and none in the title, the file "
+                  "name, the opening text or the timeline); it is counted in no quarter until a date is added")  # fmt: skip

@@ -13,13 +13,13 @@ from ingest.understand.document import Factor, ParsedDocument
 from ingest.understand.header import normalise_severity, normalise_status, scan_header, split_list
 from ingest.understand.rules import Rules
 from ingest.understand.timeparse import (
-    DATE_RE,
+    TEXT_DATE_RE,
     BadValue,
-    date_from_match,
     duration_minutes_unchecked,
     duration_problem,
     parse_date,
     parse_duration_minutes,
+    text_date,
 )
 from ingest.understand.zones import impossible_offset, zone_from_name
 
@@ -85,6 +85,7 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
                       "the parser knows (see docs/TIMEZONES.md); times are read as UTC")  # fmt: skip
     others = incidents.read_timelines(doc, lines, root, secs, head, zone, zone_fixed, rules, problems, title_date)
     _check_date(doc, stem, problems)
+    fields.warn_no_date(doc, problems)
 
     # Whys, factors, lessons, action items.
     doc.whys = factors.extract_whys(root, lines, whole_document=doc.kind == "five_whys")
@@ -126,23 +127,47 @@ def _severity_anywhere(doc: ParsedDocument, lines) -> None:
                 return
 
 
+# Sections that open a postmortem, before its timeline and causes: a date
+# written in them is the incident's. 'Owner' / 'Involved' often come first.
+_OPENING_KEYS = frozenset({"summary", "metadata", "responders", "what_happened", "impact", "problem_statement"})
+_TEXT_DATE_LINES = 60
+
+
 def _date_from_text(lines, secs, problems):
-    """The first full date in the opening sections, when nothing else dates the document."""
-    stop = next(
-        (s.head for s in secs if s.key and s.key not in ("summary", "metadata", "what_happened", "impact")), len(lines)
-    )
-    for ln in lines[: min(stop, 60)]:
-        if ln.kind not in (PARA, LIST):
-            continue
-        for m in DATE_RE.finditer(ln.content):
-            if m.group("iy") or m.group("my") or m.group("dy") or m.group("ny"):
-                try:
-                    d = date_from_match(m)
-                except BadValue:
-                    continue
-                problems.warn("date-from-text", ln.no, f"no Date field; the incident date is taken from the text ({d})")
+    """The first full date in the opening sections, when nothing else dates
+    the document ('In the morning of Sept. 18th, 2017, ...'). Read per
+    paragraph, so a date wrapped over two lines is still found."""
+    stop = next((s.head for s in secs if s.key and s.key not in _OPENING_KEYS), len(lines))
+    for text, starts in _paragraphs(lines[: min(stop, _TEXT_DATE_LINES)]):
+        for m in TEXT_DATE_RE.finditer(text):
+            try:
+                d = text_date(m)
+            except BadValue:
+                continue
+            if d is not None:
+                no = next(n for offset, n in reversed(starts) if offset <= m.start())
+                problems.warn("date-from-text", no, f"no Date field; the incident date is taken from the text ({d})")
                 return d
     return None
+
+
+def _paragraphs(lines) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Paragraphs and list items as one text each, with where each of their
+    lines starts in it: (text, [(offset, line number), ...])."""
+    out: list[tuple[str, list[tuple[int, int]]]] = []
+    prev = None
+    for ln in lines:
+        if ln.kind not in (PARA, LIST):
+            prev = None
+            continue
+        if prev == PARA and ln.kind == PARA:
+            text, starts = out[-1]
+            starts.append((len(text) + 1, ln.no))
+            out[-1] = (f"{text} {ln.content}", starts)
+        else:
+            out.append((ln.content, [(0, ln.no)]))
+        prev = ln.kind
+    return out
 
 
 def _apply_header(doc: ParsedDocument, head: dict, problems) -> None:

@@ -40,7 +40,9 @@ def parse_structured(doc: ParsedDocument, value: dict, rules: Rules, folder_team
     apply(doc, decide(doc.timeline, [], [], [], rules.timeline.settings, problems, doc.milestones, doc.date))
     if doc.date is None:
         first = next((m for m in (doc.milestones.get("started"), doc.milestones.get("detected")) if m), None)
+        first = first or next((e.at for e in doc.timeline if e.at is not None), None)  # the timeline's first day
         doc.date = first.date() if first else None
+    fields.warn_no_date(doc, problems)
     doc.factors = _factors(value.get("contributing_factors"), rules, problems)
     for tag in doc.tags:
         if tag in rules.taxonomy.by_id and tag != "uncategorized" and all(f.category != tag for f in doc.factors):

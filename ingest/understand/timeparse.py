@@ -28,6 +28,17 @@ DATE_RE = re.compile(
     r")",
     re.IGNORECASE,
 )
+# A date as running text writes it, for dating a document from its prose:
+# DATE_RE's shapes plus 'September 18th and 19th, 2017' (the first day counts)
+# and '12-Feb-2019'. Never a piece of a longer token: a version ('Python
+# 3.6.12'), a path or a file name holds no date of the incident.
+TEXT_DATE_RE = re.compile(
+    r"(?<![\w.\-/])(?:"
+    rf"(?P<pm>{_MON})\s+(?P<pd>\d{{1,2}}){_ORD}\s+(?:and|&|to|through)\s+\d{{1,2}}{_ORD},?\s+(?P<py>\d{{4}})"
+    rf"|(?P<hd>\d{{1,2}})-(?P<hm>{_MON})-(?P<hy>\d{{4}})"
+    rf"|{DATE_RE.pattern})(?![.\-/]\d)",
+    re.IGNORECASE,
+)
 TIME_RE = re.compile(
     r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
     r"(?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?",
@@ -70,6 +81,25 @@ def date_from_match(m: re.Match, default_year: int | None = None) -> date | None
     MIN_YEAR..MAX_YEAR."""
     d = _date_from_match(m, default_year)
     return None if d is None else check_year(d, m.group(0))
+
+
+def text_date(m: re.Match) -> date | None:
+    """The date of a TEXT_DATE_RE match when it writes its year; None
+    otherwise ('Sept. 18th' alone dates nothing), and for '3.6.12': a dotted
+    date with a two-digit year is a version number in prose far more often
+    than a date. Raises BadValue as date_from_match does."""
+    for d, mon, y in (("pd", "pm", "py"), ("hd", "hm", "hy")):
+        if m.group(y):
+            try:
+                found = date(int(m.group(y)), month_number(m.group(mon)), int(m.group(d)))
+            except ValueError as exc:
+                raise BadValue(f"'{m.group(0).strip()}' is not a date that exists") from exc
+            return check_year(found, m.group(0))
+    if not (m.group("iy") or m.group("my") or m.group("dy") or m.group("ny")):
+        return None
+    if m.group("ny") and len(m.group("ny")) == 2 and "." in m.group(0):
+        return None
+    return date_from_match(m)
 
 
 def _date_from_match(m: re.Match, default_year: int | None) -> date | None:

@@ -6,7 +6,7 @@ import contextlib
 import re
 from datetime import date
 
-from ingest.read.mdblocks import HEADING, PARA, Line, Section, clean_inline, label_of
+from ingest.read.mdblocks import BLANK, HEADING, PARA, Line, Section, clean_inline, label_of
 from ingest.read.sections import section_key
 from ingest.understand.timeparse import DATE_RE, TIME_RE, BadValue, date_from_match
 
@@ -65,10 +65,7 @@ def kind_and_title(
     h1 = next((ln for ln in lines[:60] if ln.kind == HEADING and ln.level == 1 and ln.content), None)
     title_kind, title = None, None
     if h1 is not None:
-        raw_title = clean_inline(h1.content)
-        lab = label_of(raw_title)
-        if lab and lab[0].lower() == "title" and lab[1]:
-            raw_title = lab[1]
+        raw_title = _h1_title(lines, h1)
         for pattern, kind in TITLE_KINDS:
             m = pattern.match(raw_title)
             if m:
@@ -93,6 +90,25 @@ def kind_and_title(
         ):
             title_kind = "standard"
     return title_kind, title
+
+
+_EMPTY_TITLE_LABEL = re.compile(r"^\s*title\s*:?\s*$", re.I)
+
+
+def _h1_title(lines: list[Line], h1: Line) -> str:
+    """The title an H1 carries: '# Title: X' is X. An empty '# Title:' is a
+    template's label the author wrote under, not the title: the title is the
+    next line's (a heading of any level, or a line of text)."""
+    raw = clean_inline(h1.content)
+    lab = label_of(raw)
+    if lab and lab[0].lower() == "title" and lab[1]:
+        return lab[1]
+    if not _EMPTY_TITLE_LABEL.match(raw):
+        return raw
+    nxt = next((ln for ln in lines if ln.no > h1.no and ln.kind != BLANK), None)
+    if nxt is not None and nxt.kind in (HEADING, PARA) and clean_inline(nxt.content).strip():
+        return clean_inline(nxt.content).strip()
+    return raw
 
 
 _OUTAGE_WORDS = re.compile(r"\bpost[- ]?mortem\b|\boutage\b|\bincident\b|\bwent down\b|\bwas down\b|\bdowntime\b", re.I)
