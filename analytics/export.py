@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import unicodedata
 from datetime import date, datetime
 
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import actions
+from analytics.settings import Settings
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Signs NFKC leaves alone that a spreadsheet may still read as an operator: the minus sign, heavy plus/minus.
@@ -99,8 +101,59 @@ def csv_text(df: pd.DataFrame, bom: bool = False) -> str:
     return (BOM if bom else "") + buf.getvalue()
 
 
+def url_columns(df: pd.DataFrame, settings: Settings | None) -> pd.DataFrame:
+    """The overdue rows with a ticket_url column while the settings have a ticket link template and a
+    document_url column while they have a document link template, so whoever gets the CSV can open the
+    ticket and the postmortem in one click. A column without its template is left out, not left empty:
+    the CSV stays as it was for anyone who configures neither, and its header says what it holds."""
+    out = df.copy()
+    if settings is not None and settings.ticket_url_template:
+        out["ticket_url"] = [settings.ticket_url(t) if isinstance(t, str) else None for t in out["ticket"]]
+    if settings is not None and settings.document_url_template:
+        lines = [None if pd.isna(n) else int(n) for n in out["line"]]
+        out["document_url"] = [
+            settings.document_url(d, n) if isinstance(d, str) else None
+            for d, n in zip(out["document"], lines, strict=True)
+        ]
+    return out
+
+
 def overdue_csv(con, f, owner: str | None = None, owner_team: str | None = None, manager: str | None = None,
-                bom: bool = True) -> str:  # fmt: skip
+                bom: bool = True, settings: Settings | None = None) -> str:  # fmt: skip
     """Every overdue action item (analytics.actions.overdue: one row per item and owner, most overdue
-    first) as csv_text, the download of the Action items page; a UTF-8 byte order mark unless `bom` is False."""
-    return csv_text(actions.overdue(con, f, owner=owner, owner_team=owner_team, manager=manager), bom=bom)
+    first) with url_columns, as csv_text: the one CSV both the Action items page's download and
+    `python -m analytics overdue` write, byte for byte. A UTF-8 byte order mark unless `bom` is False:
+    Excel needs it to read names like josé."""
+    rows = actions.overdue(con, f, owner=owner, owner_team=owner_team, manager=manager)
+    return csv_text(url_columns(rows, settings), bom=bom)
+
+
+NAME_LABELS = (("teams", "team"), ("services", "service"), ("severities", "severity"), ("owner", "owner"),
+               ("owner_team", "owner-team"), ("manager", "manager"))  # fmt: skip
+MAX_NAME = 150  # characters before the extension: what every file system and mail client keeps
+
+
+def _slug(value: str) -> str:
+    """A filter value as a piece of a file name: letters and digits (any script) kept as written, every
+    other run of characters (a slash, a space, a dot) one '-', so no value can name a folder or hide
+    an extension; at most 40 characters of it."""
+    s = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", value)).strip("-")
+    return s[:40].strip("-") or "x"
+
+
+def download_name(kind: str, period: str, ext: str, **filters) -> str:
+    """The file name of a download, carrying the filters it was made with, so two downloads of different
+    views never overwrite each other or pass for each other: download_name("overdue", "2025-07-15",
+    "csv", teams=("payments",)) is 'overdue-2025-07-15-team-payments.csv'. `filters` are those of
+    NAME_LABELS (a tuple of values or one value, empty ones left out); several values join with '+'."""
+    parts = [kind, _slug(period)]
+    for key, label in NAME_LABELS:
+        value = filters.pop(key, None)
+        values = [value] if isinstance(value, str) else list(value or ())
+        values = [v for v in values if v]
+        if values:
+            parts.append(f"{label}-" + "+".join(_slug(v) for v in values))
+    if filters:
+        raise TypeError(f"unknown filters: {sorted(filters)}")
+    stem = "-".join(parts)
+    return (stem[:MAX_NAME].rstrip("-+") if len(stem) > MAX_NAME else stem) + "." + ext

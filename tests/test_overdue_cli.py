@@ -22,18 +22,24 @@ HEADER = ("incident_id,incident_title,team,quarter,priority,action,owner,owner_n
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory, rules):
-    return actions_corpus.build(tmp_path_factory.mktemp("overdue_cli"), rules)
+    path = actions_corpus.build(tmp_path_factory.mktemp("overdue_cli"), rules)
+    (path.parent / "no-links.yaml").write_text("fiscal_year_start_month: 1\n")  # no ticket_url column here
+    return path
 
 
 def run(db, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**(env or os.environ), "INCIDENTS_SETTINGS": str(db.parent / "no-links.yaml")}
     return subprocess.run([sys.executable, "-m", "analytics", "overdue", "--db", str(db), *args], cwd=ROOT,
                           capture_output=True, timeout=120, env=env)  # fmt: skip
 
 
 def out(db, *args: str) -> str:
+    """The CSV's text after the UTF-8 byte order mark it starts with (the page's download has it too)."""
     r = run(db, *args)
     assert r.returncode == 0, r.stderr.decode()
-    return r.stdout.decode("utf-8")
+    text = r.stdout.decode("utf-8")
+    assert text.startswith(export.BOM)
+    return text.removeprefix(export.BOM)
 
 
 def page_table(db, **params):
@@ -112,7 +118,7 @@ def test_cli_csv_is_safe_utf8(db):
     text = r.stdout.decode("utf-8")
     assert "zoë,Zoë Brontë" in text
     assert ",'+1 the alert threshold," in text  # would be a formula in a spreadsheet
-    assert not text.startswith("\ufeff")
+    assert text.startswith("\ufeff")  # the byte order mark Excel needs, as in the page's download
 
 
 def test_cli_nothing_overdue_gives_just_the_header(db):
@@ -137,3 +143,16 @@ def test_cli_bad_date(db):
 def test_dates_and_quarters_out_of_the_calendar_are_one_line_errors(db, args, message):
     r = subprocess.run([sys.executable, "-m", "analytics", *args, "--db", str(db)], capture_output=True, cwd=ROOT)
     assert (r.returncode, r.stdout, r.stderr.decode()) == (2, b"", message)
+
+
+def test_report_output_writes_the_file_the_page_would_download(db, tmp_path):
+    out_file = tmp_path / "review.md"
+    args = ["report", "--quarter", "2025Q2", "--as-of", "2025-07-15", "--db", str(db)]
+    r = subprocess.run([sys.executable, "-m", "analytics", *args, "--output", str(out_file)], capture_output=True,
+                       cwd=ROOT)  # fmt: skip
+    assert (r.returncode, r.stdout, r.stderr.decode()) == (0, b"", f"wrote {out_file}\n")
+    same = subprocess.run([sys.executable, "-m", "analytics", *args], capture_output=True, cwd=ROOT)
+    assert out_file.read_bytes() == same.stdout and same.stdout.startswith(b"# Quarterly incident review: 2025Q2")
+    bad = subprocess.run([sys.executable, "-m", "analytics", *args, "--output", str(tmp_path / "no" / "x.md")],
+                         capture_output=True, cwd=ROOT)  # fmt: skip
+    assert (bad.returncode, bad.stderr.decode().count("\n")) == (2, 1)

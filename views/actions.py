@@ -1,13 +1,13 @@
 """Action items: completion and on-time rates, overdue owners, aging, the
 overdue list as CSV. Every number comes from analytics.actions (METRICS.md)."""
 
+import os
 import re
-import shlex
 
 import pandas as pd
 import streamlit as st
 
-from analytics import actions, export
+from analytics import actions, cli, export
 from views import action_charts, ui
 
 f = ui.filters()
@@ -106,19 +106,25 @@ m = st.columns(5)
 m[0].metric("Items", p["total"], format="localized", help=f"Action items of incidents in {period}: {p['done']} done, {p['open']} open, "
             f"{p['dropped']} dropped, as of {as_of}.")  # fmt: skip
 m[1].metric("Completion", ui.pct(p["completion_rate"]), help=DEF_COMPLETION + f" Incidents in {period}.")
-m[1].caption(f"{p['done']} of {p['total'] - p['dropped']} (n excludes {p['dropped']} dropped)")
+m[1].caption(f"{p['done']} of {p['total'] - p['dropped']}" + (f" (n excludes {p['dropped']} dropped)" if p["dropped"] else "")
+             if p["total"] else f"No item from incidents in {period}")  # fmt: skip
 m[2].metric("On time", ui.pct(p["on_time_rate"]), help=DEF_ON_TIME + f" Incidents in {period}.")
-m[2].caption(f"{p['done_on_time']} of {p['done_dated']} done with both dates known")
+m[2].caption(f"{p['done_on_time']} of {p['done_dated']} done with both dates known" if p["done_dated"]
+             else "No done item with both dates known")  # fmt: skip
 m[3].metric(
     "Overdue (all quarters)", b["overdue"], format="localized", help=DEF_OVERDUE + f" Every incident up to {as_of}."
 )
-m[3].caption(f"of {b['open']} open items; {p['overdue']} from incidents in {period}")
+m[3].caption(f"of {b['open']} open items" + (f"; {p['overdue']} from incidents in {period}" if p["total"] else ""))
 m[4].metric("Overdue P0 (all quarters)", b["overdue_p0"], format="localized", help="Overdue items of priority P0, every incident up to "
             f"{as_of}.")  # fmt: skip
 
 # ------------------------------------------------------------------ status sources
 src = ui.call(actions.status_sources, f, **who)
-if src["tickets_file"]:
+if not src["items"]:
+    note = ("The ticket tracker export is loaded" if src["tickets_file"] else
+            "No ticket tracker export was loaded (build with `--tickets`): statuses come from the documents") \
+        + "; no action item to take a status for."  # fmt: skip
+elif src["tickets_file"]:
     note = (f"Status from the ticket tracker export: **{src['matched_ticket']} of {n_items(src['items'])} matched "
             f"a ticket**; **{n_items(src['no_status_recorded'], verb='carry')} 'no status recorded'** (counted as "
             f"open); {n_items(src['document_status'], verb='take')} the status from the document; "
@@ -137,7 +143,7 @@ if len(probs):
     with st.expander(f"Problems in the ticket export and people file: {len(probs)} ({errors} errors)",
                      icon=":material/warning:"):  # fmt: skip
         st.caption("The build went on without what these lines say it could not use; fix the file and rebuild.")
-        st.dataframe(probs, hide_index=True, width="stretch", column_config={
+        st.dataframe(probs, hide_index=True, placeholder="", width="stretch", column_config={
             "file": "file", "source_path": "path", "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
 
 # ------------------------------------------------------------------ rates
@@ -162,7 +168,7 @@ else:
         st.caption(f"{len(r)} groups: too many to chart; the table has them all.")
     cols = [by] + (["owner_name", "owner_team", "manager"] if by == "owner" else [])
     cols += ["items", "dropped", "done", "open", "completion_rate", "rated", "on_time_rate", "done_dated"]
-    st.dataframe(blank(r[cols]), hide_index=True, width="stretch", column_config={
+    st.dataframe(blank(r[cols]), hide_index=True, placeholder="", width="stretch", column_config={
         by: label.removeprefix("By "), "owner_name": "name", "owner_team": "owner's team",
         "completion_rate": st.column_config.ProgressColumn("completion", help=DEF_COMPLETION, **PCT),
         "rated": st.column_config.NumberColumn("n (completion)", help="items - dropped"),
@@ -210,7 +216,7 @@ if n_open:
         oh = ui.call(actions.open_items_head, f, MAX_ROWS, **who)
         capped_caption(oh, "open items")
         oi = blank(with_links(oh["rows"]))
-        st.dataframe(oi, hide_index=True, width="stretch",
+        st.dataframe(oi, hide_index=True, placeholder="", width="stretch",
                      column_order=["link", "incident_title", "priority", "action", "owners",
                                    "incident_date", "age_days", "due_date", "days_overdue", "ticket", "ticket_link",
                                    "status", "team"],
@@ -230,7 +236,7 @@ st.caption(f"{DEF_OVERDUE} Every incident up to {as_of}; one row per item and ow
            f"n = {b['overdue']} items, {oh['total']} rows. 'status' is the status as recorded."
            + ui.capped_note(len(ov), oh["total"], "rows", "the CSV has every row"))  # fmt: skip
 if len(ov):
-    st.dataframe(blank(with_links(ov)), hide_index=True, width="stretch",
+    st.dataframe(blank(with_links(ov)), hide_index=True, placeholder="", width="stretch",
                  column_order=["link", "incident_title", "priority", "action", "owner", "due_date", "days_overdue",
                                "ticket", "ticket_link", "status", "owner_name", "owner_team", "manager", "team",
                                "quarter", "document", "line"],
@@ -242,20 +248,18 @@ if len(ov):
                                 "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
 else:
     st.success(f"No overdue items as of {as_of}.")
+view = {"teams": f.teams, "services": f.services, "severities": f.severities, **who}
 st.download_button("Download the overdue items (CSV)",
-                   lambda con=ui.connection(), f=f, who=who: export.overdue_csv(con, f, **who), mime="text/csv",
-                   file_name=f"overdue-action-items-{as_of}.csv", icon=":material/download:",
-                   help=f"Every overdue item ({oh['total']} rows) as CSV (UTF-8), made when you click. Cells a "
-                   "spreadsheet would run as formulas are neutralised.")  # fmt: skip
-cmd = ["python", "-m", "analytics", "overdue", "--as-of", as_of]
-for flag, values in (("--team", f.teams), ("--service", f.services), ("--severity", f.severities),
-                     ("--owner", (owner,) if owner else ())):  # fmt: skip
-    for v in values:
-        cmd += [flag, v]
-st.caption("The same CSV from the command line, for a weekly job"
-           + (" (without the owner's-team or manager selection: the command line has no such option)"
-              if owner_team or manager else "") + ":")  # fmt: skip
-st.code(shlex.join(cmd), language="bash", wrap_lines=True)
+                   lambda con=ui.connection(), f=f, who=who, s=s: export.overdue_csv(con, f, **who, settings=s),
+                   mime="text/csv", file_name=export.download_name("overdue", as_of, "csv", **view),
+                   icon=":material/download:",
+                   help=f"Every overdue item ({oh['total']} rows) as CSV (UTF-8 with the byte order mark Excel "
+                   "needs), made when you click, with a link to each ticket and postmortem where data/dashboard.yaml "
+                   "has a template for it. Cells a spreadsheet would run as formulas are neutralised.")  # fmt: skip
+st.caption("The same CSV, byte for byte, from the command line, run in the project folder; for a weekly job, "
+           "put `today` in place of the date:")  # fmt: skip
+st.code(cli.command_for("overdue", f, db=ui.db_path(), settings_file=os.environ.get("INCIDENTS_SETTINGS"), **who),
+        language="bash", wrap_lines=True)  # fmt: skip
 
 # ------------------------------------------------------------------ incomplete items
 st.subheader("Items with no owner, due date or priority")
@@ -273,7 +277,7 @@ ih = ui.call(actions.incomplete_head, f, MAX_ROWS, **who)
 inc = ih["rows"]
 if len(inc):
     capped_caption(ih, "items")
-    st.dataframe(blank(with_links(inc)), hide_index=True, width="stretch",
+    st.dataframe(blank(with_links(inc)), hide_index=True, placeholder="", width="stretch",
                  column_order=["link", "incident_title", "missing", "priority", "action", "owners",
                                "due_date", "due_text", "status", "team", "quarter"],
                  column_config={"link": link_column(), "incident_title": "title",

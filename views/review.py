@@ -1,9 +1,11 @@
 """Quarterly review: the quarter on one screen, and the same as a file."""
 
+import os
+
 import pandas as pd
 import streamlit as st
 
-from analytics import durations, impact, report
+from analytics import cli, durations, export, impact, report
 from analytics.review import quarterly_review
 from views import charts, impact_charts, ui
 
@@ -36,12 +38,15 @@ for col, m in zip(cols, durations.HEADLINE, strict=True):
     ch = x["change_vs_previous"]
     delta = None
     if ch["verdict"] in ("shorter", "longer"):
-        delta = f"{ch['difference']:+.0f} min vs {r['previous_quarter']}"
+        delta = f"{report.change(ch['difference'], x['median'])} vs {r['previous_quarter']}"
     col.metric(report.NAMES[m], ui.minutes(x["median"]), delta=delta, delta_color="inverse",
                help=durations.DEFINITIONS[m] + " Median over the quarter's incidents.")  # fmt: skip
+    if not x["n"]:
+        col.caption(f"No incident of {q} has this duration." if x["incidents"] else f"No incident in {q}.")
+        continue
     col.caption(f"p90 {ui.minutes(x['p90'])} · mean {ui.minutes(x['mean'])} · n = {x['n']} of {x['incidents']} "
                 f"({ui.pct(x['coverage'])})" + (f" · {x['doubtful']} doubtful {ui.DOUBT_MARK}" if x["doubtful"] else ""))  # fmt: skip
-    col.caption(ch["sentence"])
+    col.caption(report.change_sentence(ch, x["median"]))
 
 n_points = sum(r[m]["n"] for m in durations.HEADLINE)
 if n_points:
@@ -59,7 +64,9 @@ st.subheader("Impact")
 imp = r["impact"]
 st.caption(f"{imp['definition']} n = the quarter's incidents that state the figure, of {imp['incidents']}. "
            "More figures, per quarter and team, on the Impact page.")  # fmt: skip
-heads = impact.headline(imp)
+heads = [x for x in impact.headline(imp) if x["n"]]  # a figure no incident states is not drawn as "n = 0 of 0"
+if not heads:
+    st.caption(f"No incident of {q} states an impact figure.")
 icols = st.columns(4)
 for i, x in enumerate(heads):
     col = icols[i % 4]
@@ -80,7 +87,7 @@ team_tbl = ui.call(impact.group_table, fq, "team")
 if len(team_tbl):
     with st.expander("Impact per team"):
         st.caption("Per team: each figure's sum over the team's incidents that state it, n (how many did), median.")
-        st.dataframe(team_tbl, hide_index=True, width="stretch",
+        st.dataframe(team_tbl, hide_index=True, placeholder="", width="stretch",
                      column_config=impact_charts.group_columns(team_tbl, "team"))  # fmt: skip
 
 left, right = st.columns(2)
@@ -89,7 +96,7 @@ with left:
     st.caption("Categories in at least two of the quarter's incidents, ranked by incidents (not mentions).")
     rec = pd.DataFrame(r["recurring_factors"])
     if len(rec):
-        st.dataframe(rec[["label", "incidents", "share"]], hide_index=True, width="stretch",
+        st.dataframe(rec[["label", "incidents", "share"]], hide_index=True, placeholder="", width="stretch",
                      column_config={"label": "category", "share": st.column_config.ProgressColumn(
                          "share of incidents", format="percent", min_value=0, max_value=1)})  # fmt: skip
     else:
@@ -106,13 +113,17 @@ with right:
     a1.metric("Completion", ui.pct(a["completion_rate"]), help="done / (all - dropped)")
     a2.metric("Overdue", a["overdue"], format="localized", help="Not done, not dropped, due before the as-of date.")
     a3.metric("On time", ui.pct(a["on_time_rate"]), help="Done on or before the due date / done with both dates known.")
-    st.caption(f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped. "
-               f"{r['overdue_all_quarters']} overdue across all quarters.")  # fmt: skip
+    st.caption((f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped. " if a["total"]
+                else f"No action item from {q}'s incidents. ")
+               + f"{r['overdue_all_quarters']} overdue across all quarters.")  # fmt: skip
     t = r["action_item_types"]
     st.markdown("**What kind of fixes**")
-    st.caption(f"{t['items']} items (dropped left out): "
-               + ", ".join(f"{k} {ui.pct(v['share'])} ({v['items']})" for k, v in t["by_type"].items() if v["items"])
-               + ". Typed by a Type column, else by the rules of data/action_types.yaml.")  # fmt: skip
+    if t["items"]:
+        st.caption(f"{t['items']} items (dropped left out): "
+                   + ", ".join(f"{k} {ui.pct(v['share'])} ({v['items']})" for k, v in t["by_type"].items() if v["items"])
+                   + ". Typed by a Type column, else by the rules of data/action_types.yaml.")  # fmt: skip
+    else:
+        st.caption("No action item to type.")
     mix = ui.call(impact.type_mix, fq, "team")
     if len(mix):
         st.altair_chart(impact_charts.type_bars(mix, "team", sorted(mix["team"].dropna().unique().tolist())),
@@ -121,7 +132,7 @@ with right:
     drafts = pd.DataFrame(r["drafts"]["incidents"])
     if len(drafts):
         drafts["link"] = drafts["incident_id"].map(ui.incident_url)
-        st.dataframe(drafts, hide_index=True, width="stretch", column_config={
+        st.dataframe(drafts, hide_index=True, placeholder="", width="stretch", column_config={
             "link": st.column_config.LinkColumn("open", display_text="open")})  # fmt: skip
     else:
         st.success("None: every postmortem of the quarter is past draft.")
@@ -129,7 +140,14 @@ with right:
 st.divider()
 st.subheader("Download this review")
 d1, d2, d3 = st.columns(3)
-d1.download_button("Markdown", report.to_markdown(r), file_name=f"incident-review-{q}.md", mime="text/markdown")
-d2.download_button("HTML", report.to_html(r), file_name=f"incident-review-{q}.html", mime="text/html")
-d3.download_button("JSON", report.to_json(r), file_name=f"incident-review-{q}.json", mime="application/json")
-st.caption(f"The same numbers from the command line: `python -m analytics report --quarter {q} --as-of {f.as_of}`")
+view = {"teams": f.teams, "services": f.services, "severities": f.severities}
+d1.download_button("Markdown", report.to_markdown(r), file_name=export.download_name("incident-review", q, "md", **view),
+                   mime="text/markdown")  # fmt: skip
+d2.download_button("HTML", report.to_html(r), file_name=export.download_name("incident-review", q, "html", **view),
+                   mime="text/html")  # fmt: skip
+d3.download_button("JSON", report.to_json(r), file_name=export.download_name("incident-review", q, "json", **view),
+                   mime="application/json")  # fmt: skip
+st.caption("The same numbers from the command line, run in the project folder (`--format json` or `--format html` "
+           "for the other files):")  # fmt: skip
+st.code(cli.command_for("report", f, db=ui.db_path(), settings_file=os.environ.get("INCIDENTS_SETTINGS")),
+        language="bash", wrap_lines=True)  # fmt: skip
