@@ -13,16 +13,19 @@ import pandas as pd
 from analytics import filters as flt
 from analytics.db import arrays, head, query
 from analytics.filters import Filters
+from analytics.periods import quarters_between
 from analytics.stats import Change, Summary, compare_medians_with_doubt, summarize
 
 HEADLINE = ("ttd", "tta", "ttm", "ttr")
+# What each duration measures, without its name: pages and reports put the label before it
+# ("Time to detect: From the start ..."), so the name is never said twice.
 DEFINITIONS = {
-    "ttd": "Time to detect: from the start of impact (or the change that caused it) to the first alert, page or report.",
-    "tta": "Time to acknowledge: from detection to the first acknowledgement by a responder.",
-    "ttm": "Time to mitigate: from the start of impact to the moment impact stopped (rollback done, traffic drained).",
-    "ttr": "Time to resolve: from the start of impact to full recovery.",
-    "ttr_from_detect": "Time to resolve from detection: from the first alert to full recovery.",
-    "postmortem_lag": "Postmortem lag: from resolution to publication of the postmortem.",
+    "ttd": "From the start of impact (or the change that caused it) to the first alert, page or report.",
+    "tta": "From detection to the first acknowledgement by a responder.",
+    "ttm": "From the start of impact to the moment impact stopped (rollback done, traffic drained).",
+    "ttr": "From the start of impact to full recovery.",
+    "ttr_from_detect": "From the first alert to full recovery.",
+    "postmortem_lag": "From resolution to publication of the postmortem.",
 }
 
 DEFINED = "SELECT duration_id, label, start_milestone, end_milestone FROM duration_definitions ORDER BY position"
@@ -192,6 +195,18 @@ def by_group(con, f: Filters, metric: str, group: str) -> pd.DataFrame:
     if group in ("quarter", "team", "severity"):
         return _group_stats(con, f, (metric,), group)
     raise ValueError(f"cannot group by {group!r}")
+
+
+def by_quarter(con, f: Filters, metric: str) -> pd.DataFrame:
+    """by_group() per quarter with every quarter of the period, oldest first: a quarter
+    without the duration has n = 0 and no median (a median of nothing is no number),
+    so a trend shows the gap instead of joining its neighbours across it."""
+    g = _group_stats(con, f, (metric,), "quarter")
+    labels = [q.label for q in quarters_between(f.start, f.end)]
+    extra = [q for q in g["quarter"] if q not in labels]  # the focus filters should leave none
+    out = g.set_index("quarter").reindex(labels + extra).rename_axis("quarter").reset_index()
+    out["n"] = out["n"].fillna(0).astype("int64")
+    return out
 
 
 def _group_stats(con, f: Filters, metrics, group: str) -> pd.DataFrame:

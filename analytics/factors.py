@@ -351,3 +351,14 @@ def near_misses(con, f: Filters) -> dict:
     gdf = pd.DataFrame(rows, columns=["group", "theme", "incidents", "items", "terms"])
     gdf = gdf.sort_values(["incidents", "items", "group"], ascending=[False, False, True]).reset_index(drop=True)
     return {"groups": gdf, "items": items.assign(group=group_of)}
+
+
+LABELS = "SELECT category, label FROM taxonomy"
+
+
+def category_labels(con) -> dict[str, str]:
+    """{category id: its label}, so a page shows 'Configuration change' wherever another shows it, never
+    the id 'config-change'; 'uncategorized' reads 'Uncategorized' as on the Contributing factors page."""
+    df = query(con, LABELS)
+    labels = {c: lab for c, lab in zip(df["category"], df["label"], strict=True) if isinstance(lab, str) and lab}
+    return {**labels, "uncategorized": "Uncategorized"}

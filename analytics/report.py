@@ -13,6 +13,7 @@ import pandas as pd
 
 from analytics import impact
 from analytics.durations import DEFINITIONS, HEADLINE
+from analytics.stats import WITHOUT_DOUBTFUL
 
 DOUBTFUL = (
     "Doubtful: figures resting on weak evidence (an approximate time, a contradiction) or disagreeing with "
@@ -33,6 +34,72 @@ def minutes(v: float | None) -> str:
         return f"{h} h {m} min" if m else f"{h} h"
     d, h = divmod(h, 24)
     return f"{d} d {h} h"
+
+
+# The unit a duration figure is written in by minutes(), and the minutes in one of it.
+UNITS = (("min", 1), ("h", 60), ("d", 1440))
+
+
+def unit_of(figure: float | None) -> tuple[str, int]:
+    """The unit minutes() writes `figure` in: min below an hour, h below two days, else d."""
+    if figure is None or figure != figure or not math.isfinite(figure) or abs(figure) < 60:
+        return UNITS[0]
+    return UNITS[1] if abs(figure) < 2880 else UNITS[2]
+
+
+def _amount(v: float, unit: tuple[str, int], signed: bool = True) -> str:
+    """v minutes in `unit`: whole minutes, else one decimal ('+1.5 h'), with a sign when asked."""
+    x = v / unit[1]
+    text = f"{abs(x):.0f}" if unit[1] == 1 else f"{abs(x):.1f}".removesuffix(".0")
+    sign = ("+" if x > 0 else "−" if x < 0 else "±") if signed and text.strip("0.") else ""
+    return sign + text
+
+
+def change(diff: float | None, figure: float | None) -> str:
+    """A change of a duration in the unit its figure is written in, so '+1.5 h' stands beside
+    '7 h 30 min' (never '+90 min' beside hours): 'n/a' when there is none."""
+    if diff is None or diff != diff or not math.isfinite(diff):
+        return "n/a"
+    unit = unit_of(figure)
+    return f"{_amount(diff, unit)} {unit[0]}"
+
+
+def change_sentence(ch: dict, figure: float | None) -> str:
+    """What stats.Change.sentence says, its numbers in the unit of `figure` (the median beside it)."""
+    if ch["verdict"] == "too_few":
+        return (f"Too few incidents to compare ({ch['n_current']} this quarter, {ch['n_previous']} the one before; "
+                f"a change needs at least {ch['min_n']} in each): look at the incidents themselves.")  # fmt: skip
+    unit = unit_of(figure)
+
+    def num(v, signed=True):
+        return "n/a" if v is None or v != v else _amount(v, unit, signed)
+
+    rng = f"{ch['confidence']:.0%} interval {num(ch['low'])} to {num(ch['high'])} {unit[0]}"
+    diff = ch["difference"] or 0
+    word = "shorter" if diff < 0 else "longer"
+    if ch["verdict"] == "noise":
+        return f"Median changed by {num(ch['difference'])} {unit[0]} ({rng}): indistinguishable from noise."
+    if ch["verdict"] == "doubtful":
+        without = WITHOUT_DOUBTFUL.get(ch.get("without_doubtful") or "", "the change does not hold")
+        return (f"Median {num(diff, False)} {unit[0]} {word} ({rng}), but {ch['doubtful']} of the figures are doubtful "
+                f"(weak evidence, or a document's own stated duration disagrees); without them {without}: not "
+                "called a real change.")  # fmt: skip
+    return f"Median {num(diff, False)} {unit[0]} {word} ({rng}): a real change, not noise."
+
+
+def definitions() -> list[tuple[str, str]]:
+    """(name, definition) of every headline figure of the review, the name said once."""
+    return [(NAMES[m], DEFINITIONS[m]) for m in HEADLINE] + [
+        ("Median", "Half the incidents took less, half longer."),
+        ("p90", "90% of the incidents took less (linear interpolation)."),
+        ("Mean", "Shown for reference only: a few long incidents dominate it."),
+        ("n", "The incidents a figure could be computed for (both milestones known, end not before start)."),
+        ("Coverage", "The share of the quarter's incidents that n is."),
+        ("Completion", "Done / (all − dropped) action items."),
+        ("On time", "Done on or before the due date / done with both dates known."),
+        ("Overdue", "Not done, not dropped, due before the as-of date."),
+        ("Recurring", "A contributing-factor category in at least two of the quarter's incidents."),
+    ]
 
 
 def pct(v: float | None) -> str:
@@ -81,7 +148,7 @@ def to_markdown(r: dict) -> str:
     for m in HEADLINE:
         s = r[m]
         out.append(f"| {NAMES[m]} | {minutes(s['median'])} | {minutes(s['p90'])} | {minutes(s['mean'])} | {s['n']} | "
-                   f"{pct(s['coverage'])} | {s['doubtful']} | {cell(s['change_vs_previous']['sentence'])} |")  # fmt: skip
+                   f"{pct(s['coverage'])} | {s['doubtful']} | {cell(change_sentence(s['change_vs_previous'], s['median']))} |")  # fmt: skip
     out += ["", "Medians and p90 are shown because incident durations are skewed; the mean is for reference only. "
             "A change is reported with a bootstrap 90% interval of the difference in medians. " + DOUBTFUL, ""]  # fmt: skip
     out += ["## Impact", "", "| figure | total | median | n reporting | note |", "|---|---|---|---|---|"]
@@ -109,7 +176,7 @@ def to_markdown(r: dict) -> str:
     out += [f"- {esc(x['label'])} ({x['incidents']} incidents)" for x in r["new_factors"]] or ["Nothing new."]
     out += ["", "## Postmortems still in draft", ""]
     out += [f"- {esc(d['incident_id'])}: {esc(d['title'] or '')}" for d in r["drafts"]["incidents"]] or ["None."]
-    out += ["", "## Definitions", ""] + [f"- **{NAMES[m]}**: {DEFINITIONS[m]}" for m in HEADLINE]
+    out += ["", "## Definitions", ""] + [f"- **{name}**: {text}" for name, text in definitions()]
     return "\n".join(out) + "\n"
 
 
@@ -120,7 +187,7 @@ def to_html(r: dict) -> str:
     rows = "".join(
         f"<tr><td>{NAMES[m]}</td><td>{minutes(r[m]['median'])}</td><td>{minutes(r[m]['p90'])}</td>"
         f"<td>{minutes(r[m]['mean'])}</td><td>{r[m]['n']}</td><td>{pct(r[m]['coverage'])}</td><td>{r[m]['doubtful']}</td>"
-        f"<td>{e(r[m]['change_vs_previous']['sentence'])}</td></tr>"
+        f"<td>{e(change_sentence(r[m]['change_vs_previous'], r[m]['median']))}</td></tr>"
         for m in HEADLINE
     )
     rec = "".join(
@@ -147,6 +214,7 @@ def to_html(r: dict) -> str:
         for k, v in t["by_type"].items()
         if v["items"]
     )
+    defs = "".join(f"<tr><td>{e(name)}</td><td>{e(text)}</td></tr>" for name, text in definitions())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Quarterly incident review {e(r['quarter'])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
@@ -171,6 +239,8 @@ on time {pct(a['on_time_rate'])}; <strong>{a['overdue']} overdue</strong> ({r['o
 <table><tr><th>category</th><th>incidents</th><th>share</th></tr>{rec}</table>
 <h2>New this quarter</h2><ul>{new}</ul>
 <h2>Postmortems still in draft</h2><ul>{drafts}</ul>
+<h2>Definitions</h2>
+<table><tr><th>figure</th><th>definition</th></tr>{defs}</table>
 </body></html>
 """  # fmt: skip
 

@@ -124,6 +124,7 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
     for group in ("severity", "team", "service"):
         add(durations.by_group, f"(f, 'ttr', '{group}')", f, "ttr", group)
     add(durations.coverage, "(f)", f)
+    add(durations.by_quarter, "(f, 'ttr')", f, "ttr")
     # Contributing factors
     add(factors.quarter_totals, "(f)", f)
     add(factors.summary, "(f)", f)
@@ -136,6 +137,7 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
         add(repeats.pair_factors, "((first repeat pair), categories)", (ctx.pair[0], ctx.pair[1]), ctx.pair[2],
             takes_filters=False)  # fmt: skip
     add(factors.near_misses, "(f)", f)
+    add(factors.category_labels, "()", takes_filters=False)
     add(factors.themes, "(f)", f)
     add(factors.factor_texts_head, "(f, first theme, None, ('what_went_wrong',), limit=1000)", f, ctx.theme, None,
         ("what_went_wrong",), limit=rows)  # fmt: skip
@@ -185,6 +187,7 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
             add(impact.related, "(first incident)", ctx.incident, takes_filters=False)
     # Data quality
     add(quality.outcomes, "()", takes_filters=False)
+    add(quality.undated_head, "(f, 1000)", f, rows)
     add(quality.sources_head, "('', 1000)", "", rows, takes_filters=False)
     add(quality.problems_by_code, "()", takes_filters=False)
     add(quality.problems, "('')", "", takes_filters=False)

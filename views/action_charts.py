@@ -6,6 +6,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from views.charts import COUNT, LABEL_LIMIT, count_axis
+
 RATE_NAMES = {"completion_rate": "completion", "on_time_rate": "on time"}
 
 
@@ -22,17 +24,17 @@ def rate_bars(df: pd.DataFrame, group: str, order: list[str], title: str = "") -
         .mark_bar()
         .encode(
             x=alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            y=alt.Y(f"{group}:N", title=None, sort=order),
+            y=alt.Y(f"{group}:N", title=None, sort=order, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             yOffset=alt.YOffset("rate:N", sort=list(RATE_NAMES.values())),
             color=alt.Color("rate:N", sort=list(RATE_NAMES.values()), legend=alt.Legend(title=None, orient="top")),
             tooltip=[
                 alt.Tooltip(f"{group}:N"),
                 alt.Tooltip("rate:N"),
                 alt.Tooltip("value:Q", title="rate", format=".0%"),
-                alt.Tooltip("numerator:Q", title="done (on time)"),
-                alt.Tooltip("n:Q", title="n"),
-                alt.Tooltip("items:Q", title="items"),
-                alt.Tooltip("dropped:Q", title="dropped"),
+                alt.Tooltip("numerator:Q", title="done (on time)", format=COUNT),
+                alt.Tooltip("n:Q", title="n", format=COUNT),
+                alt.Tooltip("items:Q", title="items", format=COUNT),
+                alt.Tooltip("dropped:Q", title="dropped", format=COUNT),
             ],
         )
         .properties(title=title, height=alt.Step(14))
@@ -45,17 +47,22 @@ def owner_bars(df: pd.DataFrame, order: list[str]) -> alt.Chart:
         alt.Chart(df)
         .mark_bar()
         .encode(
-            x=alt.X("overdue:Q", title="overdue items", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("owner:N", title=None, sort=order),
-            color=alt.Color("oldest_days_overdue:Q", title="oldest (days)", scale=alt.Scale(scheme="orangered")),
+            x=alt.X("overdue:Q", title="overdue items", axis=count_axis()),
+            y=alt.Y("owner:N", title=None, sort=order, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            color=alt.Color(
+                "oldest_days_overdue:Q",
+                title="oldest (days)",
+                scale=alt.Scale(scheme="orangered"),
+                legend=alt.Legend(format=COUNT, tickMinStep=1),
+            ),
             tooltip=[
                 alt.Tooltip("owner:N"),
                 alt.Tooltip("owner_name:N", title="name"),
                 alt.Tooltip("owner_team:N", title="owner's team"),
                 alt.Tooltip("manager:N"),
-                alt.Tooltip("overdue:Q", title="overdue items"),
-                alt.Tooltip("oldest_days_overdue:Q", title="oldest, days overdue"),
-                alt.Tooltip("open_p0:Q", title="open P0 items"),
+                alt.Tooltip("overdue:Q", title="overdue items", format=COUNT),
+                alt.Tooltip("oldest_days_overdue:Q", title="oldest, days overdue", format=COUNT),
+                alt.Tooltip("open_p0:Q", title="open P0 items", format=COUNT),
             ],
         )
         .properties(height=alt.Step(22))
@@ -69,7 +76,7 @@ def aging_bars(df: pd.DataFrame, buckets: list[str], states: list[str]) -> alt.C
         .mark_bar()
         .encode(
             x=alt.X("age:N", title="age (as-of date - incident date)", sort=buckets, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("items:Q", title="open items", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("items:Q", title="open items", axis=count_axis()),
             color=alt.Color(
                 "due_state:N",
                 sort=states,
@@ -78,7 +85,11 @@ def aging_bars(df: pd.DataFrame, buckets: list[str], states: list[str]) -> alt.C
                 legend=alt.Legend(orient="top"),
             ),
             order=alt.Order("state_order:Q"),
-            tooltip=[alt.Tooltip("age:N"), alt.Tooltip("due_state:N", title="due"), alt.Tooltip("items:Q")],
+            tooltip=[
+                alt.Tooltip("age:N"),
+                alt.Tooltip("due_state:N", title="due"),
+                alt.Tooltip("items:Q", format=COUNT),
+            ],
         )
         .transform_calculate(state_order=f"indexof({states!r}, datum.due_state)")
         .properties(height=240)

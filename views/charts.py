@@ -1,13 +1,55 @@
 """Altair charts the pages share. Every chart has tooltips; durations are
-drawn per incident on a symlog axis (skewed data, zeros allowed)."""
+drawn per incident on a symlog axis (skewed data, zeros allowed).
+
+Formats are part of what a chart says: a count is shown as a whole number
+(never 652.000000, never a 2.5 tick), a duration in readable units (2 h 30 min,
+not 150.000000), and severity has one colour scale on every page, SEV1 the
+most alarming."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
+from analytics.durations import HEADLINE
+from analytics.report import NAMES
+from analytics.report import minutes as readable_minutes
+
 SEVERITY_ORDER = ["SEV1", "SEV2", "SEV3", "SEV4", "SEV5", "unknown"]
-MINUTE_TICKS = [0, 5, 15, 30, 60, 120, 240, 480, 960, 1920, 3840, 7680]
+# Most alarming (dark red) to calmest (pale blue-grey); an unknown severity is neutral grey.
+SEVERITY_COLORS = ["#a50f15", "#e6550d", "#fdae6b", "#9ecae1", "#c6dbef", "#bbbbbb"]
+# Duration axis ticks at round readable values: 5 min ... 1 h ... 1 d ... 1 w.
+MINUTE_TICKS = [0, 5, 15, 30, 60, 120, 240, 480, 1440, 2880, 10080, 20160]
+# A duration tick in the units a reader thinks in: 45 min, 2 h, 1.5 h, 3 d.
+DURATION_LABEL = ("datum.value < 60 ? format(datum.value, 'd') + ' min' : datum.value < 2880 ? "
+                  "format(datum.value / 60, '.2~r') + ' h' : format(datum.value / 1440, '.2~r') + ' d'")  # fmt: skip
+COUNT = "d"  # the format of every count (incidents, items, n)
+LABEL_LIMIT = 320  # px: room for 'Time to acknowledge' and long category names, never cut
+
+
+def severity_color(legend: alt.Legend | bool = True, field: str = "severity") -> alt.Color:
+    """The one severity colour scale every chart uses, so SEV1 is the same red on every page
+    (`legend`: True for the default legend, False for none, or a Legend)."""
+    if legend is True:
+        legend = alt.Legend(title="severity")
+    return alt.Color(f"{field}:N", sort=SEVERITY_ORDER, title="severity",
+                     scale=alt.Scale(domain=SEVERITY_ORDER, range=SEVERITY_COLORS),
+                     legend=legend or None)  # fmt: skip
+
+
+def count_axis(title: str | None = None, **kw) -> alt.Axis:
+    """An axis of a count: whole-number ticks only."""
+    return alt.Axis(format=COUNT, tickMinStep=1, **({"title": title} if title else {}), **kw)
+
+
+def duration_axis(**kw) -> alt.Axis:
+    """An axis of minutes labelled in readable units."""
+    return alt.Axis(labelExpr=DURATION_LABEL, **kw)
+
+
+def readable(values) -> list[str]:
+    """Minutes as a reader says them, for tooltips: 150 -> '2 h 30 min', None -> 'n/a'."""
+    return [readable_minutes(v) for v in values]
 
 
 # How a duration figure is drawn: as the document gave it, doubtful (weak evidence, a stated duration that
@@ -23,16 +65,27 @@ def figure_kinds(df: pd.DataFrame) -> list[str]:
             for d, c in zip(doubt, corr, strict=True)]  # fmt: skip
 
 
+def row_order(values) -> list:
+    """Rows of a strip in lifecycle order where they are milestones (detect, acknowledge, mitigate,
+    resolve, by id or by name), else sorted (quarters oldest first): the order a reader follows."""
+    lifecycle = [*HEADLINE, *(NAMES[m] for m in HEADLINE)]
+    rank = {v: i % len(HEADLINE) for i, v in enumerate(lifecycle)}
+    return sorted(set(values), key=lambda v: (rank.get(v, len(HEADLINE)), str(v)))
+
+
 def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.DataFrame | None = None) -> alt.Chart:
     """One point per incident (jittered) with the median marked, per group. `medians`
     (columns group, median, n) gives the medians when df holds only a sample of the
-    incidents; without it they are computed from df's points."""
+    incidents, and may name rows without any point (an empty quarter is shown, empty);
+    without it they are computed from df's points."""
     df = df.assign(severity=df["severity"].fillna("unknown")) if "severity" in df else df  # not 'null' in the legend
+    df = df.assign(took=readable(df["minutes"]))
     marks = "doubt" in df.columns or "corrected" in df.columns
     if marks:
         df = df.assign(figure=figure_kinds(df))
-    order = sorted(set(df[group].dropna()) | (set(medians[group].dropna()) if medians is not None else set()))
-    y = alt.Y(f"{group}:N", title=None, sort=order or None)
+    order = row_order(set(df[group].dropna()) | (set(medians[group].dropna()) if medians is not None else set()))
+    y = alt.Y(f"{group}:N", title=None, sort=order or None, scale=alt.Scale(domain=order) if order else alt.Undefined,
+              axis=alt.Axis(labelLimit=LABEL_LIMIT))  # fmt: skip
     points = (
         alt.Chart(df)
         .mark_point(size=45, opacity=0.55, filled=True)
@@ -41,15 +94,15 @@ def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.D
             x=alt.X(
                 "minutes:Q",
                 scale=alt.Scale(type="symlog"),
-                title="minutes (symlog scale)",
-                axis=alt.Axis(values=MINUTE_TICKS, grid=True),
+                title="duration (symlog scale)",
+                axis=duration_axis(values=MINUTE_TICKS, grid=True),
             ),
             yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
-            color=alt.Color("severity:N", sort=SEVERITY_ORDER, legend=alt.Legend(title="severity")),
+            color=severity_color(),
             tooltip=[
                 alt.Tooltip("incident_id:N", title="incident"),
                 alt.Tooltip("title:N"),
-                alt.Tooltip("minutes:Q", format=".0f"),
+                alt.Tooltip("took:N", title="duration"),
                 alt.Tooltip("severity:N"),
                 alt.Tooltip("team:N"),
                 *([alt.Tooltip("figure:N")] if marks else []),
@@ -73,16 +126,17 @@ def durations_strip(df: pd.DataFrame, group: str, title: str = "", medians: pd.D
     )
     if medians is None:
         medians = df.groupby(group)["minutes"].agg(median="median", n="count").reset_index()
+    meds = medians[[group, "median", "n"]].dropna(subset=["median"])
     ticks = (
-        alt.Chart(medians[[group, "median", "n"]].dropna(subset=["median"]))
+        alt.Chart(meds.assign(median_text=readable(meds["median"])))
         .mark_tick(color="black", thickness=3, size=28)
         .encode(
             y=y,
             x=alt.X("median:Q"),
             tooltip=[
                 alt.Tooltip(f"{group}:N"),
-                alt.Tooltip("median:Q", title="median minutes", format=".0f"),
-                alt.Tooltip("n:Q", title="n"),
+                alt.Tooltip("median_text:N", title="median"),
+                alt.Tooltip("n:Q", title="n", format=COUNT),
             ],
         )
     )
@@ -97,35 +151,56 @@ def strip_note(drawn: int, n: int) -> str:
             "in all); the medians and n count every one.")  # fmt: skip
 
 
-def trend(df: pd.DataFrame, x: str = "quarter") -> alt.Chart:
-    """Median line with the p90 as a band's upper edge, per quarter, n in the tooltip."""
-    base = alt.Chart(df).encode(x=alt.X(f"{x}:O", title=None))
-    band = base.mark_area(opacity=0.15).encode(
-        y=alt.Y("median:Q", title="minutes"),
+def trend(df: pd.DataFrame, x: str = "quarter", quarters: list[str] | None = None) -> alt.Chart:
+    """Median line with the p90 as a band's upper edge, per quarter, n in the tooltip.
+    `quarters` (every quarter of the period) keeps a quarter without incidents on the
+    axis, as a gap in the line: a median of nothing is no number, and joining the line
+    across it would claim a trend where there is no data."""
+    if quarters is not None:
+        df = df.set_index(x).reindex(quarters).rename_axis(x).reset_index()
+        df["n"] = df["n"].fillna(0).astype("int64")
+    df = df.assign(**{f"{c}_text": readable(df[c]) for c in ("median", "p90", "mean")})
+    axis = alt.X(f"{x}:O", title=None, sort=quarters or "ascending",
+                 scale=alt.Scale(domain=quarters) if quarters else alt.Undefined)  # fmt: skip
+    base = alt.Chart(df).encode(x=axis)
+    band = base.mark_area(opacity=0.15, invalid="break-paths-show-domains").encode(
+        y=alt.Y("median:Q", title="duration", axis=duration_axis()),
         y2="p90:Q",
     )
-    line = base.mark_line(point=True).encode(
+    line = base.mark_line(point=True, invalid="break-paths-show-domains").encode(
         y="median:Q",
         tooltip=[
             alt.Tooltip(f"{x}:O"),
-            alt.Tooltip("median:Q", format=".0f"),
-            alt.Tooltip("p90:Q", format=".0f"),
-            alt.Tooltip("mean:Q", format=".0f"),
-            alt.Tooltip("n:Q"),
+            alt.Tooltip("median_text:N", title="median"),
+            alt.Tooltip("p90_text:N", title="p90"),
+            alt.Tooltip("mean_text:N", title="mean"),
+            alt.Tooltip("n:Q", format=COUNT),
         ],
     )
     return (band + line).properties(height=220)
 
 
 def bars(df: pd.DataFrame, x: str, y: str, title: str = "", sort=None, color: str | None = None) -> alt.Chart:
+    """Horizontal bars of a count (x) per category (y); severity bars take the shared severity colours."""
     enc = {
-        "x": alt.X(f"{x}:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)),
-        "y": alt.Y(f"{y}:N", title=None, sort=sort or "-x"),
-        "tooltip": [alt.Tooltip(c) for c in df.columns],
+        "x": alt.X(f"{x}:Q", title=None, axis=count_axis()),
+        "y": alt.Y(f"{y}:N", title=None, sort=sort or "-x", axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        "tooltip": [_tooltip(df, c) for c in df.columns],
     }
-    if color:
+    if color == "severity":
+        enc["color"] = severity_color(legend=False)
+    elif color:
         enc["color"] = alt.Color(f"{color}:N", legend=None)
     return alt.Chart(df).mark_bar().encode(**enc).properties(title=title, height=alt.Step(22))
+
+
+def _tooltip(df: pd.DataFrame, col: str) -> alt.Tooltip:
+    """A tooltip for a column: whole numbers as integers, other numbers to two places, text as is."""
+    s = df[col]
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        return alt.Tooltip(f"{col}:N")
+    whole = bool(((s.dropna() % 1) == 0).all())
+    return alt.Tooltip(f"{col}:Q", format=COUNT if whole else ",.2f")
 
 
 KIND_COLORS = {

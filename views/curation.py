@@ -32,7 +32,7 @@ def show(f: Filters, fkey: str) -> None:
     else:
         cur_key = f"fx_groups_{fkey}"
         st.dataframe(groups[["group", "factors", "incidents", "suggested_label", "patterns", "example", "terms"]],
-                     hide_index=True, width="stretch", key=cur_key, on_select="rerun", selection_mode="single-row",
+                     hide_index=True, placeholder="", width="stretch", key=cur_key, on_select="rerun", selection_mode="single-row",
                      selection_default={"selection": {"rows": [0]}},
                      column_config={"example": st.column_config.TextColumn("most frequent wording", width="large"),
                                     "terms": st.column_config.ListColumn("shared words"),

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import factors, repeats
+from views import charts, ui
 from views import curation as curation_section
-from views import ui
 from views.factor_tables import ALL, changed, factor_table, incident_col, link, md, plural, selected_row
 
 f = ui.filters()
@@ -58,9 +58,10 @@ section = (
 if section == "Recurring categories":
     st.subheader("Categories ranked by incidents")
     st.caption(f"Incidents of {period} with at least one factor of the category (an incident counts once however "
-               f"often its postmortem names it; mentions = factor sentences). Share = incidents / all "
-               f"{s['incidents']} incidents of the period. Trend = incidents per quarter, {qs[0]} to {qs[-1]}. "
-               "Click a row to see the sentences behind it.")  # fmt: skip
+               f"often its postmortem names it; mentions = factor sentences)."
+               + (f" Share = incidents / all {plural(s['incidents'], 'incident')} of the period." if s["incidents"] else "")
+               + (f" Trend = incidents per quarter, {qs[0]} to {qs[-1]}." if len(qs) > 1 else "")
+               + (" Click a row to see the sentences behind it." if len(ov) else ""))  # fmt: skip
     if not len(ov):
         st.info("No categorized contributing factor in this period.")
     else:
@@ -71,7 +72,7 @@ if section == "Recurring categories":
         top_q = max(1, max(max(t) for t in ov["trend"]))
         st.dataframe(
             table[["label", "incidents", "share", "mentions", "trend", "status", "first_quarter"]],
-            hide_index=True, width="stretch", key=rank_key, on_select="rerun", selection_mode="single-row",
+            hide_index=True, placeholder="", width="stretch", key=rank_key, on_select="rerun", selection_mode="single-row",
             height=35 * (len(table) + 1) + 3,
             column_config={
                 "label": "category",
@@ -101,18 +102,19 @@ if section == "Recurring categories":
             y=alt.Y("label:N", sort=list(ov["label"]), title=None, axis=alt.Axis(labelLimit=320)),
         )
         rect = base.mark_rect().encode(
-            color=alt.Color("incidents:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(title="incidents")),
+            color=alt.Color("incidents:Q", scale=alt.Scale(scheme="blues"),
+                            legend=alt.Legend(title="incidents", format=charts.COUNT, tickMinStep=1)),
             opacity=alt.when(cell).then(alt.value(1.0)).otherwise(alt.value(0.6)),
             tooltip=[
                 alt.Tooltip("label:N", title="category"), alt.Tooltip("quarter:O"),
-                alt.Tooltip("incidents:Q", title="incidents with it"),
-                alt.Tooltip("quarter_incidents:Q", title="incidents in the quarter"),
+                alt.Tooltip("incidents:Q", title="incidents with it", format=charts.COUNT),
+                alt.Tooltip("quarter_incidents:Q", title="incidents in the quarter", format=charts.COUNT),
                 alt.Tooltip("share:Q", title="share of the quarter", format=".0%"),
             ],
         ).add_params(cell)  # fmt: skip
         top = max(1, int(heat["incidents"].max()))
         text = base.mark_text(baseline="middle").encode(
-            text=alt.Text("incidents:Q"),
+            text=alt.Text("incidents:Q", format=charts.COUNT),
             color=alt.when(alt.datum.incidents > top / 2).then(alt.value("white")).otherwise(alt.value("black")),
         )
         heat_key = f"fx_heat_{fkey}"
@@ -134,7 +136,7 @@ if section == "Recurring categories":
                    f"date) falls in {period}: {len(new)} of the period's {len(ov)} categories.")  # fmt: skip
         if len(new):
             st.dataframe(link(new, "first_incident", "first")[["label", "incidents", "first_seen", "first"]],
-                         hide_index=True, width="stretch", column_config={
+                         hide_index=True, placeholder="", width="stretch", column_config={
                              "label": "category", "incidents": "incidents in the period",
                              "first_seen": st.column_config.DatetimeColumn("first seen", format="YYYY-MM-DD"),
                              "first": incident_col("first incident")})  # fmt: skip
@@ -155,9 +157,12 @@ if section == "Recurring categories":
     head = ui.call(factors.factor_texts_head, f, cat, None if q == ALL else q, limit=ui.MAX_TABLE_ROWS)
     texts = head["rows"]
     scope = period if q == ALL else q
-    st.caption(f"{labels.get(cat, cat)} in {scope}: {plural(head['incidents'], 'incident')}, "
-               f"{plural(head['factors'], 'factor sentence')}, each with the section and line of the postmortem it was "
-               "read from" + (f" (the first {len(texts)} listed)." if head["factors"] > len(texts) else "."))  # fmt: skip
+    if not head["factors"]:
+        st.caption(f"{labels.get(cat, cat)} in {scope}: no factor sentence.")
+    else:
+        st.caption(f"{labels.get(cat, cat)} in {scope}: {plural(head['incidents'], 'incident')}, "
+                   f"{plural(head['factors'], 'factor sentence')}, each with the section and line of the postmortem it "
+                   "was read from" + (f" (the first {len(texts)} listed)." if head["factors"] > len(texts) else "."))  # fmt: skip
     if len(texts):
         factor_table(texts)
 
@@ -191,7 +196,7 @@ if section == "Repeat incidents":
         st.dataframe(
             view[["incident", "occurred_at", "shared", "services", "earlier", "days_between", "basis", "done",
                   "verdict_text", "times_before"]],
-            hide_index=True, width="stretch", key=rep_key, on_select="rerun", selection_mode="single-row",
+            hide_index=True, placeholder="", width="stretch", key=rep_key, on_select="rerun", selection_mode="single-row",
             selection_default={"selection": {"rows": [0]}},
             column_config={
                 "incident": incident_col("incident"),
@@ -246,7 +251,7 @@ if section == "Near misses and what went wrong":
         st.info("No 'Where We Got Lucky' items in this period.")
     else:
         lucky_key = f"fx_lucky_{fkey}"
-        st.dataframe(g[["theme", "incidents", "items", "terms"]], hide_index=True, width="stretch", key=lucky_key,
+        st.dataframe(g[["theme", "incidents", "items", "terms"]], hide_index=True, placeholder="", width="stretch", key=lucky_key,
                      on_select="rerun", selection_mode="single-row", selection_default={"selection": {"rows": [0]}},
                      column_config={"theme": st.column_config.TextColumn("theme (its most frequent wording)", width="large"),
                                     "terms": st.column_config.ListColumn("shared words")})  # fmt: skip
@@ -254,7 +259,7 @@ if section == "Near misses and what went wrong":
         grp = g.iloc[0 if i is None else i]
         sub = link(it[it["group"] == grp["group"]])
         st.caption(f"{plural(len(sub), 'item')} from {plural(sub['incident_id'].nunique(), 'incident')} in this theme.")
-        st.dataframe(sub[["incident", "quarter", "text", "line", "title", "team", "severity"]], hide_index=True,
+        st.dataframe(sub[["incident", "quarter", "text", "line", "title", "team", "severity"]], hide_index=True, placeholder="",
                      width="stretch", column_config={"incident": incident_col(),
                                                      "text": st.column_config.TextColumn("where we got lucky", width="large"),
                                                      "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
@@ -268,7 +273,7 @@ if section == "Near misses and what went wrong":
         st.info("No 'What Went Wrong' items in this period.")
     else:
         th_key = f"fx_themes_{fkey}"
-        st.dataframe(th[["label", "incidents", "share", "mentions"]], hide_index=True, width="stretch", key=th_key,
+        st.dataframe(th[["label", "incidents", "share", "mentions"]], hide_index=True, placeholder="", width="stretch", key=th_key,
                      on_select="rerun", height=35 * (len(th) + 1) + 3, selection_mode="single-row", selection_default={"selection": {"rows": [0]}},
                      column_config={"label": "theme",
                                     "share": st.column_config.ProgressColumn("share of incidents", format="percent",

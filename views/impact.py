@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics import impact
+from analytics.factors import quarters
 from views import impact_charts, ui
 
 MAX_POINTS = 1000  # per figure strip, and in the duration x impact scatter: what a browser draws well
@@ -16,10 +17,11 @@ st.caption(ui.filter_caption(f) + f" · {period}")
 
 # ------------------------------------------------------------------ what it cost
 s = ui.call(impact.summary, f)
-rows = impact.headline(s)
+rows = impact.headline(s) if s["incidents"] else []  # no incident: no figure to call 'not reported'
 st.subheader("What incidents cost")
 st.caption(f"{s['definition']} Figures as the postmortems state them (Impact section, `Impact:` list, figure labels, "
-           f"front matter) for the {s['incidents']} incidents of {period}.")  # fmt: skip
+           "front matter)" + (f" for the {s['incidents']} incidents of {period}." if s["incidents"]
+                              else f". No incident of {period} is in these filters: nothing to sum."))  # fmt: skip
 cols = st.columns(min(len(rows), 4) or 1)
 for i, x in enumerate(rows):
     label = x["label"] + (f" ({x['currency']})" if x["currency"] else "")
@@ -48,7 +50,9 @@ tbl = ui.call(impact.group_table, f, dim)
 st.caption(f"Per {dim}: each figure's sum over the {dim}'s incidents that report it, with n (how many did) and the "
            "median; money per currency; data loss and security as yes/no counts.")  # fmt: skip
 if len(tbl):
-    st.dataframe(tbl, hide_index=True, width="stretch", column_config=impact_charts.group_columns(tbl, dim))
+    st.dataframe(
+        tbl, hide_index=True, placeholder="", width="stretch", column_config=impact_charts.group_columns(tbl, dim)
+    )
 
 # ------------------------------------------------------------------ severity x duration x impact
 st.subheader("Severity, duration and impact")
@@ -75,7 +79,7 @@ else:
                   "and the medians count every one." if d["drawn"] < d["n"] else ""))  # fmt: skip
     if d["n"]:
         st.altair_chart(impact_charts.severity_duration_impact(d["points"], lab), width="stretch")
-    st.dataframe(d["by_severity"], hide_index=True, width="stretch", column_config={
+    st.dataframe(d["by_severity"], hide_index=True, placeholder="", width="stretch", column_config={
         "incidents": st.column_config.NumberColumn("incidents"),
         "n": st.column_config.NumberColumn("n with both", help="Incidents with a duration and the figure."),
         "median_duration": st.column_config.NumberColumn("median duration (min)", format="%.0f"),
@@ -85,10 +89,11 @@ else:
 # ------------------------------------------------------------------ what kind of fixes
 st.subheader("What kind of fixes we make")
 ts = ui.call(impact.type_summary, f)
-st.caption(ts["definition"] + f" {ts['items']} items; typed by a Type column {ts['typed_from']['column']}, by the "
-           f"rules {ts['typed_from']['rule']}, untyped {ts['by_type']['untyped']['items']}.")  # fmt: skip
-tc = st.columns(5)
-for col, (t, v) in zip(tc, ts["by_type"].items(), strict=True):
+st.caption(ts["definition"] + (f" {ts['items']} items; typed by a Type column {ts['typed_from']['column']}, by the "
+           f"rules {ts['typed_from']['rule']}, untyped {ts['by_type']['untyped']['items']}." if ts["items"]
+           else " No action items in these filters."))  # fmt: skip
+types = list(ts["by_type"].items()) if ts["items"] else []  # no items: no share of nothing
+for col, (t, v) in zip(st.columns(len(types) or 1), types, strict=False):
     col.metric(t.capitalize(), ui.pct(v["share"]), help=f"{v['items']} of {ts['items']} items; {v['done']} done.")
     col.caption(f"{v['items']} items, {v['done']} done")
 left, right = st.columns(2)
@@ -99,13 +104,14 @@ for holder, group in ((left, "quarter"), (right, "team")):
         if mix.empty:
             st.info("No action items.")
             continue
-        order = sorted(mix[group].dropna().unique().tolist())
+        # every quarter of the period, an empty one as an empty row: it had no action items, not no quarter
+        order = quarters(f) if group == "quarter" else sorted(mix[group].dropna().unique().tolist())
         st.altair_chart(impact_charts.type_bars(mix, group, order), width="stretch")
 team_tbl = ui.call(impact.type_table, f, "team")
 if len(team_tbl):
     st.caption("Are we only adding alerts, never preventing? Per team: share of each type (n = the team's items); "
                "the note flags more detection than prevention.")  # fmt: skip
-    st.dataframe(team_tbl[["team", "items", *impact.TYPES, "note"]], hide_index=True, width="stretch", column_config={
+    st.dataframe(team_tbl[["team", "items", *impact.TYPES, "note"]], hide_index=True, placeholder="", width="stretch", column_config={
         "items": st.column_config.NumberColumn("items (n)"),
         **{t: st.column_config.ProgressColumn(t, format="percent", min_value=0, max_value=1) for t in impact.TYPES},
     })  # fmt: skip
@@ -122,7 +128,7 @@ if len(per):
     st.caption(f"{head['total']} incidents; {head['with_figures']} state at least one figure. Empty = not "
                "reported. Open one to see each figure with the line it was read from."
                + ui.capped_note(len(per), head["total"], "incidents", "narrow the filters"))  # fmt: skip
-    st.dataframe(view, hide_index=True, width="stretch", column_config={
+    st.dataframe(view, hide_index=True, placeholder="", width="stretch", column_config={
         "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
         "duration_minutes": st.column_config.NumberColumn("duration (min)", format="%.0f"),
         **{m: st.column_config.NumberColumn(impact.METRICS[m][0], format="localized") for m in impact.NUMERIC},

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.impact import METRICS
-from views.charts import MINUTE_TICKS, SEVERITY_ORDER
+from views.charts import COUNT, LABEL_LIMIT, MINUTE_TICKS, SEVERITY_ORDER, duration_axis, readable, severity_color
 
 SEVERITY_DOMAIN = SEVERITY_ORDER
 # Tick labels: 3, 30, 300, 3k, 30k, 3M.
@@ -19,8 +19,8 @@ TYPE_COLORS = ["#2ca02c", "#ff7f0e", "#1f77b4", "#9467bd", "#bbbbbb"]
 
 
 def _severity_color(legend: bool = True) -> alt.Color:
-    return alt.Color("severity:N", sort=SEVERITY_DOMAIN, scale=alt.Scale(domain=SEVERITY_DOMAIN),
-                     legend=alt.Legend(title="severity", orient="top") if legend else None)  # fmt: skip
+    """The shared severity scale (views.charts), its legend on top."""
+    return severity_color(alt.Legend(title="severity", orient="top") if legend else False)
 
 
 def log_ticks(top) -> list[float]:
@@ -101,7 +101,7 @@ def figure_strips(points: pd.DataFrame, figures: pd.DataFrame) -> alt.FacetChart
             tooltip=[
                 alt.Tooltip("label:N", title="figure"),
                 alt.Tooltip("value:Q", title="median", format=",.0f"),
-                alt.Tooltip("n:Q", title="n incidents"),
+                alt.Tooltip("n:Q", title="n incidents", format=COUNT),
             ],
         )
     )
@@ -128,12 +128,13 @@ def sample_note(figures: pd.DataFrame) -> str:
 def severity_duration_impact(df: pd.DataFrame, label: str) -> alt.Chart:
     """Duration (x) against one impact figure (y), both symlog, coloured by
     severity: an incident's length says little about what it cost."""
+    df = df.assign(duration_text=readable(df["duration_minutes"]))
     return (
         alt.Chart(df)
         .mark_circle(size=80, opacity=0.7)
         .encode(
-            x=alt.X("duration_minutes:Q", scale=alt.Scale(type="symlog"), axis=alt.Axis(values=MINUTE_TICKS),
-                    title="duration, minutes (time to resolve, else the reported duration; symlog)"),
+            x=alt.X("duration_minutes:Q", scale=alt.Scale(type="symlog"), axis=duration_axis(values=MINUTE_TICKS),
+                    title="duration (time to resolve, else the reported duration; symlog)"),
             y=alt.Y("figure:Q", scale=alt.Scale(type="symlog"), title=f"{label} (symlog)",
                     axis=alt.Axis(values=log_ticks(df["figure"].max() if len(df) else 1), labelExpr=COMPACT)),
             color=_severity_color(),
@@ -142,7 +143,7 @@ def severity_duration_impact(df: pd.DataFrame, label: str) -> alt.Chart:
                 alt.Tooltip("title:N"),
                 alt.Tooltip("severity:N"),
                 alt.Tooltip("team:N"),
-                alt.Tooltip("duration_minutes:Q", title="duration (min)", format=",.0f"),
+                alt.Tooltip("duration_text:N", title="duration"),
                 alt.Tooltip("duration_source:N", title="duration from"),
                 alt.Tooltip("figure:Q", title=label, format=",.0f"),
             ],
@@ -158,17 +159,18 @@ def type_bars(df: pd.DataFrame, group: str, order: list[str], title: str = "") -
         .mark_bar()
         .encode(
             x=alt.X("items:Q", stack="normalize", title="share of the group's action items", axis=alt.Axis(format="%")),
-            y=alt.Y(f"{group}:N", sort=order, title=None),
+            y=alt.Y(f"{group}:N", sort=order, title=None, scale=alt.Scale(domain=order),
+                    axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             color=alt.Color("type:N", sort=TYPE_ORDER, scale=alt.Scale(domain=TYPE_ORDER, range=TYPE_COLORS),
                             legend=alt.Legend(title=None, orient="top")),
             order=alt.Order("order:Q"),
             tooltip=[
                 alt.Tooltip(f"{group}:N"),
                 alt.Tooltip("type:N"),
-                alt.Tooltip("items:Q", title="items of this type"),
+                alt.Tooltip("items:Q", title="items of this type", format=COUNT),
                 alt.Tooltip("share:Q", title="share", format=".0%"),
-                alt.Tooltip("done:Q", title="done (as of)"),
-                alt.Tooltip("group_items:Q", title="items in the group (n)"),
+                alt.Tooltip("done:Q", title="done (as of)", format=COUNT),
+                alt.Tooltip("group_items:Q", title="items in the group (n)", format=COUNT),
             ],
         )
         .properties(title=title, height=alt.Step(22))

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from analytics import impact, incidents
+from analytics import factors, impact, incidents
 from views import charts, ui
+from views.factor_tables import SECTIONS
 
 f = ui.filters()
 selected = st.query_params.get("incident")
@@ -64,7 +65,7 @@ if selected:
             rule=[ui.decided_by(r, s, why) for r, s, why in zip(ms["rule"], ms["source"], ms["reason"], strict=True)],
             confidence=[ui.confidence(c, s) for c, s in zip(ms["confidence"], ms["source"], strict=True)],
         )
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        st.dataframe(shown, hide_index=True, placeholder="", width="stretch", column_config={
             "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"),
             "source": st.column_config.TextColumn("read from"),
             "line": st.column_config.NumberColumn("line", format="%d"),
@@ -76,7 +77,7 @@ if selected:
 
     st.subheader("Timeline")
     if len(tl):
-        st.dataframe(tl[["at", "kind", "text", "signals", "time_text", "line"]], hide_index=True, width="stretch",
+        st.dataframe(tl[["at", "kind", "text", "signals", "time_text", "line"]], hide_index=True, placeholder="", width="stretch",
                      column_config={
                          "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"),
                          "time_text": "as written",
@@ -97,7 +98,7 @@ if selected:
     if len(counted):
         st.caption("As the postmortem states it (front matter, Impact section, `Impact:` list or a figure label); "
                    "a figure not listed was not reported. Money keeps the currency it was written in.")  # fmt: skip
-        st.dataframe(counted[["label", "shown", "qualifier", "text", "line", "source"]], hide_index=True,
+        st.dataframe(counted[["label", "shown", "qualifier", "text", "line", "source"]], hide_index=True, placeholder="",
                      width="stretch", column_config={
                          "label": "figure", "shown": st.column_config.TextColumn("value"),
                          "qualifier": st.column_config.TextColumn("as a figure", help="exact, range, at_least, "
@@ -118,7 +119,7 @@ if selected:
                    "earlier incident makes this one a repeat on the Contributing factors page.")  # fmt: skip
         view = rel.assign(link=[ui.incident_url(i) if isinstance(i, str) and i else None for i in rel["other_id"]])
         st.dataframe(view[["direction", "link", "other_title", "other_occurred_at", "ref", "text", "ref_date", "line"]],
-                     hide_index=True, width="stretch", column_config={
+                     hide_index=True, placeholder="", width="stretch", column_config={
                          "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT,
                                                              help="Empty when the incident is not in this database."),
                          "other_title": "title",
@@ -135,7 +136,10 @@ if selected:
     with left:
         st.subheader("Contributing factors")
         if len(d["factors"]):
-            st.dataframe(d["factors"][["category", "text", "why", "section", "line"]], hide_index=True, width="stretch",
+            names = ui.call(factors.category_labels)
+            shown_f = d["factors"].assign(category=d["factors"]["category"].map(lambda c: names.get(c, c)),
+                                          section=d["factors"]["section"].map(lambda x: SECTIONS.get(x, x)))  # fmt: skip
+            st.dataframe(shown_f[["category", "text", "why", "section", "line"]], hide_index=True, placeholder="", width="stretch",
                          column_config={"why": st.column_config.TextColumn(
                              "filed because", help="The words that matched the category, the example sentence it is "
                              "like, or the document's own category.")})  # fmt: skip
@@ -143,19 +147,19 @@ if selected:
             st.info("No contributing factors recorded.")
         st.subheader("5 whys")
         if len(d["whys"]):
-            st.dataframe(d["whys"][["level", "question", "answer"]], hide_index=True, width="stretch")
+            st.dataframe(d["whys"][["level", "question", "answer"]], hide_index=True, placeholder="", width="stretch")
         else:
             st.info("No whys recorded.")
     with right:
         st.subheader("Lessons")
         if len(d["lessons"]):
-            st.dataframe(d["lessons"][["kind", "text"]], hide_index=True, width="stretch")
+            st.dataframe(d["lessons"][["kind", "text"]], hide_index=True, placeholder="", width="stretch")
         else:
             st.info("No lessons recorded.")
         st.subheader("Guide rules")
         fnd = d["findings"]
         if len(fnd):
-            st.dataframe(fnd[["rule", "outcome", "detail", "quote"]], hide_index=True, width="stretch")
+            st.dataframe(fnd[["rule", "outcome", "detail", "quote"]], hide_index=True, placeholder="", width="stretch")
 
     st.subheader("Action items")
     items = d["action_items"]
@@ -163,7 +167,7 @@ if selected:
         s = ui.settings()
         items = items.assign(ticket_link=[s.ticket_url(t) if isinstance(t, str) else None for t in items["ticket"]])
         st.dataframe(items[["priority", "action", "item_type", "owners", "due_date", "status", "status_source", "ticket",
-                            "ticket_link", "done_at"]], hide_index=True, width="stretch", column_config={
+                            "ticket_link", "done_at"]], hide_index=True, placeholder="", width="stretch", column_config={
             "item_type": st.column_config.TextColumn("type", help="prevention, detection, mitigation, process: from "
                                                      "a Type column, else the rules of data/action_types.yaml"),
             "due_date": st.column_config.DateColumn("due"), "done_at": st.column_config.DateColumn("done"),
@@ -173,27 +177,27 @@ if selected:
     else:
         st.info("No action items.")
     with st.expander(f"Documents and problems ({len(d['documents'])} file(s), {len(d['problems'])} problem(s))"):
-        st.dataframe(d["documents"], hide_index=True, width="stretch")
+        st.dataframe(d["documents"], hide_index=True, placeholder="", width="stretch")
         if len(d["problems"]):
-            st.dataframe(d["problems"], hide_index=True, width="stretch")
+            st.dataframe(d["problems"], hide_index=True, placeholder="", width="stretch")
     st.stop()
 
 st.title("Incidents")
-st.caption(ui.filter_caption(f) + f" · {f.start.label} to {f.end.label}")
+st.caption(ui.filter_caption(f) + f" · {ui.period(f)}")
 search = st.text_input("Search", key="q", bind="query-params", placeholder="id, title, service, or words from factors and timelines",
                        max_chars=200)  # fmt: skip
 head = ui.call(incidents.listing_head, f, search, ui.MAX_TABLE_ROWS)
 df = head["rows"]
-st.caption(f"{head['total']} incident(s). Select a row to open it."
-           + ui.capped_note(len(df), head["total"], "incidents, newest first"))  # fmt: skip
 if df.empty:
     st.info("No incident matches these filters and this search.")
     st.stop()
+st.caption(f"{head['total']} incident(s). Select a row to open it."
+           + ui.capped_note(len(df), head["total"], "incidents, newest first"))  # fmt: skip
 view = df.assign(link=df["incident_id"].map(ui.incident_url))
 event = st.dataframe(
     view[["link", "title", "quarter", "team", "severity", "status", "ttd_minutes", "ttr_minutes", "items",
           "open_items", "problems", "rule_failures"]],
-    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="incident_table",
+    hide_index=True, placeholder="", width="stretch", on_select="rerun", selection_mode="single-row", key="incident_table",
     column_config={
         "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
         "ttd_minutes": st.column_config.NumberColumn("TTD (min)", format="%.0f"),

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from analytics import durations
+from analytics import durations, report
 from views import charts, ui
 
 MAX_POINTS = 1000  # per quarter in the strip chart: what a browser draws well
 
 f = ui.filters()
 st.title("Response times")
-st.caption(ui.filter_caption(f) + f" · {f.start.label} to {f.end.label}")
+st.caption(ui.filter_caption(f) + f" · {ui.period(f)}")
 
 defs = ui.call(durations.definitions)
 labels = dict(zip(defs["duration_id"], defs["label"], strict=True))
@@ -45,7 +45,7 @@ if not s["n"]:
     st.stop()
 
 points = ui.call(durations.sample, f, (metric,), "quarter", MAX_POINTS)
-trend = ui.call(durations.by_group, f, metric, "quarter")  # every incident: the strip's medians, and the trend
+trend = ui.call(durations.by_quarter, f, metric)  # every incident and every quarter: the strip's medians, the trend
 st.subheader("Every incident, by quarter")
 st.caption("One point per incident (symlog scale: durations are skewed); the black tick is the quarter's median; "
            "triangles are doubtful figures, squares corrected ones."
@@ -56,17 +56,22 @@ st.subheader("Trend")
 st.caption(
     "Median per quarter (line) up to the p90 (band); hover for n. Whether a change is real is on the Quarterly review."
 )
-st.altair_chart(charts.trend(trend), width="stretch")
+st.altair_chart(charts.trend(trend, quarters=list(trend["quarter"])), width="stretch")
 
 ch = ui.call(durations.change_vs_previous, f, metric, ui.settings().min_n_for_change, ui.settings().bootstrap_samples)
-st.info(f"{f.end.label} against {f.end.previous().label}: {ch.sentence}")
+if ch.n_current:
+    st.info(
+        f"{f.end.label} against {f.end.previous().label}: {report.change_sentence(ch.as_dict(), ch.median_current)}"
+    )
+else:
+    st.info(f"No incident of {f.end.label} has this duration: nothing to compare with {f.end.previous().label}.")
 
 st.subheader("Breakdowns")
 tabs = st.tabs(["By severity", "By team", "By service"])
 for tab, group in zip(tabs, ("severity", "team", "service"), strict=True):
     with tab:
         g = ui.call(durations.by_group, f, metric, group)
-        st.dataframe(g, hide_index=True, width="stretch", column_config={
+        st.dataframe(g, hide_index=True, width="stretch", placeholder="", column_config={
             group: group, "n": st.column_config.NumberColumn("n", help="incidents with this duration"),
             "median": st.column_config.NumberColumn("median (min)", format="%.0f"),
             "p90": st.column_config.NumberColumn("p90 (min)", format="%.0f"),
@@ -77,7 +82,7 @@ st.subheader("Coverage")
 st.caption("How many of the filtered incidents each duration could be computed for. Low coverage means the timelines "
            "do not say when something happened; the medians above speak only for the incidents that do.")  # fmt: skip
 cov = ui.call(durations.coverage, f)
-st.dataframe(cov, hide_index=True, width="stretch", column_config={
+st.dataframe(cov, hide_index=True, width="stretch", placeholder="", column_config={
     "duration_id": None, "label": "duration", "computable": "incidents with it", "incidents": "incidents",
     "share": st.column_config.ProgressColumn("coverage", format="percent", min_value=0, max_value=1),
 })  # fmt: skip
@@ -89,7 +94,7 @@ with st.expander("The incidents behind these numbers"):
                + ui.capped_note(len(per), ph["total"], "incidents", "narrow the filters"))  # fmt: skip
     table = per.assign(link=ui.incident_urls(per["incident_id"]), note=ui.figure_notes(per["doubt"], per["corrected"]))
     st.dataframe(table[["link", "title", "quarter", "team", "severity", "minutes", "note"]], hide_index=True,
-                 width="stretch", column_config={
+                 width="stretch", placeholder="", column_config={
                      "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
                      "minutes": st.column_config.NumberColumn("minutes", format="%.0f"),
                      "note": st.column_config.TextColumn("figure", width="large", help=f"{ui.DOUBT_MARK} doubtful, "
