@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	test -f incidents.duckdb || $(PY) -m ingest build data/sample --db incidents.duckdb --no-git
+	test -f incidents.duckdb || $(PY) -m ingest build data/sample --db incidents.duckdb --no-git \
+		--tickets data/tickets.csv --people data/people.yaml
 	$(PY) -m streamlit run app.py
 
 lint: $(STAMP)
