@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from ingest.read.decode import read_side_file
 from ingest.read.problems import Problems
 from ingest.read.values import TooComplex, load_yaml
 from ingest.understand.vocab import normalise_owner
@@ -46,13 +47,8 @@ def read_people(path: Path, problems: Problems) -> list[Person]:
 
 def _load(path: Path, problems: Problems) -> object:
     """The people file's YAML value, or None (with an error saying why)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        problems.error("people-unreadable", None, f"cannot read the people file: {exc.strerror or exc}")
-        return None
-    if len(data) > MAX_BYTES:
-        problems.error("people-too-large", None, f"people file is larger than {MAX_BYTES:,} bytes; not read")
+    data = read_side_file(path, MAX_BYTES, problems, "people")
+    if data is None:
         return None
     try:
         doc, notes = load_yaml(data.decode("utf-8", errors="replace"))

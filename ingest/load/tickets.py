@@ -7,7 +7,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.read.decode import Unreadable, decode
+from ingest.read.decode import Unreadable, decode, read_side_file
 from ingest.read.problems import Problems
 from ingest.read.sections import normalise_title
 from ingest.understand.timeparse import BadValue, parse_date
@@ -88,13 +88,8 @@ def _text(path: Path, problems: Problems) -> str | None:
     """The file's text, or None (with an error saying why). NUL bytes in a
     CSV are one tool's padding or one broken row, not a binary file: they
     are removed, with a warning."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        problems.error("tickets-unreadable", None, f"cannot read the tickets file: {exc.strerror or exc}")
-        return None
-    if len(data) > MAX_BYTES:
-        problems.error("tickets-too-large", None, f"tickets file is larger than {MAX_BYTES:,} bytes; not read")
+    data = read_side_file(path, MAX_BYTES, problems, "tickets")
+    if data is None:
         return None
     if b"\x00" in data and not data.startswith(_WIDE_BOMS):
         first, count = data[: data.index(b"\x00")].count(b"\n") + 1, data.count(b"\x00")

@@ -102,3 +102,17 @@ def _decode_bom(data: bytes, codec: str, problems: Problems) -> str:
     if "\ufffd" in text:
         problems.warn("encoding", None, f"{codec.upper()} text has invalid sequences; they read as \ufffd")
     return text.lstrip("\ufeff")
+
+
+def read_side_file(path, max_bytes: int, problems: Problems, what: str) -> bytes | None:
+    """A side file's bytes (the tickets export, the people file), or None with an error saying why:
+    `{what}-unreadable` when it cannot be read, `{what}-too-large` past `max_bytes`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.error(f"{what}-unreadable", None, f"cannot read the {what} file: {exc.strerror or exc}")
+        return None
+    if len(data) > max_bytes:
+        problems.error(f"{what}-too-large", None, f"{what} file is larger than {max_bytes:,} bytes; not read")
+        return None
+    return data

@@ -194,7 +194,6 @@ class Categorizer:
     """The categories' patterns and examples, ready to file statements."""
 
     def __init__(self, categories: list[tuple[str, list[Rule], list[str]]]) -> None:
-        self.categories = [(cid, rules) for cid, rules, _ in categories]
         # every rule in one list, with a pre-check of the literals a match needs (prefilter.py): most statements
         # hold the words of few patterns, and only those are searched
         self.rules = [(cid, r) for cid, rules, _ in categories for r in rules]

@@ -155,12 +155,11 @@ def extract_factors(root: Section, lines: list[Line], whys: list[Why], taxonomy:
         text = _RANK.sub("", st.text).strip()
         if len(text) < 4 or is_placeholder(text):
             continue
-        found = taxonomy.assign(text, stated=st.how != "cue")
-        if not found:
-            if st.how != "cue":
-                factors.append(Factor(text[:MAX_TEXT], st.section, "uncategorized", st.line))
-            continue
-        factors.extend(Factor(text[:MAX_TEXT], st.section, a.category, st.line, a.why) for a in found)
+        if st.how == "cue":  # found by its wording: a factor only when a category fits
+            found = taxonomy.assign(text, stated=False)
+            factors.extend(Factor(text[:MAX_TEXT], st.section, a.category, st.line, a.why) for a in found)
+        else:
+            factors.extend(filed(text[:MAX_TEXT], st.section, st.line, taxonomy))
     for sec in walk(root):
         if sec.key in ("root_cause", "root_cause_analysis") and not _items(sec, lines):
             # "### Primary issue: Postgres TOAST OID exhaustion" headings and nothing else.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.understand.categorize import Assignment, Categorizer, Rule
 from ingest.understand.corrections import Corrections
-from ingest.understand.prefilter import Matcher, required_literals, rule_text
+from ingest.understand.prefilter import required_literals, rule_text
 from ingest.understand.rulefiles import (
     CACHE_LIMIT as _CACHE_LIMIT,
 )
@@ -32,7 +32,6 @@ class Category:
     label: str
     description: str
     patterns: list[re.Pattern]
-    matcher: Matcher
     weights: list[float] = field(default_factory=list)  # one per pattern
     examples: list[str] = field(default_factory=list)
 
@@ -82,7 +81,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
             raise RulesError(f"{path}: category {cid}: 'examples' must be a list of sentences")
         if cid == "uncategorized" and (pats or examples):
             raise RulesError(f"{path}: 'uncategorized' must have no patterns and no examples")
-        cats.append(Category(cid, str(c.get("label") or cid), str(c.get("description") or ""), pats, Matcher(pats),
+        cats.append(Category(cid, str(c.get("label") or cid), str(c.get("description") or ""), pats,
                              weights, [x.strip() for x in examples]))  # fmt: skip
     if "uncategorized" not in seen:
         raise RulesError(f"{path}: the 'uncategorized' category must be listed")
