@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from views import charts
+from figures import charts
 
 
 def test_an_incident_without_severity_is_unknown_in_the_legend_not_null():

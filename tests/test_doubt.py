@@ -15,9 +15,9 @@ from analytics.periods import parse_quarter
 from analytics.review import quarterly_review
 from analytics.settings import Settings
 from analytics.stats import compare_medians, compare_medians_with_doubt
+from figures import charts
 from tests.apptest import metric, open_page, texts
 from tests.conftest import build_corpus
-from views import charts
 
 # --- the statistic ---------------------------------------------------------------------------------------------------
 

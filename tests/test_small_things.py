@@ -17,10 +17,11 @@ from analytics.db import connect
 from analytics.filters import Filters
 from analytics.periods import parse_quarter
 from analytics.review import quarterly_review
+from figures import action_charts, charts
 from tests import small_corpus
 from tests.apptest import open_page
 from tests.conftest import ROOT
-from views import action_charts, charts, impact_charts
+from views import impact_charts
 
 LIFECYCLE = ["Time to detect", "Time to acknowledge", "Time to mitigate", "Time to resolve"]
 

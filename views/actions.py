@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import actions, cli, export
-from views import action_charts, ui
+from figures import action_charts
+from views import ui
 
 f = ui.filters()
 s = ui.settings()

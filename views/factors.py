@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics import factors, repeats
-from views import charts, ui
+from figures import charts
 from views import curation as curation_section
+from views import ui
 from views.factor_tables import ALL, changed, factor_table, incident_col, link, md, plural, selected_row
 
 f = ui.filters()

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.impact import METRICS
-from views.charts import COUNT, LABEL_LIMIT, MINUTE_TICKS, SEVERITY_ORDER, duration_axis, readable, severity_color
+from figures.charts import COUNT, LABEL_LIMIT, MINUTE_TICKS, SEVERITY_ORDER, duration_axis, readable, severity_color
 
 SEVERITY_DOMAIN = SEVERITY_ORDER
 # Tick labels: 3, 30, 300, 3k, 30k, 3M.
@@ -19,7 +19,7 @@ TYPE_COLORS = ["#2ca02c", "#ff7f0e", "#1f77b4", "#9467bd", "#bbbbbb"]
 
 
 def _severity_color(legend: bool = True) -> alt.Color:
-    """The shared severity scale (views.charts), its legend on top."""
+    """The shared severity scale (figures.charts), its legend on top."""
     return severity_color(alt.Legend(title="severity", orient="top") if legend else False)
 
 

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from analytics import factors, impact, incidents
-from views import charts, ui
+from figures import charts
+from views import ui
 from views.factor_tables import SECTIONS
 
 f = ui.filters()

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from analytics import durations, report
-from views import charts, ui
+from figures import charts
+from views import ui
 
 MAX_POINTS = 1000  # per quarter in the strip chart: what a browser draws well
 

@@ -7,7 +7,8 @@ import streamlit as st
 
 from analytics import cli, durations, export, impact, report
 from analytics.review import quarterly_review
-from views import charts, impact_charts, ui
+from figures import charts
+from views import impact_charts, ui
 
 MAX_POINTS = 1000  # per figure strip, and per metric in the durations strip: what a browser draws well
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from views.charts import COUNT, LABEL_LIMIT, count_axis
+from figures.charts import COUNT, LABEL_LIMIT, count_axis
 
 RATE_NAMES = {"completion_rate": "completion", "on_time_rate": "on time"}
 
