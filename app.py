@@ -4,21 +4,35 @@ import streamlit as st
 
 st.set_page_config(page_title="Incident patterns", page_icon=":material/troubleshoot:", layout="wide")
 
-from views import ui  # noqa: E402  (set_page_config must come first)
+from views import links, ui  # noqa: E402  (set_page_config must come first)
 
 ui.style()
 
-nav = st.navigation(
-    [
-        st.Page(ui.PAGES["review"], title="Quarterly review", icon=":material/event_note:", default=True),
-        st.Page(ui.PAGES["response_times"], title="Response times", icon=":material/timer:", url_path="response-times"),
-        st.Page(ui.PAGES["factors"], title="Contributing factors", icon=":material/account_tree:", url_path="factors"),
-        st.Page(ui.PAGES["actions"], title="Action items", icon=":material/checklist:", url_path="action-items"),
-        st.Page("views/impact.py", title="Impact", icon=":material/paid:", url_path="impact"),
-        st.Page(ui.PAGES["incidents"], title="Incidents", icon=":material/list_alt:", url_path="incidents"),
-        st.Page(ui.PAGES["data_quality"], title="Data quality", icon=":material/rule:", url_path="data-quality"),
-    ]
-)
+pages = {
+    "review": st.Page(ui.PAGES["review"], title="Quarterly review", icon=":material/event_note:", default=True),
+    "response_times": st.Page(
+        ui.PAGES["response_times"], title="Response times", icon=":material/timer:", url_path="response-times"
+    ),
+    "factors": st.Page(
+        ui.PAGES["factors"], title="Contributing factors", icon=":material/account_tree:", url_path="factors"
+    ),
+    "actions": st.Page(ui.PAGES["actions"], title="Action items", icon=":material/checklist:", url_path="action-items"),
+    "impact": st.Page(ui.PAGES["impact"], title="Impact", icon=":material/paid:", url_path="impact"),
+    "team": st.Page(ui.PAGES["team"], title="Team over time", icon=":material/groups:", url_path="team"),
+    "incidents": st.Page(ui.PAGES["incidents"], title="Incidents", icon=":material/list_alt:", url_path="incidents"),
+    "document": st.Page(
+        ui.PAGES["document"],
+        title="Postmortem",
+        icon=":material/description:",
+        url_path="document",
+        visibility="hidden",
+    ),
+    "data_quality": st.Page(
+        ui.PAGES["data_quality"], title="Data quality", icon=":material/rule:", url_path="data-quality"
+    ),
+}
+nav = st.navigation(list(pages.values()))
+links.follow(pages)  # a table selection asked for another page: go there before drawing this one
 with ui.page_guard():  # a failure is a short message and a log record, never a traceback
     st.session_state["_filters"] = ui.sidebar_filters()
     ui.sample_banner()

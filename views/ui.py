@@ -26,6 +26,7 @@ from analytics.meta import Options, options
 from analytics.periods import Quarter, last_complete_quarter, parse_quarter, quarters_between
 from analytics.report import minutes, pct  # noqa: F401  (pages format through ui)
 from analytics.settings import Settings, load_settings
+from views import links
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -34,7 +35,10 @@ PAGES = {
     "response_times": "views/response_times.py",
     "factors": "views/factors.py",
     "actions": "views/actions.py",
+    "impact": "views/impact.py",
     "incidents": "views/incidents.py",
+    "document": "views/document.py",
+    "team": "views/team.py",
     "data_quality": "views/data_quality.py",
 }
 
@@ -262,7 +266,7 @@ METRIC_CSS = """<style>
 
 def style() -> None:
     """Inject the dashboard's CSS once per run (app.py calls it before any page draws)."""
-    st.html(METRIC_CSS)
+    st.html(METRIC_CSS + links.LINK_CSS)
 
 
 URL_LIST_KEYS = {"team": "teams", "service": "services", "severity": "severities"}
