@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import shlex
 import sys
 from datetime import date
@@ -14,6 +15,7 @@ import duckdb
 from analytics import report
 from analytics.actions import normalise_owner
 from analytics.db import DEFAULT_DB, MissingDatabase, connect, query
+from analytics.export import download_name
 from analytics.filters import Filters
 from analytics.meta import Options, options
 from analytics.periods import Quarter, check_as_of, last_complete_quarter, parse_quarter
@@ -42,10 +44,18 @@ def make_parser() -> argparse.ArgumentParser:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("report", help="the quarterly review as a file",
-                       description="The quarterly review with the same numbers the dashboard shows.")  # fmt: skip
+                       description="The quarterly review with the same numbers the dashboard shows. The HTML "
+                       "report carries its charts as inline SVG, drawn offline: one file that opens without a "
+                       "network, prints and can be mailed. The Markdown report links the same charts as SVG files "
+                       "when written to a folder.")  # fmt: skip
     r.add_argument("--quarter", help="quarter to review, e.g. 2024Q1 (default: the last complete one)")
-    r.add_argument("--format", choices=("md", "html", "json"), default="md", help="output format (default: md)")
-    r.add_argument("--output", type=Path, help="write the report to this file (default: standard output)")
+    r.add_argument("--format", choices=("md", "html", "json"), default="md",
+                   help="output format: md, html (self-contained, charts inline) or json (default: md)")  # fmt: skip
+    r.add_argument("--output", metavar="FILE|DIR/",
+                   help="write the report to this file; or, to a folder (one that exists, or a path ending in /, "
+                   "created), as the page's download names it, e.g. DIR/incident-review-2025Q2.md, and for md the "
+                   "SVG charts it links beside it, DIR/incident-review-2025Q2-<chart>.svg (default: standard "
+                   "output; Markdown written to stdout or a file has no charts)")  # fmt: skip
     _common(r)
     o = sub.add_parser("overdue", help="overdue action items as CSV",
                        description="Overdue action items as CSV on stdout, one row per item and owner, "
@@ -55,6 +65,57 @@ def make_parser() -> argparse.ArgumentParser:
     o.add_argument("--manager", help="only items whose owner reports to this manager (people file)")
     _common(o)
     return ap
+
+
+def output_folder(output: str | None) -> Path | None:
+    """The folder `--output` names (an existing folder, or a path ending in a separator), else None: a
+    file, or standard output."""
+    if not output:
+        return None
+    if output.endswith(("/", os.sep)) or Path(output).is_dir():
+        return Path(output)
+    return None
+
+
+def write_report(con, f: Filters, settings, r: dict, fmt: str, output: str | None) -> int:
+    """The review `r` of `f` in format `fmt` to standard output, to the file `output`, or into the folder
+    `output` (output_folder) under the page's download name; Markdown into a folder with its charts."""
+    # figures (altair, vl-convert) is loaded here, by the command that draws, and only for the formats
+    # that carry charts: analytics stays free of drawing code and `report --format json` and `overdue`
+    # never pay the second it takes to load.
+    folder = output_folder(output)
+    if fmt == "md" and folder is not None:
+        from figures import review as pictures
+
+        files = {folder / name: text for name, text in pictures.markdown_files(con, f, settings, r).items()}
+        _write(output, folder, files)
+        print(f"wrote {next(iter(files))} and {len(files) - 1} SVG charts beside it", file=sys.stderr)
+        return 0
+    if fmt == "html":
+        from figures import review as pictures
+
+        text = pictures.html_report(con, f, settings, r)
+    else:
+        text = report.to_markdown(r) if fmt == "md" else report.to_json(r) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    view = {k: r["filters"][k] for k in ("teams", "services", "severities")}
+    path = folder / download_name("incident-review", r["quarter"], fmt, **view) if folder else Path(output)
+    _write(output, folder, {path: text})
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _write(output: str, folder: Path | None, files: dict[Path, str]) -> None:
+    """Write {path: text} (creating `folder` when given), or raise a one-line UsageError."""
+    try:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        for path, text in files.items():
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
 
 
 def _as_of(value: str | None, default: date) -> date:
@@ -262,18 +323,8 @@ def _main(args: argparse.Namespace) -> int:
                 q = parse_quarter(args.quarter, fs) if args.quarter else last_complete_quarter(as_of, fs)
             except ValueError as exc:
                 raise UsageError(f"--quarter: {exc}") from None
-            r = quarterly_review(con, Filters(q, q, **base), settings)
-            render = {"md": report.to_markdown, "html": report.to_html, "json": report.to_json}[args.format]
-            text = render(r) if args.format != "json" else render(r) + "\n"
-            if args.output is None:
-                sys.stdout.write(text)
-                return 0
-            try:
-                args.output.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"--output {args.output}: {exc.strerror or exc}") from None
-            print(f"wrote {args.output}", file=sys.stderr)
-            return 0
+            fq = Filters(q, q, **base)
+            return write_report(con, fq, settings, quarterly_review(con, fq, settings), args.format, args.output)
         from analytics import export
 
         f = Filters(Quarter(1900, 1, fs), last_complete_quarter(as_of, fs).next().next(), **base)

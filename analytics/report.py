@@ -102,6 +102,82 @@ def definitions() -> list[tuple[str, str]]:
     ]
 
 
+# The charts a report can carry, in the order it shows them: {name: (title, caption)}, the title an image's
+# alternative text, the caption placed under it. The pictures are drawn elsewhere (figures.review,
+# rendered to SVG); this module only places them.
+FIGURES = {
+    "severity": ("Incidents by severity", "Incidents of the quarter by severity."),
+    "durations": ("Every incident's response times",
+                  "Every incident of the quarter, one point per incident and duration (symlog scale: durations are "
+                  "skewed). The black tick is the median of every incident, printed at the right with its n; "
+                  "triangles are doubtful figures, squares corrected ones."),
+    "trend": ("Response times per quarter",
+              "Each response time per quarter, up to this one: the median (line) up to the p90 (band); a gap is a "
+              "quarter without that duration. Whether a change is real is said above, with its interval."),
+    "actions": ("Action items by status",
+                "The quarter's action items by status as of the as-of date; completion is done / (all − dropped)."),
+    "factors": ("Recurring contributing factors",
+                "Recurring contributing-factor categories: the quarter's incidents with each, and their share."),
+}  # fmt: skip
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _joined(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def what_changed(r: dict, esc=str) -> str:
+    """One paragraph for the top of the report: which response times changed against the quarter before
+    (only a change whose interval excludes zero, so not one resting on doubtful figures), which did not
+    or could not be compared, the incident count beside the previous quarter's, the action items' completion
+    and overdue count, and the contributing-factor categories new this quarter. `esc` escapes the
+    category labels (corpus text)."""
+    q, prev = r["quarter"], r["previous_quarter"]
+    changed, same, few, doubtful = [], [], [], []
+    for m in HEADLINE:
+        name, ch, figure = NAMES[m][0].lower() + NAMES[m][1:], r[m]["change_vs_previous"], r[m]["median"]
+        if ch["verdict"] in ("shorter", "longer"):
+            unit = unit_of(figure)
+            changed.append(f"{name} was {ch['verdict']} (median {minutes(ch['median_current'])} against "
+                           f"{minutes(ch['median_previous'])}; {ch['confidence']:.0%} interval of the difference "
+                           f"{_amount(ch['low'], unit)} to {_amount(ch['high'], unit)} {unit[0]})")  # fmt: skip
+        elif ch["verdict"] == "noise":
+            same.append(name)
+        elif ch["verdict"] == "doubtful":
+            doubtful.append(name)
+        else:
+            few.append(name)
+    out = [f"What changed in {q} against {prev}: {_joined(changed)}." if changed
+           else f"No response time changed in {q} against {prev}."]  # fmt: skip
+    nots = []
+    if same:
+        nots.append(f"{_joined(same)} (no change distinguishable from noise)")
+    if doubtful:
+        nots.append(f"{_joined(doubtful)} (moved only with doubtful figures: not called a change)")
+    if few:
+        min_n = r[HEADLINE[0]]["change_vs_previous"]["min_n"]
+        nots.append(f"{_joined(few)} (too few incidents to compare: a change needs at least {min_n} in each quarter)")
+    if nots:
+        out.append("What did not change: " + "; ".join(nots) + ".")
+    inc = r["incidents"]
+    out.append(f"{_plural(inc['total'], 'incident')}, against {inc['previous_quarter']} in {prev}.")
+    a = r["action_items"]
+    out.append(f"{_plural(a['total'], 'action item')} from the quarter's incidents: {a['done']} done "
+               f"(completion {pct(a['completion_rate'])}), {a['overdue']} overdue." if a["total"]
+               else "No action item from the quarter's incidents.")  # fmt: skip
+    new = [f"{esc(x['label'])} ({_plural(x['incidents'], 'incident')})" for x in r["new_factors"]]
+    if new:
+        word = "category" if len(new) == 1 else "categories"
+        out.append(f"New contributing-factor {word}: {_joined(new)}.")
+    else:
+        out.append("No contributing-factor category is new.")
+    return " ".join(out)
+
+
 def pct(v: float | None) -> str:
     return "n/a" if v is None or v != v or not math.isfinite(v) else f"{v:.0%}"
 
@@ -132,16 +208,27 @@ def plain(v):
     return v
 
 
-def to_markdown(r: dict) -> str:
+def to_markdown(r: dict, images: dict[str, str] | None = None) -> str:
     """Corpus text (ids, titles, factor labels, currencies, filter values) is escaped so it shows as
     written and is inert: no link, image or HTML of a document is ever rendered. The report's own
-    sentences only have their table breakers escaped."""
+    sentences only have their table breakers escaped. `images` ({FIGURES name: relative URL of its
+    SVG file}, URL-quoted) places those charts as images; without it the report is text only."""
     esc, cell = markdown_text, _cell
+    images = _known(images or {})
+
+    def image(name: str) -> list[str]:
+        if name not in images:
+            return []
+        title, caption = FIGURES[name]
+        return [f"![{esc(title)}]({images[name]})", "", _cell(caption), ""]
+
     inc = r["incidents"]
     out = [f"# Quarterly incident review: {r['quarter']}", "",
            f"As of {r['as_of']}. " + _filters_line(r, esc), "",
+           what_changed(r, esc), "",
            f"**{inc['total']} incidents** ({inc['previous_quarter']} in {r['previous_quarter']}). By severity: "
            + ", ".join(f"{k} {v}" for k, v in inc["by_severity"].items() if v) + ".", "",
+           *image("severity"),
            "## Response times", "",
            "| metric | median | p90 | mean | n | coverage | doubtful | change vs previous quarter |",
            "|---|---|---|---|---|---|---|---|"]  # fmt: skip
@@ -151,6 +238,7 @@ def to_markdown(r: dict) -> str:
                    f"{pct(s['coverage'])} | {s['doubtful']} | {cell(change_sentence(s['change_vs_previous'], s['median']))} |")  # fmt: skip
     out += ["", "Medians and p90 are shown because incident durations are skewed; the mean is for reference only. "
             "A change is reported with a bootstrap 90% interval of the difference in medians. " + DOUBTFUL, ""]  # fmt: skip
+    out += [*image("durations"), *image("trend")]
     out += ["## Impact", "", "| figure | total | median | n reporting | note |", "|---|---|---|---|---|"]
     out += [f"| {cell(x['label'])}{' (' + esc(x['currency']) + ')' if x['currency'] else ''} | {cell(x['total'])} | "
             f"{cell(x['median'] or '-')} | {x['n']} of {x['incidents']} | {cell(x['note']) or '-'} |"
@@ -161,6 +249,7 @@ def to_markdown(r: dict) -> str:
             f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped; "
             f"completion {pct(a['completion_rate'])}, on time {pct(a['on_time_rate'])}; "
             f"**{a['overdue']} overdue** ({r['overdue_all_quarters']} overdue across all quarters).", ""]  # fmt: skip
+    out += image("actions")
     t = r["action_item_types"]
     out += ["### What kind of fixes", "", "| type | items | share | done |", "|---|---|---|---|"]
     out += [
@@ -170,6 +259,7 @@ def to_markdown(r: dict) -> str:
     if r["recurring_factors"]:
         out += ["| category | incidents | share |", "|---|---|---|"]
         out += [f"| {esc(x['label'])} | {x['incidents']} | {pct(x['share'])} |" for x in r["recurring_factors"]]
+        out += ["", *image("factors")[:-1]] if "factors" in images else []
     else:
         out.append("No category appears in two or more incidents this quarter.")
     out += ["", "## New this quarter", ""]
@@ -180,9 +270,19 @@ def to_markdown(r: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def to_html(r: dict) -> str:
-    """A standalone page; every piece of corpus text is HTML-escaped."""
+def to_html(r: dict, figures: dict[str, str] | None = None) -> str:
+    """A standalone page; every piece of corpus text is HTML-escaped. `figures` ({FIGURES name: SVG}, as
+    figures.svg.to_svg renders them: checked to hold nothing active) are placed inline with their
+    captions, so the file needs nothing else to show them: no network, no other file. Print CSS keeps a
+    chart on one page and fits it to the paper's width."""
     e = html.escape
+    figures = _known(figures or {})
+
+    def fig(name: str) -> str:
+        if name not in figures:
+            return ""
+        return f"\n<figure>{figures[name]}<figcaption>{e(FIGURES[name][1])}</figcaption></figure>"
+
     inc = r["incidents"]
     rows = "".join(
         f"<tr><td>{NAMES[m]}</td><td>{minutes(r[m]['median'])}</td><td>{minutes(r[m]['p90'])}</td>"
@@ -218,31 +318,43 @@ def to_html(r: dict) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Quarterly incident review {e(r['quarter'])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}</style></head>
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}
+figure{{margin:1rem 0}}figure svg{{max-width:100%;height:auto;display:block}}figcaption{{font-size:.9rem;color:#444}}
+@media print{{body{{max-width:none;margin:0}}figure,table,tr{{break-inside:avoid}}h2,h3{{break-after:avoid}}}}
+</style></head>
 <body><h1>Quarterly incident review: {e(r['quarter'])}</h1>
 <p>As of {e(r['as_of'])}. {e(_filters_line(r))}</p>
+<p>{e(what_changed(r))}</p>
 <p><strong>{inc['total']} incidents</strong> ({inc['previous_quarter']} in {e(r['previous_quarter'])}). By severity:
-{e(', '.join(f'{k} {v}' for k, v in inc['by_severity'].items() if v))}.</p>
+{e(', '.join(f'{k} {v}' for k, v in inc['by_severity'].items() if v))}.</p>{fig('severity')}
 <h2>Response times</h2>
 <table><tr><th>metric</th><th>median</th><th>p90</th><th>mean</th><th>n</th><th>coverage</th><th>doubtful</th><th>change vs previous quarter</th></tr>{rows}</table>
-<p>{e(DOUBTFUL)}</p>
+<p>{e(DOUBTFUL)}</p>{fig('durations')}{fig('trend')}
 <h2>Impact</h2>
 <table><tr><th>figure</th><th>total</th><th>median</th><th>n reporting</th><th>note</th></tr>{imp}</table>
 <p>{e(r['impact']['definition'])}</p>
 <h2>Action items (of this quarter's incidents)</h2>
 <p>{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped; completion {pct(a['completion_rate'])},
-on time {pct(a['on_time_rate'])}; <strong>{a['overdue']} overdue</strong> ({r['overdue_all_quarters']} across all quarters).</p>
+on time {pct(a['on_time_rate'])}; <strong>{a['overdue']} overdue</strong> ({r['overdue_all_quarters']} across all quarters).</p>{fig('actions')}
 <h3>What kind of fixes</h3>
 <table><tr><th>type</th><th>items</th><th>share</th><th>done</th></tr>{types}</table>
 <p>{e(t['definition'])}</p>
 <h2>Recurring contributing factors</h2>
-<table><tr><th>category</th><th>incidents</th><th>share</th></tr>{rec}</table>
+<table><tr><th>category</th><th>incidents</th><th>share</th></tr>{rec}</table>{fig('factors')}
 <h2>New this quarter</h2><ul>{new}</ul>
 <h2>Postmortems still in draft</h2><ul>{drafts}</ul>
 <h2>Definitions</h2>
 <table><tr><th>figure</th><th>definition</th></tr>{defs}</table>
 </body></html>
 """  # fmt: skip
+
+
+def _known(figures: dict[str, str]) -> dict[str, str]:
+    """`figures` when every name is one of FIGURES: a misspelt name would silently drop a chart."""
+    unknown = set(figures) - set(FIGURES)
+    if unknown:
+        raise ValueError(f"no figure {', '.join(sorted(unknown))}; the report places {', '.join(FIGURES)}")
+    return figures
 
 
 def _filters_line(r: dict, esc=str) -> str:
