@@ -32,7 +32,7 @@ pages = {
     ),
 }
 nav = st.navigation(list(pages.values()))
-links.follow(pages)  # a table selection asked for another page: go there before drawing this one
+links.follow(pages, nav)  # a table selection asked for another page: go there before drawing this one
 with ui.page_guard():  # a failure is a short message and a log record, never a traceback
     st.session_state["_filters"] = ui.sidebar_filters()
     ui.sample_banner()

@@ -12,7 +12,9 @@ Two populations (the page says which figure covers which):
 - the *backlog*: items of every incident up to the as-of date, with the same
   team/service/severity filters (`through_as_of(f)`). Overdue work from an old
   incident still matters, so `overdue`, `overdue_owners`, `open_items` and
-  `aging` always cover it, whatever quarters `f` names.
+  `aging` cover it by default, whatever quarters `f` names; with `period=True`
+  they cover the period's incidents instead (the overdue count of a review
+  quarter, opened: the same items as summary(f)["overdue"]).
 
 Every function also takes the owner selection `owner`, `owner_team` and
 `manager` (the people file's team and manager of an owner, which may differ
@@ -196,7 +198,7 @@ open_items AS (
                 ELSE 4 END AS age_bucket,
            CASE WHEN overdue THEN 'overdue' WHEN due_date IS NULL THEN 'no due date' ELSE 'not yet due' END
              AS due_state,
-           ticket, {status} AS status, source_path, seq, _total
+           ticket, {status} AS status, line, source_path, seq, _total
     FROM ({rows})
 )"""
 OPEN_ROWS = "SELECT *, {total} AS _total FROM sel_items WHERE status_as_of = 'open'"
@@ -222,7 +224,7 @@ r AS (
 SELECT incident_id, incident_title, team, quarter, priority, action, array_to_string(owners, ', ') AS owners,
        due_date, due_text, status_as_of AS status,
        concat_ws(', ', CASE WHEN len(owners) = 0 THEN 'owner' END, CASE WHEN due_date IS NULL THEN 'due date' END,
-                 CASE WHEN priority IS NULL THEN 'priority' END) AS missing, _total
+                 CASE WHEN priority IS NULL THEN 'priority' END) AS missing, line, _total
 FROM r
 ORDER BY incident_id, source_path, seq
 """
@@ -281,6 +283,12 @@ def through_as_of(f: Filters) -> Filters:
     """f's team/service/severity filters over every incident up to f.as_of:
     the population of the overdue list, the overdue owners and the aging."""
     return replace(f, start=Quarter(1900, 1, f.fiscal_start), end=quarter_of(f.as_of, f.fiscal_start))
+
+
+def backlog(f: Filters, period: bool = False) -> Filters:
+    """The incidents the overdue figures cover: every incident up to the as-of date (through_as_of), or with
+    `period` only those of f's quarters, so a review quarter's overdue count opens on the same items."""
+    return f if period else through_as_of(f)
 
 
 def items_cte(f: Filters) -> str:
@@ -372,7 +380,7 @@ def _nan(v: float | None) -> float:
 
 
 def overdue(con, f: Filters, owner: str | None = None, owner_team: str | None = None,
-            manager: str | None = None) -> pd.DataFrame:  # fmt: skip
+            manager: str | None = None, period: bool = False) -> pd.DataFrame:  # fmt: skip
     """Overdue items of every incident up to f.as_of (through_as_of(f)), one row
     per item and owner (an item with no owner: one row, owner empty), ordered
     by days overdue (descending), incident, item (document, position), owner.
@@ -381,60 +389,63 @@ def overdue(con, f: Filters, owner: str | None = None, owner_team: str | None = 
     status, the document's, or 'no status recorded'); a ticket resolved after
     the as-of date says so. `document` is the postmortem's path under the corpus
     root and `line` the item's line in it (none for structured documents).
-    Columns: OVERDUE_COLUMNS."""
-    df = _list(con, OVERDUE, through_as_of(f), owner, owner_team, manager, status=STATUS_TEXT.format(t="r."))
+    Columns: OVERDUE_COLUMNS. `period`: the period's incidents only (backlog())."""
+    df = _list(con, OVERDUE, backlog(f, period), owner, owner_team, manager, status=STATUS_TEXT.format(t="r."))
     df["days_overdue"] = df["days_overdue"].astype("int64")
     return df
 
 
 def overdue_head(con, f: Filters, limit: int = 1000, owner: str | None = None, owner_team: str | None = None,
-                 manager: str | None = None) -> dict:  # fmt: skip
+                 manager: str | None = None, period: bool = False) -> dict:  # fmt: skip
     """overdue() for a page: {"rows": its first `limit` rows, "total": its rows in all}.
     The CSV export (analytics.export.overdue_csv) has every row."""
-    out = _head(con, OVERDUE, OVERDUE_ORDER, through_as_of(f), limit, owner, owner_team, manager,
+    out = _head(con, OVERDUE, OVERDUE_ORDER, backlog(f, period), limit, owner, owner_team, manager,
                 status=STATUS_TEXT.format(t="r."))  # fmt: skip
     out["rows"]["days_overdue"] = out["rows"]["days_overdue"].astype("int64")
     return out
 
 
 def overdue_owners(con, f: Filters, owner: str | None = None, owner_team: str | None = None,
-                   manager: str | None = None) -> pd.DataFrame:  # fmt: skip
+                   manager: str | None = None, period: bool = False) -> pd.DataFrame:  # fmt: skip
     """Per owner with at least one overdue item (every incident up to f.as_of):
     overdue count, oldest days overdue, open P0 count (open as of the date,
     overdue or not), with the people file's name, team and manager. An item
     with several owners counts for each; items with no owner form one row
-    (owner NULL). Ranked by overdue count, oldest days, open P0s, then owner."""
-    df = _run(con, OVERDUE_OWNERS, through_as_of(f), owner, owner_team, manager)
+    (owner NULL). Ranked by overdue count, oldest days, open P0s, then owner. `period`: the period's
+    incidents only (backlog())."""
+    df = _run(con, OVERDUE_OWNERS, backlog(f, period), owner, owner_team, manager)
     for c in ("overdue", "oldest_days_overdue", "open_p0"):
         df[c] = df[c].astype("int64")
     return df
 
 
 def open_items(con, f: Filters, owner: str | None = None, owner_team: str | None = None,
-               manager: str | None = None) -> pd.DataFrame:  # fmt: skip
+               manager: str | None = None, period: bool = False) -> pd.DataFrame:  # fmt: skip
     """Items open as of f.as_of, of every incident up to it, one row per item,
     oldest first: age_days = as-of date - incident date, age_bucket (index
-    into AGE_BUCKETS), due_state (overdue, not yet due, no due date)."""
-    df = _list(con, OPEN_ITEMS, through_as_of(f), owner, owner_team, manager, status=STATUS_TEXT.format(t=""))
+    into AGE_BUCKETS), due_state (overdue, not yet due, no due date). `period`: the period's incidents
+    only (backlog())."""
+    df = _list(con, OPEN_ITEMS, backlog(f, period), owner, owner_team, manager, status=STATUS_TEXT.format(t=""))
     df["age"] = [AGE_BUCKETS[int(b)] for b in df["age_bucket"]]
     return df
 
 
 def open_items_head(con, f: Filters, limit: int = 1000, owner: str | None = None, owner_team: str | None = None,
-                    manager: str | None = None) -> dict:  # fmt: skip
+                    manager: str | None = None, period: bool = False) -> dict:  # fmt: skip
     """open_items() for a page: {"rows": its first `limit` rows (the oldest), "total": its rows in all}."""
-    out = _head(con, OPEN_ITEMS, OPEN_ORDER, through_as_of(f), limit, owner, owner_team, manager,
+    out = _head(con, OPEN_ITEMS, OPEN_ORDER, backlog(f, period), limit, owner, owner_team, manager,
                 status=STATUS_TEXT.format(t=""))  # fmt: skip
     out["rows"]["age"] = [AGE_BUCKETS[int(b)] for b in out["rows"]["age_bucket"]]
     return out
 
 
 def aging(con, f: Filters, owner: str | None = None, owner_team: str | None = None,
-          manager: str | None = None) -> pd.DataFrame:  # fmt: skip
+          manager: str | None = None, period: bool = False) -> pd.DataFrame:  # fmt: skip
     """Open items (as open_items) counted per age bucket and due state: every
-    bucket and state, zeros included, in AGE_BUCKETS x DUE_STATES order."""
+    bucket and state, zeros included, in AGE_BUCKETS x DUE_STATES order. `period`: the period's incidents
+    only (backlog())."""
     df = _run(
-        con, AGING, through_as_of(f), owner, owner_team, manager, status="NULL", total="NULL"
+        con, AGING, backlog(f, period), owner, owner_team, manager, status="NULL", total="NULL"
     )  # status: not needed here
     counts = {(int(b), s): int(n) for b, s, n in df.itertuples(index=False, name=None)}
     rows = [

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analytics import filters as flt
-from analytics.db import query
+from analytics import impact
+from analytics.db import MAX_FIGURE, arrays, query
 from analytics.filters import Filters
+from analytics.stats import summarize
 
 # The incidents of the filters matching a search ({where}: SEARCH, or nothing when there is no search;
 # `?` order: filters, then the search five times).
@@ -73,6 +76,133 @@ def listing_head(con, f: Filters, search: str = "", limit: int = 1000) -> dict:
     return {"rows": rows, "total": total}
 
 
+# ------------------------------------------------------------------ the lists behind a number
+# Each lists exactly the incidents a number of another page counts, over the same filters (and the search, when
+# there is one): the incidents with a duration (the n of its median), with a factor of a category (the count of
+# the category), that state an impact figure (the n of its total). `?` order: the filters and search of HITS,
+# then the mode's own values, then the limit.
+
+# The incidents with one duration, shortest first. Minutes beyond MAX_FIGURE are unknown to every statistic
+# (db.finite_rows), so they are left out here too.
+DURATION_ROWS = """
+WITH {hits}
+SELECT h.incident_id, h.title, h.quarter, h.occurred_at, h.team, h.severity, h.status, d.minutes, d.doubt,
+       d.corrected
+FROM hits h JOIN incident_durations d USING (incident_id)
+WHERE d.duration_id = ? AND isfinite(d.minutes) AND abs(d.minutes) <= ?
+ORDER BY d.minutes, h.occurred_at, h.incident_id
+LIMIT ?
+"""
+DURATION_MINUTES = """
+WITH {hits}
+SELECT d.minutes, d.doubt IS NOT NULL AS doubtful
+FROM hits h JOIN incident_durations d USING (incident_id)
+WHERE d.duration_id = ?
+"""
+DURATION_LABEL = "SELECT label FROM duration_definitions WHERE duration_id = ?"
+# The incidents with a factor of one category, newest first, each with its factor sentences of that category
+# in document order; _total and _factors count every incident and sentence, before the limit.
+CATEGORY_ROWS = """
+WITH {hits},
+c AS (
+    SELECT incident_id, count(*) AS factors, list(text ORDER BY source_path, seq) AS texts,
+           list(line ORDER BY source_path, seq) AS lines, list(section ORDER BY source_path, seq) AS sections
+    FROM contributing_factors
+    WHERE category = ? AND incident_id IN (SELECT incident_id FROM hits)
+    GROUP BY incident_id
+)
+SELECT h.incident_id, h.title, h.quarter, h.occurred_at, h.team, h.severity, h.status, c.factors, c.texts,
+       c.lines, c.sections, count(*) OVER () AS _total, sum(c.factors) OVER () AS _factors
+FROM hits h JOIN c USING (incident_id)
+ORDER BY h.occurred_at DESC, h.incident_id
+LIMIT ?
+"""
+# The incidents that state one impact figure (impact.summary's n: counted, not 'unknown'; money: in one
+# currency when one is asked for), the largest first (flags: yes first); _total and _sum over every row.
+FIGURE_ROWS = """
+WITH {hits}
+SELECT h.incident_id, h.title, h.quarter, h.occurred_at, h.team, h.severity, h.status,
+       x.metric, x.value, x.low, x.high, x.unit, x.currency, x.qualifier, x.approximate, x.flag, x.text, x.line,
+       x.source_path, count(*) OVER () AS _total, sum(x.value) OVER () AS _sum
+FROM hits h JOIN incident_impact x ON x.incident_id = h.incident_id AND x.counted
+WHERE x.metric = ? AND x.qualifier <> 'unknown'
+  AND (CAST(? AS VARCHAR) IS NULL OR coalesce(nullif(x.currency, ''), ?) = CAST(? AS VARCHAR))
+ORDER BY x.flag DESC NULLS LAST, x.value DESC NULLS LAST, h.occurred_at DESC, h.incident_id
+LIMIT ?
+"""
+
+
+def _limit(limit: int) -> int:
+    if limit < 1:
+        raise ValueError("limit must be at least 1")  # the first row carries the counts
+    return int(limit)
+
+
+def duration_list(con, f: Filters, metric: str, search: str = "", limit: int = 1000) -> dict:
+    """The incidents behind a duration's median: those of the filters (and search) that have the duration
+    `metric` (ttd, tta, ttm, ttr, ...), shortest first. -> {"rows": the first `limit` (incident_id, title,
+    quarter, occurred_at, team, severity, status, minutes, doubt, corrected), "total": n, "median", "p90",
+    "doubtful": figures resting on weak evidence, "label": the duration's name (None: no such duration)}.
+    n and the median are durations.summary()'s for the same filters, so the list is the number clicked."""
+    hits, params = _hits(f, search)
+    rows = query(con, DURATION_ROWS.format(hits=hits), [*params, metric, MAX_FIGURE, _limit(limit)])
+    r = arrays(con, DURATION_MINUTES.format(hits=hits), [*params, metric])
+    s = summarize(r["minutes"].tolist())
+    label = query(con, DURATION_LABEL, [metric])
+    return {"rows": rows, "total": s.n, "median": s.median, "p90": s.p90, "doubtful": int(r["doubtful"].sum()),
+            "label": str(label.iloc[0, 0]) if len(label) else None}  # fmt: skip
+
+
+def category_list(con, f: Filters, category: str, search: str = "", limit: int = 1000) -> dict:
+    """The incidents behind a category's count: those of the filters (and search) with at least one factor of
+    `category`, newest first, each with those factor sentences (texts, lines, sections: lists in document
+    order). -> {"rows", "total": the incidents, "factors": the sentences, over every row}."""
+    hits, params = _hits(f, search)
+    rows = query(con, CATEGORY_ROWS.format(hits=hits), [*params, category, _limit(limit)])
+    total = int(rows["_total"].iloc[0]) if len(rows) else 0
+    factors = int(rows["_factors"].iloc[0]) if len(rows) else 0
+    rows = rows.drop(columns=["_total", "_factors"])
+    rows["texts"] = [[_text(t) for t in v] for v in rows["texts"]]
+    rows["sections"] = [[_text(t) for t in v] for v in rows["sections"]]
+    rows["lines"] = [[_line(n) for n in v] for v in rows["lines"]]
+    return {"rows": rows, "total": total, "factors": factors}
+
+
+def _text(v) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _line(v) -> int | None:
+    """A line of a list column as a plain int (a structured document's NULL line as None)."""
+    if v is None or np.ma.is_masked(v):
+        return None
+    try:
+        return None if pd.isna(v) else int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def figure_list(con, f: Filters, metric: str, currency: str | None = None, search: str = "",
+                limit: int = 1000) -> dict:  # fmt: skip
+    """The incidents behind an impact total: those of the filters (and search) that state the figure `metric`
+    (impact.METRICS; money: only in `currency` when given, 'unspecified' for none written), largest first,
+    flags yes first. -> {"rows": with the figure as stated (value, low, high, qualifier, ..., `shown` as a
+    person reads it, text and line it was read from), "total": n (impact.summary()'s n_reporting), "sum":
+    their sum (None for a flag, or money in several currencies), "label"}."""
+    if metric not in impact.METRICS:
+        raise ValueError(f"{metric!r} is not an impact figure; one of {', '.join(impact.METRICS)}")
+    kind = impact.METRICS[metric][1]
+    cur = currency if kind == "money" and currency else None
+    hits, params = _hits(f, search)
+    rows = query(con, FIGURE_ROWS.format(hits=hits), [*params, metric, cur, impact.UNSPECIFIED, cur, _limit(limit)])
+    total = int(rows["_total"].iloc[0]) if len(rows) else 0
+    summed = rows["_sum"].iloc[0] if len(rows) and (kind == "count" or cur) and kind != "flag" else None
+    rows = rows.drop(columns=["_total", "_sum"])
+    rows["shown"] = impact.shown_column(rows)
+    label = impact.figure_label(metric, cur) if cur else impact.METRICS[metric][0]
+    return {"rows": rows, "total": total, "sum": impact.number(summed), "label": label}
+
+
 INCIDENT = "SELECT * FROM incidents WHERE incident_id = ?"
 EVENTS = """
 SELECT seq, line, "at", kind, kind_source, text, time_text, signals, episode, source_path
@@ -90,7 +220,7 @@ PROBLEMS = (
     "SELECT level, code, line, message, source_path FROM problems WHERE incident_id = ? ORDER BY source_path, line"
 )
 FINDINGS = "SELECT rule, outcome, detail, line, quote FROM quality_findings WHERE incident_id = ? ORDER BY rule"
-DOCUMENTS = "SELECT path, outcome, kind, reason FROM sources WHERE incident_id = ? ORDER BY outcome DESC, path"
+DOCUMENTS = "SELECT path, relpath, outcome, kind, reason FROM sources WHERE incident_id = ? ORDER BY outcome DESC, path"
 DURATIONS = """
 SELECT d.duration_id, d.label, d.start_milestone, d.end_milestone, x.minutes, x.doubt, x.corrected
 FROM duration_definitions d LEFT JOIN incident_durations x ON x.duration_id = d.duration_id AND x.incident_id = ?

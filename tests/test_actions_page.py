@@ -9,6 +9,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from streamlit.proto.Dataframe_pb2 import Dataframe as DataframeProto
 
 from analytics import actions, export
 from analytics.db import connect
@@ -165,12 +166,16 @@ def test_overdue_table_is_the_analytics_list(db):
     ]
 
 
-def test_every_table_links_to_the_incident(db):
+def test_every_table_opens_the_incident(db):
+    """A row (its checkbox, or any cell but the ticket link) opens the incident at the item: one click, the
+    same tab (tests/test_drilldown_pages.py runs the callbacks)."""
     at = open_page(db, PAGE, **VIEW)
-    with_incidents = [d.value for d in at.dataframe if "incident_id" in d.value.columns]
-    assert len(with_incidents) == 3  # open items, overdue items, incomplete items
-    for df in with_incidents:
-        assert list(df["link"]) == [f"incidents?incident={i}" for i in df["incident_id"]]
+    with_incidents = [d for d in at.dataframe if "incident_id" in d.value.columns]
+    assert sorted(d.key for d in with_incidents) == ["incomplete_items", "open_items", "overdue_items"]
+    for d in with_incidents:
+        assert "line" in d.value.columns
+        assert set(d.proto.selection_mode) == {DataframeProto.SelectionMode.SINGLE_ROW,
+                                               DataframeProto.SelectionMode.SINGLE_CELL}  # fmt: skip
     ov = table(at, "days_overdue", "owner")
     assert ov["ticket_link"].iloc[0] == "https://tracker.example.com/browse/PAY-10"  # data/dashboard.yaml's template
 

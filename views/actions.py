@@ -2,20 +2,24 @@
 overdue list as CSV. Every number comes from analytics.actions (METRICS.md)."""
 
 import os
-import re
+from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from analytics import actions, cli, export
 from figures import action_charts
-from views import ui
+from views import action_tables, drill, links, ui
+from views.action_tables import OPENS, TICKET_LINK, blank, capped_caption, md, n_items
 
 f = ui.filters()
 s = ui.settings()
-back = actions.through_as_of(f)
+items_table = partial(action_tables.items_table, settings=s)  # a row opens the incident at the item
+# overdue=period (a review quarter's overdue count, opened): the overdue figures cover the period's incidents only
+in_period = st.query_params.get("overdue") == "period"
+back = actions.backlog(f, in_period)
 as_of = f.as_of.isoformat()
 period = f.end.label if f.start == f.end else f"{f.start.label} to {f.end.label}"
+scope = f"the incidents of {period}" if in_period else f"every incident up to {as_of}"
 
 DEF_COMPLETION = "Completion rate = done / (all items - dropped). Dropped = won't do, duplicate, cancelled."
 DEF_ON_TIME = "On-time rate = items done on or before their due date / done items with both dates known."
@@ -26,50 +30,10 @@ NONE_LABELS = {"priority": "no priority", "team": "no team", "owner_team": "not 
                "manager": "not in people file", "quarter": "no quarter", "owner": "(no owner)"}  # fmt: skip
 
 
-def link_column(label: str = "incident") -> st.column_config.LinkColumn:
-    return st.column_config.LinkColumn(label, display_text=ui.LINK_TEXT, help="Open the incident's detail page.")
-
-
-def with_links(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    out.insert(0, "link", [ui.incident_url(i) for i in out["incident_id"]])
-    if "ticket" in out.columns:
-        out["ticket_link"] = [s.ticket_url(t) if isinstance(t, str) else None for t in out["ticket"]]
-    return out
-
-
-def n_items(n: int, what: str = "item", verb: str = "") -> str:
-    """'1 item carries' / '3 items carry' (verb given in the plural)."""
-    singular = {"carry": "carries", "take": "takes", "name": "names", "count": "counts"}.get(verb, verb)
-    return f"{n} {what}{'' if n == 1 else 's'}" + (f" {singular if n == 1 else verb}" if verb else "")
-
-
-def blank(df: pd.DataFrame) -> pd.DataFrame:
-    """Missing text shown as an empty cell rather than 'None' (a name could be None)."""
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object:
-            out[c] = out[c].where(out[c].notna(), "")
-    return out
-
-
-TICKET_LINK = st.column_config.LinkColumn("ticket link", display_text="open", help="The ticket in the tracker.")
 PCT = {"format": "percent", "min_value": 0, "max_value": 1}
 MAX_ROWS = ui.MAX_TABLE_ROWS  # per list; the counts above each list cover every row
 MAX_CHART_GROUPS = 40  # more bars than this are unreadable: the table has them all
 TOP_OWNERS = 25
-
-
-def md(text: str) -> str:
-    """Corpus text (a handle, a team) inside Markdown: shown as written, never as markup."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
-
-
-def capped_caption(head: dict, what: str) -> None:
-    """Says so when a list shows only its first rows."""
-    note = ui.capped_note(len(head["rows"]), head["total"], what, "narrow the view with the selectors above")
-    if note:
-        st.caption(note.strip())
 
 
 st.title("Action items")
@@ -94,12 +58,19 @@ chosen = [c for c in chosen if c]
 if not choices["owner_teams"]:
     st.caption("No people file was loaded (build with `--people`): owners have no team or manager to select by.")
 
-st.markdown(
-    f"**Rates** and the list of incomplete items cover the items of incidents in **{period}**. "
-    f"**Overdue items, overdue owners and aging** cover **every incident up to {as_of}**, whatever the quarter: "
-    "overdue work from older incidents still matters."
-    + (f" Only items owned by **{', '.join(chosen)}** (per-owner rows: only the matching owners)." if chosen else "")
-)
+only = f" Only items owned by **{', '.join(chosen)}** (per-owner rows: only the matching owners)." if chosen else ""
+if in_period:
+    st.markdown(f"**Every figure on this page**, overdue items, overdue owners and aging included, covers the items of "
+                f"**the incidents of {period}** only, status as of {as_of}." + only)  # fmt: skip
+    st.html(drill.small(links.anchor(f"Overdue items of every incident up to {as_of} →", "actions", owner=owner,
+                                     owner_team=owner_team, manager=manager,
+                                     title="Overdue work from older incidents too")))  # fmt: skip
+else:
+    st.markdown(
+        f"**Rates** and the list of incomplete items cover the items of incidents in **{period}**. "
+        f"**Overdue items, overdue owners and aging** cover **every incident up to {as_of}**, whatever the quarter: "
+        "overdue work from older incidents still matters." + only
+    )
 
 p = ui.call(actions.summary, f, **who)
 b = ui.call(actions.summary, back, **who)
@@ -112,12 +83,12 @@ m[1].caption(f"{p['done']} of {p['total'] - p['dropped']}" + (f" (n excludes {p[
 m[2].metric("On time", ui.pct(p["on_time_rate"]), help=DEF_ON_TIME + f" Incidents in {period}.")
 m[2].caption(f"{p['done_on_time']} of {p['done_dated']} done with both dates known" if p["done_dated"]
              else "No done item with both dates known")  # fmt: skip
-m[3].metric(
-    "Overdue (all quarters)", b["overdue"], format="localized", help=DEF_OVERDUE + f" Every incident up to {as_of}."
-)
-m[3].caption(f"of {b['open']} open items" + (f"; {p['overdue']} from incidents in {period}" if p["total"] else ""))
-m[4].metric("Overdue P0 (all quarters)", b["overdue_p0"], format="localized", help="Overdue items of priority P0, every incident up to "
-            f"{as_of}.")  # fmt: skip
+OVERDUE_IN = f"in {period}" if in_period else "all quarters"
+m[3].metric(f"Overdue ({OVERDUE_IN})", b["overdue"], format="localized", help=f"{DEF_OVERDUE} Items of {scope}.")
+m[3].caption(f"of {b['open']} open items" + (f"; {p['overdue']} from incidents in {period}" if p["total"] and not
+                                              in_period else ""))  # fmt: skip
+m[4].metric(f"Overdue P0 ({OVERDUE_IN})", b["overdue_p0"], format="localized", help=f"Overdue items of priority P0, items of "
+            f"{scope}.")  # fmt: skip
 
 # ------------------------------------------------------------------ status sources
 src = ui.call(actions.status_sources, f, **who)
@@ -181,18 +152,21 @@ else:
 
 # ------------------------------------------------------------------ overdue owners
 st.subheader("Overdue owners")
-own = ui.call(actions.overdue_owners, f, **who)
-st.caption(f"Every incident up to {as_of}. Per owner: overdue items, the oldest in days overdue, and open P0 items "
+own = ui.call(actions.overdue_owners, f, **who, period=in_period)
+st.caption(f"Items of {scope}. Per owner: overdue items, the oldest in days overdue, and open P0 items "
            "(overdue or not). An item with several owners counts for each. Name, team and manager from the people "
-           f"file where it lists the owner. Ranked by overdue items, then oldest. n = {len(own)} owners.")  # fmt: skip
+           f"file where it lists the owner. Ranked by overdue items, then oldest. n = {len(own)} owners."
+           + (" Select an owner's row for their items." if len(own) and not owner else ""))  # fmt: skip
 if len(own):
+    handles = list(own["owner"])  # None: the items with no owner, which no owner box selects
     own["owner"] = own["owner"].fillna(NONE_LABELS["owner"])
     left, right = st.columns([2, 3])
     top = own.head(TOP_OWNERS)
     left.altair_chart(action_charts.owner_bars(top, list(top["owner"])), width="stretch")
     if len(own) > TOP_OWNERS:
         left.caption(f"The {TOP_OWNERS} owners ranked first; the table has all {len(own)}.")
-    right.dataframe(blank(own), hide_index=True, width="stretch", column_config={
+    right.dataframe(blank(own), hide_index=True, width="stretch", key="overdue_owners", selection_mode=drill.PICK,
+                    on_select=drill.to_owner("overdue_owners", handles), column_config={
         "owner_name": "name", "owner_team": "owner's team",
         "overdue": st.column_config.NumberColumn("overdue", help=DEF_OVERDUE),
         "oldest_days_overdue": st.column_config.NumberColumn("oldest (days overdue)"),
@@ -202,9 +176,9 @@ else:
 
 # ------------------------------------------------------------------ aging
 st.subheader("Open-item aging")
-ag = ui.call(actions.aging, f, **who)
+ag = ui.call(actions.aging, f, **who, period=in_period)
 n_open = int(ag["items"].sum())
-st.caption(f"Items open on {as_of}, of every incident up to it, by age = as-of date - incident date, and whether "
+st.caption(f"Items open on {as_of}, of {scope}, by age = as-of date - incident date, and whether "
            f"they are overdue, not yet due or have no due date. n = {n_open} open items.")  # fmt: skip
 if n_open:
     a1, a2 = st.columns([3, 2])
@@ -214,39 +188,35 @@ if n_open:
     )
     a2.dataframe(grid, width="stretch")
     with st.expander(f"The {n_open} open items, oldest first"):
-        oh = ui.call(actions.open_items_head, f, MAX_ROWS, **who)
+        oh = ui.call(actions.open_items_head, f, MAX_ROWS, **who, period=in_period)
         capped_caption(oh, "open items")
-        oi = blank(with_links(oh["rows"]))
-        st.dataframe(oi, hide_index=True, placeholder="", width="stretch",
-                     column_order=["link", "incident_title", "priority", "action", "owners",
-                                   "incident_date", "age_days", "due_date", "days_overdue", "ticket", "ticket_link",
-                                   "status", "team"],
-                     column_config={"link": link_column(), "incident_title": "title",
-                                    "incident_date": st.column_config.DateColumn("incident date"),
-                                    "age_days": st.column_config.NumberColumn("age (days)"),
-                                    "due_date": st.column_config.DateColumn("due"),
-                                    "days_overdue": "days overdue", "ticket_link": TICKET_LINK})  # fmt: skip
+        st.caption(OPENS.strip())
+        items_table(oh["rows"], "open_items", ["incident_title", "priority", "action", "owners", "incident_date",
+                                               "age_days", "due_date", "days_overdue", "ticket", "ticket_link",
+                                               "status", "team"],
+                    {"incident_title": "title", "incident_date": st.column_config.DateColumn("incident date"),
+                     "age_days": st.column_config.NumberColumn("age (days)"),
+                     "due_date": st.column_config.DateColumn("due"),
+                     "days_overdue": "days overdue", "ticket_link": TICKET_LINK})  # fmt: skip
 else:
     st.success(f"No open items as of {as_of}.")
 
 # ------------------------------------------------------------------ overdue list
 st.subheader("Overdue items")
-oh = ui.call(actions.overdue_head, f, MAX_ROWS, **who)
+oh = ui.call(actions.overdue_head, f, MAX_ROWS, **who, period=in_period)
 ov = oh["rows"]
-st.caption(f"{DEF_OVERDUE} Every incident up to {as_of}; one row per item and owner, most overdue first. "
+st.caption(f"{DEF_OVERDUE} Items of {scope}; one row per item and owner, most overdue first. "
            f"n = {b['overdue']} items, {oh['total']} rows. 'status' is the status as recorded."
-           + ui.capped_note(len(ov), oh["total"], "rows", "the CSV has every row"))  # fmt: skip
+           + ui.capped_note(len(ov), oh["total"], "rows", "the CSV has every row") + (OPENS if len(ov) else ""))  # fmt: skip
 if len(ov):
-    st.dataframe(blank(with_links(ov)), hide_index=True, placeholder="", width="stretch",
-                 column_order=["link", "incident_title", "priority", "action", "owner", "due_date", "days_overdue",
-                               "ticket", "ticket_link", "status", "owner_name", "owner_team", "manager", "team",
-                               "quarter", "document", "line"],
-                 column_config={"link": link_column(), "incident_title": "title", "team": "incident team",
-                                "owner_name": "name", "owner_team": "owner's team",
-                                "due_date": st.column_config.DateColumn("due"),
-                                "days_overdue": st.column_config.NumberColumn("days overdue", help=DEF_OVERDUE),
-                                "ticket_link": TICKET_LINK, "quarter": "incident quarter",
-                                "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
+    items_table(ov, "overdue_items", ["incident_title", "priority", "action", "owner", "due_date", "days_overdue",
+                                      "ticket", "ticket_link", "status", "owner_name", "owner_team", "manager", "team",
+                                      "quarter", "document", "line"],
+                {"incident_title": "title", "team": "incident team", "owner_name": "name",
+                 "owner_team": "owner's team", "due_date": st.column_config.DateColumn("due"),
+                 "days_overdue": st.column_config.NumberColumn("days overdue", help=DEF_OVERDUE),
+                 "ticket_link": TICKET_LINK, "quarter": "incident quarter",
+                 "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
 else:
     st.success(f"No overdue items as of {as_of}.")
 view = {"teams": f.teams, "services": f.services, "severities": f.severities, **who}
@@ -254,9 +224,12 @@ st.download_button("Download the overdue items (CSV)",
                    lambda con=ui.connection(), f=f, who=who, s=s: export.overdue_csv(con, f, **who, settings=s),
                    mime="text/csv", file_name=export.download_name("overdue", as_of, "csv", **view),
                    icon=":material/download:",
-                   help=f"Every overdue item ({oh['total']} rows) as CSV (UTF-8 with the byte order mark Excel "
+                   help=(f"Every overdue item of every incident up to {as_of}" if in_period else
+                         f"Every overdue item ({oh['total']} rows)") + " as CSV (UTF-8 with the byte order mark Excel "
                    "needs), made when you click, with a link to each ticket and postmortem where data/dashboard.yaml "
                    "has a template for it. Cells a spreadsheet would run as formulas are neutralised.")  # fmt: skip
+if in_period:
+    st.caption(f"The CSV covers the overdue items of every incident up to {as_of}, not only those of {period}.")
 st.caption("The same CSV, byte for byte, from the command line, run in the project folder; for a weekly job, "
            "put `today` in place of the date:")  # fmt: skip
 st.code(cli.command_for("overdue", f, db=ui.db_path(), settings_file=os.environ.get("INCIDENTS_SETTINGS"), **who),
@@ -278,11 +251,10 @@ ih = ui.call(actions.incomplete_head, f, MAX_ROWS, **who)
 inc = ih["rows"]
 if len(inc):
     capped_caption(ih, "items")
-    st.dataframe(blank(with_links(inc)), hide_index=True, placeholder="", width="stretch",
-                 column_order=["link", "incident_title", "missing", "priority", "action", "owners",
-                               "due_date", "due_text", "status", "team", "quarter"],
-                 column_config={"link": link_column(), "incident_title": "title",
-                                "due_date": st.column_config.DateColumn("due"), "due_text": "due as written",
-                                "status": "status (as of)", "quarter": "incident quarter"})  # fmt: skip
+    st.caption(OPENS.strip())
+    items_table(inc, "incomplete_items", ["incident_title", "missing", "priority", "action", "owners", "due_date",
+                                          "due_text", "status", "team", "quarter"],
+                {"incident_title": "title", "due_date": st.column_config.DateColumn("due"),
+                 "due_text": "due as written", "status": "status (as of)", "quarter": "incident quarter"})  # fmt: skip
 else:
     st.success("Every item has an owner, a due date and a priority.")

@@ -10,7 +10,7 @@ import streamlit as st
 from analytics import factors, repeats
 from figures import charts
 from views import curation as curation_section
-from views import ui
+from views import drill, links, ui
 from views.factor_tables import ALL, changed, factor_table, incident_col, link, md, plural, selected_row
 
 f = ui.filters()
@@ -30,6 +30,10 @@ m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("Incidents", s["incidents"], format="localized",
           help=f"Incidents whose impact started in {period} (else detected, else dated), with the sidebar filters. "
           f"{s['incidents_with_factors']} of them name at least one contributing factor.")  # fmt: skip
+if s["incidents"]:
+    m1.html(
+        drill.small(links.anchor(drill.the(s["incidents"], "incident") + " →", "incidents", **links.period_params(f)))
+    )
 m2.metric("Recurring categories", s["recurring"],
           help="Taxonomy categories found in at least two of the period's incidents.")  # fmt: skip
 m3.metric("New categories", s["new"],
@@ -164,6 +168,10 @@ if section == "Recurring categories":
         st.caption(f"{labels.get(cat, cat)} in {scope}: {plural(head['incidents'], 'incident')}, "
                    f"{plural(head['factors'], 'factor sentence')}, each with the section and line of the postmortem it "
                    "was read from" + (f" (the first {len(texts)} listed)." if head["factors"] > len(texts) else "."))  # fmt: skip
+    if head["incidents"]:
+        pin = {"quarter": q, "since": q} if q != ALL else links.period_params(f)
+        st.html(drill.small(links.anchor(drill.the(head["incidents"], "incident") + ", each with its sentences →", "incidents",
+                                         category=cat, title="The incidents behind this count", **pin)))  # fmt: skip
     if len(texts):
         factor_table(texts)
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import impact
 from analytics.factors import quarters
-from views import impact_charts, ui
+from views import drill, impact_charts, links, ui
 
 MAX_POINTS = 1000  # per figure strip, and in the duration x impact scatter: what a browser draws well
 MAX_ROWS = ui.MAX_TABLE_ROWS
@@ -34,6 +34,9 @@ for i, x in enumerate(rows):
     bits = [f"n = {x['n']} of {x['incidents']}"] + ([x["tile_note"]] if x.get("tile_note") else [])
     bits += [f"median {x['median']}"] if x["median"] else []
     col.caption(" · ".join(bits) + (f" · {x['note']}" if x["note"] else ""))
+    if x["n"]:
+        col.html(drill.small(links.anchor(drill.the(x["n"], "incident") + " that state it →", "incidents", figure=x["metric"],
+                                          currency=x["currency"], **links.period_params(f))))  # fmt: skip
 
 fp = ui.call(impact.figure_points, f, MAX_POINTS)
 st.subheader("Every incident's figures")
@@ -121,15 +124,17 @@ st.subheader("The incidents behind these numbers")
 head = ui.call(impact.per_incident_head, f, MAX_ROWS)
 per = head["rows"]
 if len(per):
-    view = per.assign(link=ui.incident_urls(per["incident_id"]))
-    shown_cols = ["link", "title", "quarter", "team", "severity", "duration_minutes", *impact.NUMERIC,
+    shown_cols = ["incident_id", "title", "quarter", "team", "severity", "duration_minutes", *impact.NUMERIC,
                   "revenue_currency", "data_loss", "security_impact", "inexact"]  # fmt: skip
-    view = view[[c for c in shown_cols if c in view.columns and (c in ("link", "title") or head["filled"].get(c, 0))]]
+    view = per[
+        [c for c in shown_cols if c in per.columns and (c in ("incident_id", "title") or head["filled"].get(c, 0))]
+    ]
     st.caption(f"{head['total']} incidents; {head['with_figures']} state at least one figure. Empty = not "
-               "reported. Open one to see each figure with the line it was read from."
+               "reported. Select a row to open the incident, with each figure and the line it was read from."
                + ui.capped_note(len(per), head["total"], "incidents", "narrow the filters"))  # fmt: skip
-    st.dataframe(view, hide_index=True, placeholder="", width="stretch", column_config={
-        "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
+    st.dataframe(view, hide_index=True, placeholder="", width="stretch", key="impact_incidents", selection_mode=drill.PICK,
+                 on_select=drill.to_incident("impact_incidents", list(per["incident_id"])), column_config={
+        "incident_id": st.column_config.TextColumn("incident"),
         "duration_minutes": st.column_config.NumberColumn("duration (min)", format="%.0f"),
         **{m: st.column_config.NumberColumn(impact.METRICS[m][0], format="localized") for m in impact.NUMERIC},
         "revenue_currency": "currency", "data_loss": "data loss", "security_impact": "security",

@@ -1,14 +1,24 @@
-"""Incidents: a searchable list; one incident's whole record, from its documents."""
+"""Incidents: a searchable list (or the incidents behind another page's number); one incident's whole record,
+from its documents, each line a click away from the postmortem it was read from."""
 
 import streamlit as st
 
 from analytics import factors, impact, incidents
 from figures import charts
-from views import ui
+from views import drill, incident_list, ui
 from views.factor_tables import SECTIONS
 
 f = ui.filters()
 selected = st.query_params.get("incident")
+READ = "Select a row to read its line in the postmortem."
+
+
+def back_to_list() -> None:
+    """Leave the incident for the list it was opened from (its metric/category/figure stay in the URL)."""
+    for k in ("incident", "line"):
+        if k in st.query_params:
+            del st.query_params[k]
+
 
 if selected:
     ui.drawing(selected[:200])
@@ -16,20 +26,22 @@ if selected:
     if d is None:
         st.warning(f"There is no incident with the id '{ui.md(selected)}' in this database. It may have been renamed "
                    "or removed since the link was made.")  # fmt: skip
-        if st.button("Back to the list"):
-            del st.query_params["incident"]
-            st.rerun()
+        st.button("Back to the list", on_click=back_to_list)
         st.stop()
     inc = d["incident"]
     ui.drawing(inc["incident_id"], inc["source_path"])
-    if st.button("← All incidents"):
-        del st.query_params["incident"]
-        st.rerun()
+    st.button("← All incidents", on_click=back_to_list)
     st.title(ui.md(inc["title"] or inc["incident_id"]))
     sev = inc["severity"] or "severity unknown"
     services = ", ".join(inc["services"]) if inc["services"] is not None and len(inc["services"]) else "none named"
     st.caption(ui.md(f"{inc['incident_id']} · {sev} · {inc['status'] or 'status unknown'} · team "
-                     f"{inc['team'] or 'unknown'} · services: {services} · {inc['source_path']}"))  # fmt: skip
+                     f"{inc['team'] or 'unknown'} · services: {services}"))  # fmt: skip
+    main = inc["source_path"]
+    came = drill.came_from(d["action_items"], st.query_params.get("line"))
+    st.html(drill.small(*drill.document_links(inc["incident_id"], main, d["documents"], came, ui.settings())))
+    if came is not None:
+        st.info(f"You came from the action item on line {came['line']}: {ui.md(came['action'])}",
+                icon=":material/subdirectory_arrow_right:")  # fmt: skip
     st.caption("Link to this view: the page URL (it ends in `?incident=...`).")
 
     st.subheader("Milestones")
@@ -66,7 +78,11 @@ if selected:
             rule=[ui.decided_by(r, s, why) for r, s, why in zip(ms["rule"], ms["source"], ms["reason"], strict=True)],
             confidence=[ui.confidence(c, s) for c, s in zip(ms["confidence"], ms["source"], strict=True)],
         )
-        st.dataframe(shown, hide_index=True, placeholder="", width="stretch", column_config={
+        st.caption(READ)
+        st.dataframe(shown, hide_index=True, placeholder="", width="stretch", key="detail_milestones",
+                     selection_mode=drill.PICK, on_select=drill.to_document("detail_milestones", selected, main,
+                                                                            list(shown["line"])),
+                     column_config={
             "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"),
             "source": st.column_config.TextColumn("read from"),
             "line": st.column_config.NumberColumn("line", format="%d"),
@@ -79,6 +95,8 @@ if selected:
     st.subheader("Timeline")
     if len(tl):
         st.dataframe(tl[["at", "kind", "text", "signals", "time_text", "line"]], hide_index=True, placeholder="", width="stretch",
+                     key="detail_timeline", selection_mode=drill.PICK,
+                     on_select=drill.to_document("detail_timeline", selected, main, list(tl["line"]), list(tl["source_path"])),
                      column_config={
                          "at": st.column_config.DatetimeColumn("UTC", format="YYYY-MM-DD HH:mm"),
                          "time_text": "as written",
@@ -98,9 +116,12 @@ if selected:
     counted = figs[figs["counted"]] if len(figs) else figs
     if len(counted):
         st.caption("As the postmortem states it (front matter, Impact section, `Impact:` list or a figure label); "
-                   "a figure not listed was not reported. Money keeps the currency it was written in.")  # fmt: skip
+                   "a figure not listed was not reported. Money keeps the currency it was written in. " + READ)  # fmt: skip
         st.dataframe(counted[["label", "shown", "qualifier", "text", "line", "source"]], hide_index=True, placeholder="",
-                     width="stretch", column_config={
+                     width="stretch", key="detail_impact", selection_mode=drill.PICK,
+                     on_select=drill.to_document("detail_impact", selected, main, list(counted["line"]),
+                                                 list(counted["source_path"])),
+                     column_config={
                          "label": "figure", "shown": st.column_config.TextColumn("value"),
                          "qualifier": st.column_config.TextColumn("as a figure", help="exact, range, at_least, "
                                                                   "at_most, or unknown ('TBD': no figure)"),
@@ -140,7 +161,11 @@ if selected:
             names = ui.call(factors.category_labels)
             shown_f = d["factors"].assign(category=d["factors"]["category"].map(lambda c: names.get(c, c)),
                                           section=d["factors"]["section"].map(lambda x: SECTIONS.get(x, x)))  # fmt: skip
+            st.caption(READ)
             st.dataframe(shown_f[["category", "text", "why", "section", "line"]], hide_index=True, placeholder="", width="stretch",
+                         key="detail_factors", selection_mode=drill.PICK,
+                         on_select=drill.to_document("detail_factors", selected, main, list(shown_f["line"]),
+                                                     list(shown_f["source_path"])),
                          column_config={"why": st.column_config.TextColumn(
                              "filed because", help="The words that matched the category, the example sentence it is "
                              "like, or the document's own category.")})  # fmt: skip
@@ -166,9 +191,17 @@ if selected:
     items = d["action_items"]
     if len(items):
         s = ui.settings()
-        items = items.assign(ticket_link=[s.ticket_url(t) if isinstance(t, str) else None for t in items["ticket"]])
-        st.dataframe(items[["priority", "action", "item_type", "owners", "due_date", "status", "status_source", "ticket",
-                            "ticket_link", "done_at"]], hide_index=True, placeholder="", width="stretch", column_config={
+        items = items.assign(ticket_link=[s.ticket_url(t) if isinstance(t, str) else None for t in items["ticket"]],
+                             came_from=drill.came_from_marks(items, came))  # fmt: skip
+        st.caption(READ + " The ticket link opens the tracker.")
+        st.dataframe(items[(["came_from"] if came is not None else []) + [
+            "priority", "action", "item_type", "owners", "due_date", "status", "status_source", "ticket", "ticket_link",
+            "done_at", "line"]], hide_index=True, placeholder="", width="stretch", key="detail_items",
+                     selection_mode=drill.PICK, on_select=drill.to_document(
+                         "detail_items", selected, main, list(items["line"]), list(items["source_path"]),
+                         skip=("ticket_link",)), column_config={
+            "came_from": st.column_config.TextColumn("", help="The item you came from."),
+            "line": st.column_config.NumberColumn("line", format="%d"),
             "item_type": st.column_config.TextColumn("type", help="prevention, detection, mitigation, process: from "
                                                      "a Type column, else the rules of data/action_types.yaml"),
             "due_date": st.column_config.DateColumn("due"), "done_at": st.column_config.DateColumn("done"),
@@ -183,30 +216,4 @@ if selected:
             st.dataframe(d["problems"], hide_index=True, placeholder="", width="stretch")
     st.stop()
 
-st.title("Incidents")
-st.caption(ui.filter_caption(f) + f" · {ui.period(f)}")
-search = st.text_input("Search", key="q", bind="query-params", placeholder="id, title, service, or words from factors and timelines",
-                       max_chars=200)  # fmt: skip
-head = ui.call(incidents.listing_head, f, search, ui.MAX_TABLE_ROWS)
-df = head["rows"]
-if df.empty:
-    st.info("No incident matches these filters and this search.")
-    st.stop()
-st.caption(f"{head['total']} incident(s). Select a row to open it."
-           + ui.capped_note(len(df), head["total"], "incidents, newest first"))  # fmt: skip
-view = df.assign(link=df["incident_id"].map(ui.incident_url))
-event = st.dataframe(
-    view[["link", "title", "quarter", "team", "severity", "status", "ttd_minutes", "ttr_minutes", "items",
-          "open_items", "problems", "rule_failures"]],
-    hide_index=True, placeholder="", width="stretch", on_select="rerun", selection_mode="single-row", key="incident_table",
-    column_config={
-        "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
-        "ttd_minutes": st.column_config.NumberColumn("TTD (min)", format="%.0f"),
-        "ttr_minutes": st.column_config.NumberColumn("TTR (min)", format="%.0f"),
-        "open_items": "open items", "rule_failures": st.column_config.NumberColumn("guide rules failed"),
-    },
-)  # fmt: skip
-rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
-if rows:
-    st.query_params["incident"] = str(view.iloc[rows[0]]["incident_id"])
-    st.rerun()
+incident_list.show(f)

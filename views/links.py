@@ -101,14 +101,24 @@ def go(page: str, state: dict | None = None, **query) -> None:
     own URL parameters. The sidebar filters carry over as they are."""
     for k, v in (state or {}).items():
         st.session_state[k] = v
-    st.session_state[_PENDING] = (page, {k: v for k, v in query.items() if v is not None})
+    st.session_state[_PENDING] = (page, dict(query))  # None: the target has no such parameter
 
 
-def follow(pages: dict) -> None:
-    """Called by app.py before drawing: switch to the page a selection asked for. `pages` maps the
-    keys of URL_PATHS to the st.Page objects."""
+def follow(pages: dict, current) -> None:
+    """Called by app.py before drawing: go to the page a selection asked for. `pages` maps the keys of
+    URL_PATHS to the st.Page objects, `current` is the page on screen. Another page is switched to; for
+    the page on screen the parameters are set in its URL and it draws on (switching to it would drop the
+    sidebar's filters from the URL)."""
     pending = st.session_state.pop(_PENDING, None)
-    if pending:
-        page, query = pending
-        st.switch_page(pages[page], query_params={k: [str(x) for x in v] if isinstance(v, (list, tuple)) else str(v)
-                                                 for k, v in query.items()})  # fmt: skip
+    if not pending:
+        return
+    page, query = pending
+    values = {k: [str(x) for x in v] if isinstance(v, (list, tuple)) else str(v)
+              for k, v in query.items() if v is not None}  # fmt: skip
+    if pages[page].url_path == current.url_path:
+        for k in [k for k, v in query.items() if v is None and k in st.query_params]:
+            del st.query_params[k]
+        for k, v in values.items():
+            st.query_params[k] = v
+        return
+    st.switch_page(pages[page], query_params=values)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import durations, report
 from figures import charts
-from views import ui
+from views import drill, links, ui
 
 MAX_POINTS = 1000  # per quarter in the strip chart: what a browser draws well
 
@@ -26,6 +26,10 @@ st.caption(f"**{row['label']}** ({row['start_milestone']} → {row['end_mileston
 s = ui.call(durations.summary, f, metric)
 c = st.columns(5)
 c[0].metric("Median", ui.minutes(s["median"]), help="Half the incidents took less, half took longer.")
+if s["n"]:
+    c[0].html(drill.small(links.anchor(drill.the(s["n"], "incident") + ", shortest first →", "incidents", metric=metric,
+                                       title="The incidents behind the median, with their durations",
+                                       **links.period_params(f))))  # fmt: skip
 c[1].metric("p90", ui.minutes(s["p90"]), help="90% of the incidents took less (linear interpolation).")
 c[2].metric("Mean", ui.minutes(s["mean"]), help="Shown for reference: a few long incidents dominate it.")
 c[3].metric(
@@ -92,11 +96,12 @@ with st.expander("The incidents behind these numbers"):
     ph = ui.call(durations.per_incident_head, f, (metric,), ui.MAX_TABLE_ROWS)
     per = ph["rows"]
     st.caption(f"{ph['total']} incidents with this duration, oldest first."
-               + ui.capped_note(len(per), ph["total"], "incidents", "narrow the filters"))  # fmt: skip
-    table = per.assign(link=ui.incident_urls(per["incident_id"]), note=ui.figure_notes(per["doubt"], per["corrected"]))
-    st.dataframe(table[["link", "title", "quarter", "team", "severity", "minutes", "note"]], hide_index=True,
-                 width="stretch", placeholder="", column_config={
-                     "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT),
+               + ui.capped_note(len(per), ph["total"], "incidents", "narrow the filters") + " Select a row to open one.")  # fmt: skip
+    table = per.assign(note=ui.figure_notes(per["doubt"], per["corrected"]))
+    st.dataframe(table[["incident_id", "title", "quarter", "team", "severity", "minutes", "note"]], hide_index=True,
+                 width="stretch", placeholder="", key="rt_incidents", selection_mode=drill.PICK,
+                 on_select=drill.to_incident("rt_incidents", list(per["incident_id"])), column_config={
+                     "incident_id": st.column_config.TextColumn("incident", help="Select the row to open it."),
                      "minutes": st.column_config.NumberColumn("minutes", format="%.0f"),
                      "note": st.column_config.TextColumn("figure", width="large", help=f"{ui.DOUBT_MARK} doubtful, "
                                                          f"with why; {ui.CORRECTED_MARK} corrected by hand, with the reason"),

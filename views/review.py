@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import cli, durations, export, impact, report
 from analytics.review import quarterly_review
 from figures import charts
-from views import impact_charts, ui
+from views import drill, impact_charts, links, ui
 
 MAX_POINTS = 1000  # per figure strip, and per metric in the durations strip: what a browser draws well
 
@@ -16,6 +16,7 @@ f = ui.filters()
 s = ui.settings()
 r = ui.call(quarterly_review, f, s)
 q = r["quarter"]
+pin = links.period_params(f, only_end=True)  # every link opens what was counted: the review quarter
 
 st.title(f"Quarterly review: {q}")
 st.caption(ui.filter_caption(f) + f" · compared with {r['previous_quarter']}")
@@ -24,6 +25,9 @@ inc = r["incidents"]
 c1, c2 = st.columns([1, 3])
 c1.metric("Incidents", inc["total"], format="localized", delta=inc["total"] - inc["previous_quarter"], delta_color="inverse",
           help=f"Incidents whose impact started in {q} (else detected, else dated). Change against {r['previous_quarter']}.")  # fmt: skip
+if inc["total"]:
+    link = links.anchor(drill.the(inc["total"], "incident") + " →", "incidents", title=f"The incidents of {q}", **pin)
+    c1.html(drill.small(link))
 sev = pd.DataFrame([{"severity": k, "incidents": v} for k, v in inc["by_severity"].items() if v])
 if len(sev):
     c2.altair_chart(
@@ -45,6 +49,8 @@ for col, m in zip(cols, durations.HEADLINE, strict=True):
     if not x["n"]:
         col.caption(f"No incident of {q} has this duration." if x["incidents"] else f"No incident in {q}.")
         continue
+    col.html(drill.small(links.anchor(drill.the(x["n"], "incident") + ", shortest first →", "incidents", metric=m,
+                                      title=f"The incidents of {q} with this duration", **pin)))  # fmt: skip
     col.caption(f"p90 {ui.minutes(x['p90'])} · mean {ui.minutes(x['mean'])} · n = {x['n']} of {x['incidents']} "
                 f"({ui.pct(x['coverage'])})" + (f" · {x['doubtful']} doubtful {ui.DOUBT_MARK}" if x["doubtful"] else ""))  # fmt: skip
     col.caption(report.change_sentence(ch, x["median"]))
@@ -76,6 +82,8 @@ for i, x in enumerate(heads):
     col.caption(f"n = {x['n']} of {x['incidents']}" + (f" · {x['tile_note']}" if x.get("tile_note") else "")
                 + (f" · median {x['median']}" if x["median"] else "")
                 + (f" · {x['note']}" if x["note"] else ""))  # fmt: skip
+    col.html(drill.small(links.anchor(drill.the(x["n"], "incident") + " that state it →", "incidents", figure=x["metric"],
+                                      currency=x["currency"], title=f"The incidents of {q} that state it", **pin)))  # fmt: skip
 fq = f.only(f.end)
 fp = ui.call(impact.figure_points, fq, MAX_POINTS)
 if len(fp["figures"]):
@@ -94,18 +102,22 @@ if len(team_tbl):
 left, right = st.columns(2)
 with left:
     st.subheader("Recurring contributing factors")
-    st.caption("Categories in at least two of the quarter's incidents, ranked by incidents (not mentions).")
+    st.caption("Categories in at least two of the quarter's incidents, ranked by incidents (not mentions). "
+               "Select a row for its incidents and their factor sentences.")  # fmt: skip
     rec = pd.DataFrame(r["recurring_factors"])
     if len(rec):
         st.dataframe(rec[["label", "incidents", "share"]], hide_index=True, placeholder="", width="stretch",
+                     key="review_factors", selection_mode=drill.PICK,
+                     on_select=drill.to_page("review_factors", "incidents", [{"category": c} for c in rec["category"]],
+                                             state=pin),
                      column_config={"label": "category", "share": st.column_config.ProgressColumn(
                          "share of incidents", format="percent", min_value=0, max_value=1)})  # fmt: skip
     else:
         st.info("No category appears in two or more incidents this quarter.")
     if r["new_factors"]:
-        st.markdown(
-            "**New this quarter:** " + ", ".join(f"{ui.md(x['label'])} ({x['incidents']})" for x in r["new_factors"])
-        )
+        st.html(drill.small("<b>New this quarter:</b> " + ", ".join(
+            links.anchor(f"{x['label']} ({x['incidents']})", "incidents", category=x["category"], **pin)
+            for x in r["new_factors"]), sep=""))  # fmt: skip
 with right:
     st.subheader("Action items")
     a = r["action_items"]
@@ -113,10 +125,17 @@ with right:
     a1, a2, a3 = st.columns(3)
     a1.metric("Completion", ui.pct(a["completion_rate"]), help="done / (all - dropped)")
     a2.metric("Overdue", a["overdue"], format="localized", help="Not done, not dropped, due before the as-of date.")
+    if a["overdue"]:
+        a2.html(drill.small(links.anchor(drill.the(a["overdue"], "overdue item") + " →", "actions", overdue="period",
+                                         title=f"The overdue items of {q}'s incidents, and their owners", **pin)))  # fmt: skip
     a3.metric("On time", ui.pct(a["on_time_rate"]), help="Done on or before the due date / done with both dates known.")
-    st.caption((f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped. " if a["total"]
-                else f"No action item from {q}'s incidents. ")
-               + f"{r['overdue_all_quarters']} overdue across all quarters.")  # fmt: skip
+    st.caption(f"{a['total']} items: {a['done']} done, {a['open']} open, {a['dropped']} dropped." if a["total"]
+               else f"No action item from {q}'s incidents.")  # fmt: skip
+    if r["overdue_all_quarters"]:
+        st.html(drill.small(links.anchor(f"{r['overdue_all_quarters']:,} overdue across all quarters →", "actions",
+                                         title="Every overdue item up to the as-of date, by owner")))  # fmt: skip
+    else:
+        st.caption("None overdue across all quarters.")
     t = r["action_item_types"]
     st.markdown("**What kind of fixes**")
     if t["items"]:
@@ -132,9 +151,10 @@ with right:
     st.subheader("Postmortems still in draft")
     drafts = pd.DataFrame(r["drafts"]["incidents"])
     if len(drafts):
-        drafts["link"] = drafts["incident_id"].map(ui.incident_url)
-        st.dataframe(drafts, hide_index=True, placeholder="", width="stretch", column_config={
-            "link": st.column_config.LinkColumn("open", display_text="open")})  # fmt: skip
+        st.caption("Select a row to open the incident.")
+        st.dataframe(drafts, hide_index=True, placeholder="", width="stretch", key="review_drafts",
+                     selection_mode=drill.PICK, on_select=drill.to_incident("review_drafts", list(drafts["incident_id"])),
+                     column_config={"incident_id": "incident"})  # fmt: skip
     else:
         st.success("None: every postmortem of the quarter is past draft.")
 
