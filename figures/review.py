@@ -8,6 +8,8 @@ review's (analytics.review.quarterly_review) or comes from the same analytics ca
 
 from __future__ import annotations
 
+import io
+import zipfile
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -227,3 +229,12 @@ def write_markdown(folder: Path, con, f: Filters, settings: Settings | None, r: 
         path.write_text(text, encoding="utf-8")
         out.append(path)
     return out
+
+
+def markdown_zip(con, f: Filters, settings: Settings | None, r: dict) -> bytes:
+    """markdown_files() as one zip (the page's Markdown download): unpacked, the report shows its images."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in markdown_files(con, f, settings, r).items():
+            z.writestr(name, text)
+    return buf.getvalue()

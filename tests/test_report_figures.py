@@ -367,3 +367,22 @@ def test_cli_html_carries_its_charts(db, tmp_path, con, r):
     assert path.read_text(encoding="utf-8") == pictures.html_report(con, f, None, quarterly_review(con, f))
     std = _cli(db, "--format", "html")
     assert std.stdout.count("<figure><svg") == 5 and std.stdout == pictures.html_report(con, F, None, r)
+
+
+def test_the_pages_markdown_zip_holds_the_report_and_its_charts(con, r, tmp_path):
+    import io
+    import zipfile
+
+    z = zipfile.ZipFile(io.BytesIO(pictures.markdown_zip(con, F, None, r)))
+    files = pictures.markdown_files(con, F, None, r)
+    assert z.namelist() == list(files)
+    assert all(z.read(n).decode("utf-8") == text for n, text in files.items())
+
+
+def test_the_review_page_opens_with_what_changed_and_offers_the_files_with_charts(db, r):
+    from tests.apptest import open_page, texts
+
+    at = open_page(db, None, quarter="2025Q2", as_of="2025-07-15")
+    assert report.what_changed(r).replace("\\", "") in texts(at).replace("\\", "")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["HTML with charts", "Markdown with charts (zip)", "Markdown", "JSON"]

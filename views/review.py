@@ -8,6 +8,7 @@ import streamlit as st
 from analytics import cli, durations, export, impact, report
 from analytics.review import quarterly_review
 from figures import charts
+from figures import review as review_figures
 from views import drill, impact_charts, links, ui
 
 MAX_POINTS = 1000  # per figure strip, and per metric in the durations strip: what a browser draws well
@@ -20,6 +21,7 @@ pin = links.period_params(f, only_end=True)  # every link opens what was counted
 
 st.title(f"Quarterly review: {q}")
 st.caption(ui.filter_caption(f) + f" · compared with {r['previous_quarter']}")
+st.markdown(ui.md(report.what_changed(r)))
 
 inc = r["incidents"]
 c1, c2 = st.columns([1, 3])
@@ -160,15 +162,20 @@ with right:
 
 st.divider()
 st.subheader("Download this review")
-d1, d2, d3 = st.columns(3)
+d1, d2, d3, d4 = st.columns(4)
 view = {"teams": f.teams, "services": f.services, "severities": f.severities}
-d1.download_button("Markdown", report.to_markdown(r), file_name=export.download_name("incident-review", q, "md", **view),
-                   mime="text/markdown")  # fmt: skip
-d2.download_button("HTML", report.to_html(r), file_name=export.download_name("incident-review", q, "html", **view),
-                   mime="text/html")  # fmt: skip
-d3.download_button("JSON", report.to_json(r), file_name=export.download_name("incident-review", q, "json", **view),
-                   mime="application/json")  # fmt: skip
-st.caption("The same numbers from the command line, run in the project folder (`--format json` or `--format html` "
-           "for the other files):")  # fmt: skip
+con = ui.connection()
+d1.download_button("HTML with charts", lambda: review_figures.html_report(con, f, s, r), mime="text/html",
+                   file_name=export.download_name("incident-review", q, "html", **view), icon=":material/download:",
+                   help="One self-contained file: the numbers and the charts (SVG), opens without a network, prints.")  # fmt: skip
+d2.download_button("Markdown with charts (zip)", lambda: review_figures.markdown_zip(con, f, s, r),
+                   mime="application/zip", file_name=export.download_name("incident-review", q, "zip", **view),
+                   icon=":material/download:", help="The Markdown report and its charts as SVG files beside it.")  # fmt: skip
+d3.download_button("Markdown", report.to_markdown(r), file_name=export.download_name("incident-review", q, "md", **view),
+                   mime="text/markdown", icon=":material/download:", help="The report as text, without charts.")  # fmt: skip
+d4.download_button("JSON", report.to_json(r), file_name=export.download_name("incident-review", q, "json", **view),
+                   mime="application/json", icon=":material/download:")  # fmt: skip
+st.caption("The same numbers from the command line, run in the project folder (`--format html` for the file with "
+           "charts, `--format md --output FOLDER/` for Markdown with its charts, `--format json`):")  # fmt: skip
 st.code(cli.command_for("report", f, db=ui.db_path(), settings_file=os.environ.get("INCIDENTS_SETTINGS")),
         language="bash", wrap_lines=True)  # fmt: skip
