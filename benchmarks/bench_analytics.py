@@ -82,6 +82,7 @@ class Ctx:
         impact = _impact()
         opts = impact.figure_options(con, self.f) if impact is not None else []
         self.impact_figure = (opts[0][0], opts[0][1]) if opts else None
+        self.team = team or (self.opts.teams[0] if self.opts.teams else None)
 
 
 def _impact():
@@ -95,7 +96,7 @@ def _impact():
 
 def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object, tuple, dict]]:
     """(name, shown arguments, function, args, kwargs) as the pages make them."""
-    from analytics import actions, curation, durations, export, factors, incidents, quality, repeats
+    from analytics import actions, curation, documents, durations, export, factors, incidents, quality, repeats, teams
     from analytics.meta import options
     from analytics.review import quarterly_review
 
@@ -159,11 +160,26 @@ def calls(ctx: Ctx, filtered_only: bool = False) -> list[tuple[str, str, object,
     add(actions.overdue_head, "(f, 1000)", f, rows)
     add(export.overdue_csv, "(f)  (the download, on click)", f)
     add(actions.incomplete_head, "(f, 1000)", f, rows)
+    # Action items with overdue=period (a review's overdue count opened)
+    add(actions.overdue_owners, "(f, period=True)", f, period=True)
+    add(actions.aging, "(f, period=True)", f, period=True)
+    add(actions.open_items_head, "(f, 1000, period=True)", f, rows, period=True)
+    add(actions.overdue_head, "(f, 1000, period=True)", f, rows, period=True)
     # Incidents
     add(incidents.listing_head, "(f, '', 1000)", f, "", rows)
     add(incidents.listing_head, "(f, 'timeout', 1000)  (a search)", f, "timeout", rows)
+    add(incidents.duration_list, "(f, 'ttr', '', 1000)  (a median opened)", f, "ttr", "", rows)
+    add(incidents.category_list, "(f, first category, '', 1000)  (a factor count opened)", f, ctx.category, "", rows)
+    if ctx.impact_figure:
+        add(incidents.figure_list, "(f, first figure, its currency, '', 1000)  (an impact total opened)", f,
+            *ctx.impact_figure, "", rows)  # fmt: skip
     if ctx.incident:
         add(incidents.detail, "(first incident)", ctx.incident, takes_filters=False)
+        add(documents.header, "(first incident)", ctx.incident, takes_filters=False)
+        add(documents.documents, "(first incident)", ctx.incident, takes_filters=False)
+        add(documents.marks, "(first incident)", ctx.incident, takes_filters=False)
+    if ctx.team:
+        add(teams.team_quarters, "(f, a team)  (Team over time)", f, ctx.team)
     # Impact (and the impact parts of the review and the incident detail)
     impact = _impact()
     if impact is not None:

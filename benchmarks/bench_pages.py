@@ -32,6 +32,7 @@ from benchmarks.machine import ROOT, CpuMeter, loadavg, status_kib
 REPEATS = 3
 TIMEOUT = 600
 DETAIL = "views/incidents.py"  # opened twice: the list, and one incident's detail (?incident=...)
+DOCUMENT = "views/document.py"  # opened with ?incident=... (the first incident listed)
 
 
 def app_pages(app: Path = ROOT / "app.py") -> list[tuple[str, str, str, dict]]:
@@ -56,7 +57,8 @@ def app_pages(app: Path = ROOT / "app.py") -> list[tuple[str, str, str, dict]]:
             continue
         kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
         url = "" if kw.get("default") else kw.get("url_path", Path(file).stem)
-        out.append((kw.get("title", Path(file).stem), file, url, {}))
+        # the document page shows one incident's postmortem: it is opened with the first incident listed
+        out.append((kw.get("title", Path(file).stem), file, url, {"incident": None} if file == DOCUMENT else {}))
         if file == DETAIL:
             out.append(("Incident detail", file, url, {"incident": None}))
     return out
