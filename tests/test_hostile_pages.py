@@ -54,7 +54,10 @@ EXTREME = [
 ]  # fmt: skip
 REVIEW = {"quarter": "2025Q2", "since": "2025Q1", "as_of": "2025-07-15"}
 PAGES = [None, "views/response_times.py", "views/factors.py", "views/actions.py", "views/impact.py",
-         "views/incidents.py", "views/data_quality.py"]  # fmt: skip
+         "views/incidents.py", "views/data_quality.py", "views/document.py", "views/team.py"]  # fmt: skip
+# What a page that shows one thing is opened on: the postmortem of the incident holding the extreme values,
+# the team whose incidents hold them (Q1-2 in the year 500, Q2-1's huge time to resolve, P2-1).
+NAMED = {"views/document.py": {"incident": "P2-1"}, "views/team.py": {"team": "payments"}}
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +85,23 @@ def drawn(at) -> None:
 @pytest.mark.parametrize("params", [{}, REVIEW], ids=["default-view", "2025Q2"])
 def test_every_page_draws_a_database_with_extreme_values(extreme, page, params):
     """Before: every page failed (a date after 9999 is no Python date: the sidebar's options)."""
-    drawn(open_page(extreme, page, **params))
+    drawn(open_page(extreme, page, **params, **NAMED.get(page, {})))
 
 
+@pytest.mark.parametrize("page", ["views/incidents.py", "views/document.py"])
 @pytest.mark.parametrize("incident", ["P2-1", "Q2-6", "Q1-2"])
-def test_the_detail_of_an_incident_with_extreme_values_draws(extreme, incident):
-    drawn(open_page(extreme, "views/incidents.py", incident=incident, **REVIEW))
+def test_the_detail_of_an_incident_with_extreme_values_draws(extreme, incident, page):
+    at = open_page(extreme, page, incident=incident, **REVIEW)
+    drawn(at)
+    assert not at.warning  # the incident was found (and, for the document, its file read)
+
+
+@pytest.mark.parametrize("team", ["payments", "search"])
+def test_the_quarters_of_a_team_with_extreme_values_draw(extreme, team):
+    """payments holds Q1-2 (the year 500), Q2-1 and P2-1; search holds Q2-6 (the year 12000)."""
+    at = open_page(extreme, "views/team.py", team=team, **REVIEW)
+    drawn(at)
+    assert [t.value for t in at.title] == [f"Team over time: {team}"]
 
 
 def test_extreme_figures_of_an_incident_read_as_unknown(extreme):
