@@ -203,6 +203,7 @@ def test_review_downloads_carry_the_filters(tmp_path, rules, downloads):
         "incident-review-2025Q2-team-search-severity-SEV3+SEV5.html",
         "incident-review-2025Q2-team-search-severity-SEV3+SEV5.json",
         "incident-review-2025Q2-team-search-severity-SEV3+SEV5.md",
+        "incident-review-2025Q2-team-search-severity-SEV3+SEV5.zip",
     ]
     assert as_bytes(downloads["incident-review-2025Q2-team-search-severity-SEV3+SEV5.json"]).startswith(b"{")
 
