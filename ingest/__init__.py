@@ -10,4 +10,4 @@ __version__ = "0.1.0"
 # Bump when a change to the parser changes what it makes of an unchanged file:
 # incremental builds reuse the records of unchanged files only when the
 # parser version and the rule files are the same as last time.
-PARSER_VERSION = 9
+PARSER_VERSION = 10

@@ -418,3 +418,15 @@ def test_path_is_only_ever_one_of_the_incidents_files(built, tmp_path):
     at = open_page(db, "views/document.py", incident=ID, path=str(secret))
     assert "top secret" not in doc_html(at)
     assert Path(secret).exists()
+
+
+def test_milestones_given_in_the_front_matter_are_marked_on_their_keys_line(tmp_path, rules):
+    doc = ("---\nseverity: SEV3\ndetected_at: 2025-03-10T10:05:00Z\nresolved_at: 2025-03-10T10:45:00Z\n---\n"
+           "# Postmortem: Queue backlog\n\nDate: 2025-03-10\n\n## Summary\n\nThe queue backed up.\n")  # fmt: skip
+    db = build_corpus(tmp_path, {"search/q.md": doc}, rules)
+    con = connect(db)
+    m = documents.marks(con, "search/q")
+    assert m[["line", "used_for"]].values.tolist() == [[3, "detected_at evidence"], [4, "resolved_at evidence"]]
+    ev = con.execute("SELECT milestone, source, line, rule, confidence FROM milestone_evidence ORDER BY 1").fetchall()
+    assert ev == [("detected", "front_matter", 3, "stated as detected_at", "clear"),
+                  ("resolved", "front_matter", 4, "stated as resolved_at", "clear")]  # fmt: skip

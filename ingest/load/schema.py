@@ -122,7 +122,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("source_path", "VARCHAR", ""),
         ("milestone", "VARCHAR", "started | detected | acknowledged | declared | mitigated | resolved"),
         ("at", "TIMESTAMP", "UTC; NULL when a correction clears the milestone"),
-        ("source", "VARCHAR", "timeline | header | prose | correction"),
+        ("source", "VARCHAR", "front_matter | timeline | header | prose | correction"),
         ("line", "INTEGER", "the line it was read from"),
         ("rule", "VARCHAR", "what decided it, in words"),
         ("phrase", "VARCHAR", "the words of the document it rests on"),

@@ -11,7 +11,7 @@ import re
 from datetime import UTC, date, datetime, tzinfo
 
 from ingest.read.problems import Problems
-from ingest.understand.document import ParsedDocument
+from ingest.understand.document import Evidence, ParsedDocument
 from ingest.understand.header import normalise_severity, normalise_status, split_list
 from ingest.understand.rules import MILESTONES
 from ingest.understand.timeline import WHEN_RE, Clock
@@ -199,6 +199,9 @@ def _milestones(doc: ParsedDocument, fm: dict, zone: tzinfo | None, problems: Pr
         try:
             doc.milestones[name] = parse_timestamp(fm[key], zone, doc.date)
             doc.milestone_sources[name] = "front_matter"
+            # its evidence is the key's own line, so the document view marks it and the incident page says where
+            doc.evidence[name] = Evidence(doc.milestones[name], "front_matter", at.lines.get(key), f"stated as {key}",
+                                          str(_jsonable(fm[key]))[:120], "clear")  # fmt: skip
         except BadValue as exc:
             problems.warn("bad-time", at[key], f"{key}: {exc}; ignored")
 
