@@ -29,8 +29,9 @@ SELECT level, code, count(*) AS problems, count(DISTINCT source_path) AS files
 FROM problems GROUP BY 1, 2 ORDER BY level, problems DESC, code
 """
 PROBLEMS = """
-SELECT source_path AS path, line, level, code, message, incident_id FROM problems
-WHERE ? = '' OR code = ? ORDER BY source_path, line NULLS FIRST, code
+SELECT p.source_path AS path, p.line, p.level, p.code, p.message, p.incident_id, s.relpath
+FROM problems p LEFT JOIN sources s ON s.path = p.source_path
+WHERE ? = '' OR p.code = ? ORDER BY p.source_path, p.line NULLS FIRST, p.code
 """
 COMPLIANCE = """
 WITH {cte}

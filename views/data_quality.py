@@ -4,7 +4,7 @@ import altair as alt
 import streamlit as st
 
 from analytics import quality
-from views import ui
+from views import drill, ui
 
 f = ui.filters()
 st.title("Data quality")
@@ -64,7 +64,20 @@ else:
     st.altair_chart(chart, width="stretch")
     code = st.selectbox("Problems with code", ["", *by_code["code"]], key="dq_code",
                         format_func=lambda x: x or "all codes")  # fmt: skip
-    st.dataframe(ui.call(quality.problems, code), hide_index=True, placeholder="", width="stretch")
+    probs = ui.call(quality.problems, code)
+    s = ui.settings()
+    lines = [drill.line_of(n) for n in probs["line"]]
+    probs = probs.assign(source=[s.document_url(r, n) if isinstance(r, str) else None
+                                 for r, n in zip(probs["relpath"], lines, strict=True)])  # fmt: skip
+    st.caption("Select a problem of an incident's document to read that document at its line."
+               + (" 'source' opens the file in the repository." if s.document_url_template else ""))  # fmt: skip
+    st.dataframe(probs[["path", "line", "level", "code", "message", "incident_id", "source"]], hide_index=True,
+                 placeholder="", width="stretch", key="dq_problems", selection_mode=drill.PICK,
+                 on_select=drill.to_documents("dq_problems", list(probs["incident_id"]), list(probs["path"]),
+                                              lines, skip=("source",)),
+                 column_config={"line": st.column_config.NumberColumn("line", format="%d"),
+                                "source": st.column_config.LinkColumn("source", display_text="open")
+                                if s.document_url_template else None})  # fmt: skip
 
 st.subheader("Durations to check")
 st.caption(ui.filter_caption(f) + f" · incidents of {ui.period(f)}. {undated_note}"

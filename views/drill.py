@@ -107,6 +107,20 @@ def to_page(key: str, page: str, targets: Sequence[dict], state: dict | None = N
     return on_pick(key, go)
 
 
+def to_documents(
+    key: str, incident_ids: Sequence, paths: Sequence, lines: Sequence, skip: Sequence[str] = ()
+) -> Callable[[], None]:
+    """on_select callback for a table of lines in many files (the data-quality problems): the picked row
+    opens its file in the document view at its line, when the file belongs to an incident (a skipped or
+    rejected file has no document view)."""
+
+    def go(i: int) -> None:
+        if 0 <= i < len(incident_ids) and isinstance(incident_ids[i], str) and incident_ids[i]:
+            links.go("document", incident=incident_ids[i], path=paths[i], line=line_of(lines[i]))
+
+    return on_pick(key, go, skip)
+
+
 def the(n: int, noun: str) -> str:
     """'the 6 incidents', 'the 1 incident': the words of a link that opens what a number counts."""
     return f"the {n:,} {noun}" + ("" if n == 1 else "s")
