@@ -300,7 +300,9 @@ DOCUMENT = {
     "title": "Stale search results",
     "focus": [{"id": f"L{ITEM_LINE}", "class": ["pm-focus", "pm-mark"], "label": ["action item"],
                "cells": ["P1", "Freshness alert", "@dave", "2025-06-01"]}],
-    "marks": [("L21", "action item"), ("L22", "action item"), ("L23", "action item")],
+    # the front matter's times are marked on their keys' lines, the items on their rows
+    "marks": [("L7", "started_at evidence"), ("L8", "detected_at evidence"), ("L9", "resolved_at evidence"),
+              ("L21", "action item"), ("L22", "action item"), ("L23", "action item")],
 }  # fmt: skip
 
 
