@@ -11,9 +11,10 @@ from figures.charts import COUNT, LABEL_LIMIT, count_axis
 RATE_NAMES = {"completion_rate": "completion", "on_time_rate": "on time"}
 
 
-def rate_bars(df: pd.DataFrame, group: str, order: list[str], title: str = "") -> alt.Chart:
-    """Completion and on-time rate per group, side by side, 0-100%."""
-    return (
+def rate_bars(df: pd.DataFrame, group: str, order: list[str], title: str = "") -> alt.LayerChart:
+    """Completion and on-time rate per group, side by side, 0-100%, each bar with its rate written at its
+    end (a rate of 0% draws no bar: the label says it is zero, not missing)."""
+    base = (
         alt.Chart(df)
         .transform_fold(list(RATE_NAMES), as_=["measure", "value"])
         .transform_calculate(
@@ -21,12 +22,10 @@ def rate_bars(df: pd.DataFrame, group: str, order: list[str], title: str = "") -
             n="datum.measure == 'completion_rate' ? datum.rated : datum.done_dated",
             numerator="datum.measure == 'completion_rate' ? datum.done : datum.done_on_time",
         )
-        .mark_bar()
         .encode(
             x=alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             y=alt.Y(f"{group}:N", title=None, sort=order, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             yOffset=alt.YOffset("rate:N", sort=list(RATE_NAMES.values())),
-            color=alt.Color("rate:N", sort=list(RATE_NAMES.values()), legend=alt.Legend(title=None, orient="top")),
             tooltip=[
                 alt.Tooltip(f"{group}:N"),
                 alt.Tooltip("rate:N"),
@@ -37,8 +36,16 @@ def rate_bars(df: pd.DataFrame, group: str, order: list[str], title: str = "") -
                 alt.Tooltip("dropped:Q", title="dropped", format=COUNT),
             ],
         )
-        .properties(title=title, height=alt.Step(14))
     )
+    bars = base.mark_bar().encode(
+        color=alt.Color("rate:N", sort=list(RATE_NAMES.values()), legend=alt.Legend(title=None, orient="top"))
+    )
+    labels = (
+        base.transform_filter("isValid(datum.value)")  # no rate (nothing rated): no label either
+        .mark_text(align="left", dx=3, fontSize=10)
+        .encode(text=alt.Text("value:Q", format=".0%"))
+    )
+    return alt.layer(bars, labels).properties(title=title, height=alt.Step(14))
 
 
 def owner_bars(df: pd.DataFrame, order: list[str]) -> alt.Chart:

@@ -303,3 +303,16 @@ def test_license_is_an_spdx_expression():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert meta["project"]["license"] == "MIT"
     assert meta["build-system"]["requires"] == ["setuptools>=77"]
+
+
+def test_a_rate_of_zero_is_written_and_no_rate_is_not():
+    import re
+
+    import vl_convert
+
+    df = pd.DataFrame({"team": ["a", "b"], "completion_rate": [0.0, None], "on_time_rate": [0.5, None],
+                       "rated": [3, 0], "done": [0, 0], "done_dated": [2, 0], "done_on_time": [1, 0],
+                       "items": [3, 0], "dropped": [0, 0]})  # fmt: skip
+    svg = vl_convert.vegalite_to_svg(action_charts.rate_bars(df, "team", ["a", "b"]).to_dict())
+    ticks = [f"{p}%" for p in range(0, 101, 10)]
+    assert re.findall(r">([^<]*%)<", svg) == [*ticks, "0%", "50%"]  # team a's two bars; team b has no rate

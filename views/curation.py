@@ -43,7 +43,7 @@ def show(f: Filters, fkey: str) -> None:
         sub = items[items["group"] == grp["group"]]
         st.caption(f"Group {grp['group']}: {plural(len(sub), 'factor sentence')} from "
                    f"{plural(sub['incident_id'].nunique(), 'incident')}.")  # fmt: skip
-        factor_table(sub)
+        factor_table(sub, "fx_curation_sentences")
         if grp["patterns"]:
             hits = ui.call(curation.check_patterns, f, tuple(grp["patterns"]))
             moved = int(hits.loc[hits["category"] == "uncategorized", "factors"].sum())

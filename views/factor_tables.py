@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from views import ui
+from views import drill, ui
 
 ALL = "__all__"
 SECTIONS = {
@@ -62,9 +62,13 @@ def changed(name: str, value) -> bool:
     return value is not None and value != old
 
 
-def factor_table(df: pd.DataFrame) -> None:
-    """The exact factor sentences: incident, quarter, section, line, text."""
+def factor_table(df: pd.DataFrame, key: str) -> None:
+    """The exact factor sentences: incident, quarter, section, line, text. Selecting a row opens the
+    postmortem at the sentence's line (the document view); the incident column links to the incident."""
     view = link(df).assign(section=df["section"].map(lambda s: SECTIONS.get(s, s)))
+    ids, lines = list(df["incident_id"]), list(df["line"]) if "line" in df.columns else [None] * len(df)
+    paths = list(df["source_path"]) if "source_path" in df.columns else [None] * len(df)
+    st.caption("Select a row to read the sentence in its postmortem, at its line.")
     cols = [
         "incident",
         "text",
@@ -79,6 +83,7 @@ def factor_table(df: pd.DataFrame) -> None:
         "source_path",
     ]
     st.dataframe(view[[c for c in cols if c in view.columns]], hide_index=True, width="stretch", placeholder="",
+                 key=key, selection_mode=drill.PICK, on_select=drill.to_documents(key, ids, paths, lines, skip=("incident",)),
                  column_config={
                      "incident": incident_col(), "label": "category",
                      "line": st.column_config.NumberColumn("line", format="%d", help="Line in the file (none in YAML/JSON)."),

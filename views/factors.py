@@ -140,8 +140,11 @@ if section == "Recurring categories":
         st.caption("Categories whose first incident ever (same team/service/severity filters, up to the as-of "
                    f"date) falls in {period}: {len(new)} of the period's {len(ov)} categories.")  # fmt: skip
         if len(new):
+            st.caption("Select a row to open its first incident.")
             st.dataframe(link(new, "first_incident", "first")[["label", "incidents", "first_seen", "first"]],
-                         hide_index=True, placeholder="", width="stretch", column_config={
+                         hide_index=True, placeholder="", width="stretch", key=f"fx_new_{fkey}",
+                         selection_mode=drill.PICK, on_select=drill.to_incident(
+                             f"fx_new_{fkey}", list(new["first_incident"]), skip=("first",)), column_config={
                              "label": "category", "incidents": "incidents in the period",
                              "first_seen": st.column_config.DatetimeColumn("first seen", format="YYYY-MM-DD"),
                              "first": incident_col("first incident")})  # fmt: skip
@@ -173,7 +176,7 @@ if section == "Recurring categories":
         st.html(drill.small(links.anchor(drill.the(head["incidents"], "incident") + ", each with its sentences →", "incidents",
                                          category=cat, title="The incidents behind this count", **pin)))  # fmt: skip
     if len(texts):
-        factor_table(texts)
+        factor_table(texts, "fx_category_sentences")
 
 # ------------------------------------------------------------------ repeats
 if section == "Repeat incidents":
@@ -246,7 +249,7 @@ if section == "Repeat incidents":
                 "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
         pf = ui.call(repeats.pair_factors, (r["incident_id"], r["earlier_id"]), tuple(r["categories"]))
         st.caption(f"The factor sentences of both incidents in the shared categories: {len(pf)}.")
-        factor_table(pf)
+        factor_table(pf, "fx_repeat_sentences")
 
 # ------------------------------------------------------- near misses, themes
 if section == "Near misses and what went wrong":
@@ -267,9 +270,16 @@ if section == "Near misses and what went wrong":
         i = selected_row(lucky_key, len(g))
         grp = g.iloc[0 if i is None else i]
         sub = link(it[it["group"] == grp["group"]])
-        st.caption(f"{plural(len(sub), 'item')} from {plural(sub['incident_id'].nunique(), 'incident')} in this theme.")
+        st.caption(
+            f"{plural(len(sub), 'item')} from {plural(sub['incident_id'].nunique(), 'incident')} in this theme. "
+            "Select a row to read the item in its postmortem."
+        )
+        items_key = f"fx_lucky_items_{fkey}"
         st.dataframe(sub[["incident", "quarter", "text", "line", "title", "team", "severity"]], hide_index=True, placeholder="",
-                     width="stretch", column_config={"incident": incident_col(),
+                     width="stretch", key=items_key, selection_mode=drill.PICK,
+                     on_select=drill.to_documents(items_key, list(sub["incident_id"]), list(sub["source_path"]),
+                                                  list(sub["line"]), skip=("incident",)),
+                     column_config={"incident": incident_col(),
                                                      "text": st.column_config.TextColumn("where we got lucky", width="large"),
                                                      "line": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
 
@@ -296,7 +306,7 @@ if section == "Near misses and what went wrong":
         st.caption(f"{t['label']}: {plural(wh['incidents'], 'incident')}, "
                    f"{plural(wh['factors'], 'What Went Wrong item')}"
                    + (f" (the first {len(ww)} listed)." if wh["factors"] > len(ww) else "."))  # fmt: skip
-        factor_table(ww)
+        factor_table(ww, "fx_theme_sentences")
 
 # ------------------------------------------------------------------ curation
 if section == "Curate the taxonomy":

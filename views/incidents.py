@@ -140,8 +140,10 @@ if selected:
                    f"database, the rest kept as written); {len(named_by)} postmortem(s) name this one. A named "
                    "earlier incident makes this one a repeat on the Contributing factors page.")  # fmt: skip
         view = rel.assign(link=[ui.incident_url(i) if isinstance(i, str) and i else None for i in rel["other_id"]])
+        st.caption("Select a row to open the other incident (when it is in this database).")
         st.dataframe(view[["direction", "link", "other_title", "other_occurred_at", "ref", "text", "ref_date", "line"]],
-                     hide_index=True, placeholder="", width="stretch", column_config={
+                     hide_index=True, placeholder="", width="stretch", key="detail_related", selection_mode=drill.PICK,
+                     on_select=drill.to_incident("detail_related", list(rel["other_id"]), skip=("link",)), column_config={
                          "link": st.column_config.LinkColumn("incident", display_text=ui.LINK_TEXT,
                                                              help="Empty when the incident is not in this database."),
                          "other_title": "title",
