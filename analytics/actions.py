@@ -25,13 +25,14 @@ with several owners counts for each) keep only the matching owners."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from analytics import filters as flt
-from analytics.db import query
+from analytics.db import fetch, query
 from analytics.filters import Filters
 from analytics.periods import Quarter, quarter_of
 from analytics.stats import rate
@@ -320,14 +321,29 @@ def _list(con, sql: str, f: Filters, owner, owner_team, manager, **fmt) -> pd.Da
     return _run(con, sql, f, owner, owner_team, manager, first="", total="NULL", **fmt).drop(columns="_total")
 
 
-def _head(con, sql: str, order: str, f: Filters, limit: int, owner, owner_team, manager, **fmt) -> dict:
-    """{"rows": the first `limit` rows of one of the lists, "total": its rows in all}."""
+# How many rows each list has, for _head: counted apart from the first rows, since a count over the window of
+# every row (count(*) OVER ()) made the sort carry every column of every row.
+OVERDUE_TOTAL = "WITH {items}, {who} SELECT count(*) FROM item_rows WHERE overdue"
+OPEN_TOTAL = "WITH {items}, {who} SELECT count(*) FROM sel_items WHERE status_as_of = 'open'"
+
+
+def _head(con, sql: str, order: str, f: Filters, limit: int, owner, owner_team, manager,
+          total_sql: str | None = None, **fmt) -> dict:  # fmt: skip
+    """{"rows": the first `limit` rows of one of the lists, "total": its rows in all}. With `total_sql` the
+    rows in all are counted by it, in a second query that runs beside the first (its own cursor)."""
     if limit < 1:
         raise ValueError("limit must be at least 1")  # the first row carries the count
-    first, total = f"ORDER BY {order} LIMIT ?", "count(*) OVER ()"
-    text, params = _sql(sql, f, owner, owner_team, manager, first=first, total=total, **fmt)
-    rows = query(con, text, [*params, int(limit)])
-    total = int(rows["_total"].iloc[0]) if len(rows) else 0
+    first = f"ORDER BY {order} LIMIT ?"
+    if total_sql is None:
+        text, params = _sql(sql, f, owner, owner_team, manager, first=first, total="count(*) OVER ()", **fmt)
+        rows = query(con, text, [*params, int(limit)])
+        total = int(rows["_total"].iloc[0]) if len(rows) else 0
+        return {"rows": rows.drop(columns="_total"), "total": total}
+    text, params = _sql(sql, f, owner, owner_team, manager, first=first, total="NULL", **fmt)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted = pool.submit(fetch, con, *_sql(total_sql, f, owner, owner_team, manager))
+        rows = query(con, text, [*params, int(limit)])
+        total = int(counted.result()[0][0])
     return {"rows": rows.drop(columns="_total"), "total": total}
 
 
@@ -395,11 +411,20 @@ def overdue(con, f: Filters, owner: str | None = None, owner_team: str | None = 
     return df
 
 
+def overdue_rows(con, sql: str, f: Filters, extra: list, owner: str | None = None, owner_team: str | None = None,
+                 manager: str | None = None, period: bool = False) -> list[tuple]:  # fmt: skip
+    """`sql` (a query on the {items} and {who} of overdue(), with r.-prefixed {status}, and `extra` bound
+    after their parameters) over overdue()'s population, as tuples: for the CSV export, which writes its
+    lines in SQL rather than from a frame."""
+    text, params = _sql(sql, backlog(f, period), owner, owner_team, manager, status=STATUS_TEXT.format(t="r."))
+    return fetch(con, text, [*params, *extra])
+
+
 def overdue_head(con, f: Filters, limit: int = 1000, owner: str | None = None, owner_team: str | None = None,
                  manager: str | None = None, period: bool = False) -> dict:  # fmt: skip
     """overdue() for a page: {"rows": its first `limit` rows, "total": its rows in all}.
     The CSV export (analytics.export.overdue_csv) has every row."""
-    out = _head(con, OVERDUE, OVERDUE_ORDER, backlog(f, period), limit, owner, owner_team, manager,
+    out = _head(con, OVERDUE, OVERDUE_ORDER, backlog(f, period), limit, owner, owner_team, manager, OVERDUE_TOTAL,
                 status=STATUS_TEXT.format(t="r."))  # fmt: skip
     out["rows"]["days_overdue"] = out["rows"]["days_overdue"].astype("int64")
     return out
@@ -433,7 +458,7 @@ def open_items(con, f: Filters, owner: str | None = None, owner_team: str | None
 def open_items_head(con, f: Filters, limit: int = 1000, owner: str | None = None, owner_team: str | None = None,
                     manager: str | None = None, period: bool = False) -> dict:  # fmt: skip
     """open_items() for a page: {"rows": its first `limit` rows (the oldest), "total": its rows in all}."""
-    out = _head(con, OPEN_ITEMS, OPEN_ORDER, backlog(f, period), limit, owner, owner_team, manager,
+    out = _head(con, OPEN_ITEMS, OPEN_ORDER, backlog(f, period), limit, owner, owner_team, manager, OPEN_TOTAL,
                 status=STATUS_TEXT.format(t=""))  # fmt: skip
     out["rows"]["age"] = [AGE_BUCKETS[int(b)] for b in out["rows"]["age_bucket"]]
     return out

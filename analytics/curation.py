@@ -29,6 +29,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ import yaml
 
 from analytics import derived
 from analytics import filters as flt
-from analytics.db import query
+from analytics.db import query, text_frame
 from analytics.filters import Filters
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
@@ -375,8 +376,11 @@ def curate(con, f: Filters) -> dict:
     factors with their group, "taxonomy_file": where the patterns come from, "snippet": all
     groups of two or more factors in one YAML text}."""
     fa = f.all_time()
-    items = query(con, UNCATEGORIZED.format(cte=flt.cte(fa)), flt.params(fa))
-    cov = coverage(con, fa)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the counts and the taxonomy beside the factors (own cursors)
+        counted = pool.submit(coverage, con, fa)
+        tax = pool.submit(taxonomy, con)
+        items = text_frame(con, UNCATEGORIZED.format(cte=flt.cte(fa)), flt.params(fa))
+        cov, tax = counted.result(), tax.result()
     texts = items["text"].tolist()
     forms: dict[str, set[str]] = defaultdict(set)
     for text in set(texts):  # words() of each distinct text once
@@ -386,7 +390,6 @@ def curate(con, f: Filters) -> dict:
     bg_words = dict(_background(con, fa, all_forms).itertuples(index=False))
     background = {t: max((bg_words.get(w, 0) for w in ws), default=0) for t, ws in forms.items()}
     groups = group_texts(texts, background)
-    tax = taxonomy(con)
     prof = profiles(tax)
     labels = dict(zip(tax["category"], tax["label"], strict=True))
     taken = set(tax["category"])

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analytics import curation, derived
 from analytics import filters as flt
-from analytics.db import query
+from analytics.db import query, text_frame
 from analytics.filters import Filters
 from analytics.periods import quarters_between
 
@@ -60,6 +60,17 @@ WHERE c.category <> 'uncategorized'
 GROUP BY c.category, t.label
 """
 
+# FIRST_SEEN without the first incident: what new_categories() needs (the incident costs an arg_min over every
+# factor of every quarter).
+FIRST_SEEN_AT = """
+WITH {cte}
+SELECT c.category, coalesce(t.label, c.category) AS label, min(f.quarter) AS first_quarter,
+       min(f.occurred_at) AS first_seen
+FROM {factors} c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
+WHERE c.category <> 'uncategorized'
+GROUP BY c.category, t.label
+"""
+
 
 def _derived(con) -> bool:
     return derived.ready(con, "incident_categories")
@@ -88,6 +99,12 @@ def first_seen(con, f: Filters) -> pd.DataFrame:
     return query(con, FIRST_SEEN.format(cte=flt.cte(fa), factors=_factors(con)), flt.params(fa))
 
 
+def first_seen_at(con, f: Filters) -> pd.DataFrame:
+    """first_seen() without first_incident: category, label, first_quarter, first_seen."""
+    fa = f.all_time()
+    return query(con, FIRST_SEEN_AT.format(cte=flt.cte(fa), factors=_factors(con)), flt.params(fa))
+
+
 def recurring(con, f: Filters) -> pd.DataFrame:
     """Categories present in at least two incidents of the period."""
     df = ranked(con, f)
@@ -97,6 +114,11 @@ def recurring(con, f: Filters) -> pd.DataFrame:
 def new_categories(con, f: Filters) -> pd.DataFrame:
     """Categories first seen (with the same team/service/severity filters) in the period."""
     return _new(f, ranked(con, f), first_seen(con, f))
+
+
+def new_from(f: Filters, period: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
+    """new_categories() from ranked() and first_seen() (or first_seen_at()) already at hand (the review has both)."""
+    return _new(f, period, first)
 
 
 def _new(f: Filters, period: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
@@ -325,7 +347,7 @@ def factor_texts_head(
 
 def lessons(con, f: Filters, kind: str) -> pd.DataFrame:
     """Lessons of one kind (went_well, went_wrong, lucky, ...) of the period's incidents."""
-    return query(con, LESSONS.format(cte=flt.cte(f)), [*flt.params(f), kind])
+    return text_frame(con, LESSONS.format(cte=flt.cte(f)), [*flt.params(f), kind])
 
 
 def themes(con, f: Filters) -> pd.DataFrame:

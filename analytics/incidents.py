@@ -101,21 +101,34 @@ WHERE d.duration_id = ?
 """
 DURATION_LABEL = "SELECT label FROM duration_definitions WHERE duration_id = ?"
 # The incidents with a factor of one category, newest first, each with its factor sentences of that category
-# in document order; _total and _factors count every incident and sentence, before the limit.
+# in document order; _total and _factors count every incident and sentence, before the limit. The sentences are
+# gathered for the rows shown only (`?` order after HITS': the category, the limit, the category).
 CATEGORY_ROWS = """
 WITH {hits},
 c AS (
-    SELECT incident_id, count(*) AS factors, list(text ORDER BY source_path, seq) AS texts,
-           list(line ORDER BY source_path, seq) AS lines, list(section ORDER BY source_path, seq) AS sections
+    SELECT incident_id, count(*) AS factors
     FROM contributing_factors
     WHERE category = ? AND incident_id IN (SELECT incident_id FROM hits)
     GROUP BY incident_id
+),
+top AS MATERIALIZED (
+    SELECT h.incident_id, h.title, h.quarter, h.occurred_at, h.team, h.severity, h.status, c.factors,
+           count(*) OVER () AS _total, sum(c.factors) OVER () AS _factors
+    FROM hits h JOIN c USING (incident_id)
+    ORDER BY h.occurred_at DESC, h.incident_id
+    LIMIT ?
+),
+l AS (
+    SELECT incident_id, list(text ORDER BY source_path, seq) AS texts, list(line ORDER BY source_path, seq) AS lines,
+           list(section ORDER BY source_path, seq) AS sections
+    FROM contributing_factors
+    WHERE category = ? AND incident_id IN (SELECT incident_id FROM top)
+    GROUP BY incident_id
 )
-SELECT h.incident_id, h.title, h.quarter, h.occurred_at, h.team, h.severity, h.status, c.factors, c.texts,
-       c.lines, c.sections, count(*) OVER () AS _total, sum(c.factors) OVER () AS _factors
-FROM hits h JOIN c USING (incident_id)
-ORDER BY h.occurred_at DESC, h.incident_id
-LIMIT ?
+SELECT t.incident_id, t.title, t.quarter, t.occurred_at, t.team, t.severity, t.status, t.factors, l.texts,
+       l.lines, l.sections, t._total, t._factors
+FROM top t JOIN l USING (incident_id)
+ORDER BY t.occurred_at DESC, t.incident_id
 """
 # The incidents that state one impact figure (impact.summary's n: counted, not 'unknown'; money: in one
 # currency when one is asked for), the largest first (flags: yes first); _total and _sum over every row.
@@ -158,7 +171,7 @@ def category_list(con, f: Filters, category: str, search: str = "", limit: int =
     `category`, newest first, each with those factor sentences (texts, lines, sections: lists in document
     order). -> {"rows", "total": the incidents, "factors": the sentences, over every row}."""
     hits, params = _hits(f, search)
-    rows = query(con, CATEGORY_ROWS.format(hits=hits), [*params, category, _limit(limit)])
+    rows = query(con, CATEGORY_ROWS.format(hits=hits), [*params, category, _limit(limit), category])
     total = int(rows["_total"].iloc[0]) if len(rows) else 0
     factors = int(rows["_factors"].iloc[0]) if len(rows) else 0
     rows = rows.drop(columns=["_total", "_factors"])

@@ -114,7 +114,7 @@ def compare_medians_with_doubt(current, previous, current_doubtful, previous_dou
     holds without the doubtful figures too (`*_doubtful`: one flag per value);
     else the verdict is 'doubtful' and says what is left without them."""
     ch = compare_medians(current, previous, min_n=min_n, n_boot=n_boot, confidence=confidence)
-    n_doubt = int(sum(bool(x) for x in current_doubtful) + sum(bool(x) for x in previous_doubtful))
+    n_doubt = _true(current_doubtful) + _true(previous_doubtful)
     ch = replace(ch, doubtful=n_doubt)
     if n_doubt == 0 or ch.verdict not in ("shorter", "longer"):
         return ch
@@ -124,6 +124,16 @@ def compare_medians_with_doubt(current, previous, current_doubtful, previous_dou
     if sure.verdict == ch.verdict:
         return ch
     return replace(ch, verdict="doubtful", without_doubtful=sure.verdict)
+
+
+def _true(flags) -> int:
+    """How many of the flags are true (bool() of each): counted by numpy when they are booleans, as the
+    review's tens of thousands of flags are, one by one otherwise."""
+    seq = flags if isinstance(flags, np.ndarray) else list(flags)
+    a = np.asarray(seq)
+    if a.dtype == bool:
+        return int(np.count_nonzero(a))
+    return int(sum(bool(x) for x in seq))
 
 
 RESAMPLE_LIMIT = 1_000_000  # values drawn per sample before the order-statistic method takes over
