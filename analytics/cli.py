@@ -63,6 +63,10 @@ def make_parser() -> argparse.ArgumentParser:
     o.add_argument("--owner", help="only items owned by this person (handle, @handle or the people file's name)")
     o.add_argument("--owner-team", help="only items whose owner belongs to this team (people file)")
     o.add_argument("--manager", help="only items whose owner reports to this manager (people file)")
+    o.add_argument("--quarter", help="only items of incidents in this quarter, e.g. 2024Q1, or from --since to it "
+                   "(default: every incident up to the as-of date)")  # fmt: skip
+    o.add_argument("--since", help="with --quarter: the first quarter of the incidents whose items are listed "
+                   "(default: the --quarter itself)")  # fmt: skip
     _common(o)
     return ap
 
@@ -153,7 +157,8 @@ def db_argument(db: str | Path) -> str | None:
 
 
 def command_for(command: str, f: Filters, *, db: str | Path | None = None, settings_file: str | Path | None = None,
-                owner: str | None = None, owner_team: str | None = None, manager: str | None = None) -> str:  # fmt: skip
+                owner: str | None = None, owner_team: str | None = None, manager: str | None = None,
+                period: bool = False) -> str:  # fmt: skip
     """The shell command (`report` or `overdue`) that gives the numbers a page shows for `f` (and, for
     `overdue`, the owner selection), every value quoted for a shell: the quarter (report), the as-of
     date, every team, service and severity, the owner, owner's team and manager, --db unless `db` is the
@@ -165,8 +170,10 @@ def command_for(command: str, f: Filters, *, db: str | Path | None = None, setti
     if command == "report" and (owner or owner_team or manager):
         raise ValueError("report has no owner selection")
     args = [*RUN, command]
-    if command == "report":
+    if command == "report" or period:  # period: overdue items of f's quarters only (the page's overdue=period)
         args += ["--quarter", f.end.label]
+    if command == "overdue" and period and f.start != f.end:
+        args += ["--since", f.start.label]
     args += ["--as-of", f.as_of.isoformat()]
     for flag, values in (("--team", f.teams), ("--service", f.services), ("--severity", f.severities)):
         for v in values:
@@ -327,9 +334,21 @@ def _main(args: argparse.Namespace) -> int:
             return write_report(con, fq, settings, quarterly_review(con, fq, settings), args.format, args.output)
         from analytics import export
 
-        f = Filters(Quarter(1900, 1, fs), last_complete_quarter(as_of, fs).next().next(), **base)
+        if args.since and not args.quarter:
+            raise UsageError("--since goes with --quarter")
+        if args.quarter:
+            try:
+                end = parse_quarter(args.quarter, fs)
+                start = parse_quarter(args.since, fs) if args.since else end
+            except ValueError as exc:
+                raise UsageError(f"--{'since' if args.since else 'quarter'}: {exc}") from None
+            if start > end:
+                raise UsageError(f"--since {start.label} is after --quarter {end.label}")
+            f = Filters(start, end, **base)
+        else:
+            f = Filters(Quarter(1900, 1, fs), last_complete_quarter(as_of, fs).next().next(), **base)
         text = export.overdue_csv(con, f, owner=args.owner, owner_team=args.owner_team, manager=args.manager,
-                                  settings=settings)  # fmt: skip
+                                  settings=settings, period=bool(args.quarter))  # fmt: skip
         sys.stdout.buffer.write(text.encode("utf-8"))
         return 0
     finally:

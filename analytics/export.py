@@ -215,18 +215,19 @@ def raw_line(raw, settings: Settings | None, ticket_links: bool) -> str:
 
 
 def overdue_csv(con, f, owner: str | None = None, owner_team: str | None = None, manager: str | None = None,
-                bom: bool = True, settings: Settings | None = None) -> str:  # fmt: skip
+                bom: bool = True, settings: Settings | None = None, period: bool = False) -> str:  # fmt: skip
     """Every overdue action item (analytics.actions.overdue: one row per item and owner, most overdue
     first) with url_columns, as csv_text: the one CSV both the Action items page's download and
     `python -m analytics overdue` write, byte for byte. A UTF-8 byte order mark unless `bom` is False:
-    Excel needs it to read names like josé. DuckDB writes the lines (writing a frame of 90,000 rows in
+    Excel needs it to read names like josé. `period`: the items of f's quarters' incidents only (the
+    page's overdue=period), as actions.overdue(period=True). DuckDB writes the lines (writing a frame of 90,000 rows in
     Python took seconds); the few rows with a text cell starting with anything but printable ASCII, and
     the document links, are written here, cell for cell as csv_text writes them."""
     ticket_links = settings is not None and bool(settings.ticket_url_template)
     document_links = settings is not None and bool(settings.document_url_template)
     sql = overdue_lines_sql(ticket_links, document_links)
     extra = [settings.ticket_url_template] if ticket_links else []
-    rows = actions.overdue_rows(con, sql, f, extra, owner=owner, owner_team=owner_team, manager=manager)
+    rows = actions.overdue_rows(con, sql, f, extra, owner=owner, owner_team=owner_team, manager=manager, period=period)
     header = [name for name, _, _ in OVERDUE_CELLS]
     header += ["ticket_url"] * ticket_links + ["document_url"] * document_links
     lines = [",".join(field(neutralise(h)) for h in header)]

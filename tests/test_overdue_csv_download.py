@@ -214,3 +214,32 @@ def test_csv_text_of_the_page_table_is_the_download_without_links(db, downloads,
     shown = next(d.value for d in at.dataframe if "status_source" in d.value.columns)
     page = as_bytes(downloads["overdue-2025-07-15-owner-alice.csv"]).decode("utf-8")
     assert page == export.csv_text(export.url_columns(shown[list(actions.OVERDUE_COLUMNS)], load_settings()), bom=True)
+
+
+# ------------------------------------------------------------------ overdue=period: the quarters' items only
+
+
+def test_a_quarters_overdue_items_are_the_same_bytes_on_the_page_and_the_command_line(db, downloads, tmp_path,
+                                                                                       monkeypatch):  # fmt: skip
+    templates(tmp_path, monkeypatch)
+    at = open_page(db, "views/actions.py", quarter="2025Q2", since="2025Q2", as_of="2025-07-15", overdue="period")
+    [name] = [n for n in downloads if n.startswith("overdue")]
+    assert name == "overdue-2025-07-15-2025Q2.csv"
+    page = as_bytes(downloads[name])
+    assert page == cli_bytes(db, "--as-of", "2025-07-15", "--quarter", "2025Q2")
+    every = cli_bytes(db, "--as-of", "2025-07-15")
+    ids = {r["incident_id"] for r in csv.DictReader(io.StringIO(page.decode("utf-8-sig")))}
+    assert ids == {"B-1", "B-2", "B-3"}  # the overdue items of 2025Q2's incidents
+    every_ids = {r["incident_id"] for r in csv.DictReader(io.StringIO(every.decode("utf-8-sig")))}
+    assert every_ids - ids == {"A-2", "C-1", "OLD-1"}  # overdue too, but of incidents of other quarters
+    shown = [c.value for c in at.code if "analytics overdue" in c.value]
+    assert shown and "--quarter 2025Q2" in shown[0] and "--since" not in shown[0]
+
+
+def test_since_goes_with_quarter_and_before_it(db):
+    for args, said in ((("--since", "2025Q1"), "--since goes with --quarter"),
+                       (("--quarter", "2025Q1", "--since", "2025Q2"), "--since 2025Q2 is after --quarter 2025Q1"),
+                       (("--quarter", "2025Q9",), "--quarter")):  # fmt: skip
+        r = subprocess.run([sys.executable, "-m", "analytics", "overdue", "--db", str(db), *args], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert r.returncode == 2 and said in r.stderr, (args, r.stderr)

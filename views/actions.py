@@ -221,18 +221,19 @@ else:
     st.success(f"No overdue items as of {as_of}.")
 view = {"teams": f.teams, "services": f.services, "severities": f.severities, **who}
 st.download_button("Download the overdue items (CSV)",
-                   lambda con=ui.connection(), f=f, who=who, s=s: export.overdue_csv(con, f, **who, settings=s),
-                   mime="text/csv", file_name=export.download_name("overdue", as_of, "csv", **view),
-                   icon=":material/download:",
-                   help=(f"Every overdue item of every incident up to {as_of}" if in_period else
-                         f"Every overdue item ({oh['total']} rows)") + " as CSV (UTF-8 with the byte order mark Excel "
-                   "needs), made when you click, with a link to each ticket and postmortem where data/dashboard.yaml "
-                   "has a template for it. Cells a spreadsheet would run as formulas are neutralised.")  # fmt: skip
-if in_period:
-    st.caption(f"The CSV covers the overdue items of every incident up to {as_of}, not only those of {period}.")
+                   lambda con=ui.connection(), f=f, who=who, s=s, p=in_period: export.overdue_csv(
+                       con, f, **who, settings=s, period=p),
+                   mime="text/csv", icon=":material/download:",
+                   file_name=export.download_name("overdue", as_of + (f"-{ui.period(f, '-')}" if in_period else ""),
+                                                  "csv", **view),
+                   help=f"Every overdue item of {scope} ({oh['total']} rows) as CSV (UTF-8 with the byte order mark "
+                   "Excel needs), made when you click, with a link to each ticket and postmortem where "
+                   "data/dashboard.yaml has a template for it. Cells a spreadsheet would run as formulas are "
+                   "neutralised.")  # fmt: skip
 st.caption("The same CSV, byte for byte, from the command line, run in the project folder; for a weekly job, "
            "put `today` in place of the date:")  # fmt: skip
-st.code(cli.command_for("overdue", f, db=ui.db_path(), settings_file=os.environ.get("INCIDENTS_SETTINGS"), **who),
+st.code(cli.command_for("overdue", f, db=ui.db_path(), settings_file=os.environ.get("INCIDENTS_SETTINGS"), **who,
+                        period=in_period),
         language="bash", wrap_lines=True)  # fmt: skip
 
 # ------------------------------------------------------------------ incomplete items
