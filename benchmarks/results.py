@@ -13,9 +13,10 @@ GIB_MIB = 1024
 TARGETS = {
     "build_docs_per_s": 5000,  # documents/s, end to end, 100k documents
     "build_ratio": 10.0,  # x markdown-it-py's tokenising rate, same run, same documents
-    "build_peak_mib": 2 * GIB_MIB,
+    "build_peak_mib": GIB_MIB,  # the process tree at 100k (and at most 20% above the same at 20k)
     "rebuild_share": 0.10,  # of the full build's time, 1% of the files changed
-    "analytics_ms": 150.0,  # any function, median
+    "analytics_ms": 150.0,  # any function a page calls, median
+    "download_ms": 500.0,  # the overdue CSV download (made on click), median
     "page_first_s": 1.5,
     "page_repeated_s": 0.5,
     "app_mib": 800,
@@ -97,17 +98,29 @@ def rebuild_rows(r: dict) -> list[list]:
              verdict(share, TARGETS["rebuild_share"])]]  # fmt: skip
 
 
+DOWNLOADS = {"analytics.export.overdue_csv"}  # made when the reader clicks a download: TARGETS["download_ms"]
+
+
+def target_ms(row: dict) -> float:
+    """The median a call may take: a page's call 150 ms, a download made on click 500 ms."""
+    return TARGETS["download_ms"] if row.get("function") in DOWNLOADS else TARGETS["analytics_ms"]
+
+
 def analytics_rows(a: dict) -> list[list]:
     rows = [r for r in a.get("rows", []) if "median_ms" in r]
     errors = [r for r in a.get("rows", []) if "error" in r]
     if not rows:
         return [["analytics", "", "no calls measured", "n/a"]]
-    worst = max(rows, key=lambda r: r["median_ms"])
-    over = [r for r in rows if r["median_ms"] > TARGETS["analytics_ms"]]
-    out = [[f"slowest analytics call, median of {a.get('repeats')} (of {len(rows)} calls)",
+    pages = [r for r in rows if r["function"] not in DOWNLOADS]
+    worst = max(pages or rows, key=lambda r: r["median_ms"])
+    over = [r for r in rows if r["median_ms"] > target_ms(r)]
+    out = [[f"slowest analytics call a page makes, median of {a.get('repeats')} (of {len(rows)} calls)",
             f"<= {TARGETS['analytics_ms']:.0f} ms", f"{n(worst['median_ms'], 1)} ms: {worst['function']}{worst['args']}"
-            f" ({worst['filters']})", verdict(worst["median_ms"], TARGETS["analytics_ms"])],
-           ["calls over the target", "0", f"{len(over)} of {len(rows)}", verdict(len(over), 0)]]  # fmt: skip
+            f" ({worst['filters']})", verdict(worst["median_ms"], target_ms(worst))]]  # fmt: skip
+    for d in [r for r in rows if r["function"] in DOWNLOADS]:
+        out.append([f"{d['function']}{d['args']} ({d['filters']})", f"<= {TARGETS['download_ms']:.0f} ms",
+                    f"{n(d['median_ms'], 1)} ms", verdict(d["median_ms"], TARGETS["download_ms"])])  # fmt: skip
+    out.append(["calls over their target", "0", f"{len(over)} of {len(rows)}", verdict(len(over), 0)])
     if errors or a.get("not_measured"):
         out.append(["calls that failed / view functions not measured", "0",
                     f"{len(errors)} / {len(a.get('not_measured', []))}",
@@ -226,11 +239,12 @@ def analytics_details(a: dict) -> str:
             rows.append([f"`{r['function']}`", r["args"], r["filters"], "", "", "", "**error**: " + r["error"][:200]])
             continue
         rows.append([f"`{r['function']}`", r["args"], r["filters"], n(r["first_ms"], 1), n(r["median_ms"], 1),
-                     n(r["max_ms"], 1), verdict(r["median_ms"], TARGETS["analytics_ms"])])  # fmt: skip
+                     n(r["max_ms"], 1), verdict(r["median_ms"], target_ms(r))])  # fmt: skip
     head = (f"Filters: the sidebar's defaults (as of {a.get('as_of')}, quarters {a.get('quarters')}, all teams), and "
             "the same with one team for every function that takes filters. first = the first call on a fresh "
             f"connection (opening it: {n(a.get('connect_ms'), 1)} ms, not included); median and max of "
-            f"{a.get('repeats')} calls after it. Target: median <= {TARGETS['analytics_ms']:.0f} ms. Slowest first.")  # fmt: skip
+            f"{a.get('repeats')} calls after it. Target: median <= {TARGETS['analytics_ms']:.0f} ms; the overdue CSV download, made on click, "
+            f"<= {TARGETS['download_ms']:.0f} ms. Slowest first.")  # fmt: skip
     profiled = [r for r in a.get("rows", []) if r.get("profile")]
     prof = ""
     if profiled:
