@@ -30,8 +30,6 @@ from ingest.load.finalise import stage as stage_tables
 from ingest.load.people import read_people
 from ingest.load.resolve import resolve
 from ingest.load.rows import STAGING
-from ingest.load.spool import SUFFIX as SPOOL_SUFFIX
-from ingest.load.spool import Spool, spool_path
 from ingest.load.tickets import Ticket, read_tickets
 from ingest.parse_files import parse_all
 from ingest.read import gitdates
@@ -178,7 +176,7 @@ def _old_state(db: Path, rules: Rules, opts: BuildOptions) -> tuple[dict[str, tu
 
 def _cleanup_stale(db: Path) -> None:
     """Remove what a killed build left beside the target."""
-    for p in [*db.parent.glob(f".{db.name}.building-*"), *db.parent.glob(f".{db.name}.{SPOOL_SUFFIX}-*")]:
+    for p in db.parent.glob(f".{db.name}.building-*"):
         pid = p.name.rsplit("-", 1)[-1].split(".")[0]
         if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
             continue
@@ -279,20 +277,9 @@ def _locked_build(opts: BuildOptions, rules: Rules, log, t0: float, stages: dict
     for note in unreadable:
         log(f"note: {note}")
     lap("walk")
-    with Spool(spool_path(db, os.getpid())) as rows:  # removed when the build ends, however it ends
-        reuse = parse_all(entries, rules, opts.jobs, opts.max_bytes, old_hashes, log, rows.add)
-        rows.close()
-        lap("parse")
-        return _after_parse(opts, rules, log, t0, stages, lap, rows, reuse, entries, roots, dropped,
-                            root_notes + unreadable, old_ok)  # fmt: skip
+    rows, reuse = parse_all(entries, rules, opts.jobs, opts.max_bytes, old_hashes, log)
+    lap("parse")
 
-
-def _after_parse(opts: BuildOptions, rules: Rules, log, t0: float, stages: dict, lap, rows: Spool,
-                 reuse: list[tuple[str, int]], entries, roots: list[Path], dropped, earlier_notes: list[str],
-                 old_ok: bool) -> BuildSummary:  # fmt: skip
-    """The rest of the build, once every changed file's rows are in the spool `rows`: tickets, people and
-    git dates; the new database (refreshed in place, or built in full); the swap."""
-    db = opts.db
     meta = _old_meta(db, opts)
     tickets_same = _tickets_same(meta, opts)
     tickets: list | None = None  # when unchanged: read if a full build needs them (a rebuild in place has them)
@@ -335,7 +322,7 @@ def _after_parse(opts: BuildOptions, rules: Rules, log, t0: float, stages: dict,
             try:
                 if old_ok and reuse:
                     con.execute("ATTACH ? AS old (READ_ONLY)", [str(db)])
-                stage_tables(con, rows.path, rows.tables, reuse, "old." if old_ok else None)
+                stage_tables(con, rows, reuse, "old." if old_ok else None)
                 if old_ok and reuse:
                     con.execute("DETACH old")
                 lap("load")
@@ -374,7 +361,7 @@ def _after_parse(opts: BuildOptions, rules: Rules, log, t0: float, stages: dict,
     summary.seconds = time.monotonic() - t0
     summary.db = _shown(db)
     summary.stages = stages
-    summary.notes = earlier_notes + notes
+    summary.notes = root_notes + unreadable + notes
     return summary
 
 

@@ -151,11 +151,11 @@ def _outcome_rows(e: Entry, outcome: str, reason: str, size: int = 0) -> dict:
 
 
 def parse_all(
-    entries: list[Entry], rules: Rules, jobs: int, max_bytes: int, old_hashes: dict[str, tuple], log, sink
-) -> list[tuple[str, int]]:
-    """Parse the changed files, handing each chunk's staging rows (Arrow tables per staging table) to
-    `sink` as it arrives (ingest.load.spool.Spool.add: the build holds one chunk at a time); -> the
-    paths whose records are reused from the previous database."""
+    entries: list[Entry], rules: Rules, jobs: int, max_bytes: int, old_hashes: dict[str, tuple], log
+) -> tuple[dict[str, list[pa.Table]], list[tuple[str, int]]]:
+    """Staging rows of the changed files (Arrow tables per staging table) and
+    the paths whose records are reused from the previous database."""
+    tables: dict[str, list[pa.Table]] = {t: [] for t in STAGING}
     reuse: list[tuple[str, int]] = []
     if old_hashes:  # files with the same size and modification time are reused here, never sent to a worker
         entries, reuse = _unchanged(entries, old_hashes)
@@ -170,7 +170,8 @@ def parse_all(
         nonlocal done, last
         done += n
         reuse.extend(result[0])
-        sink(result[1])
+        for t, tbl in result[1].items():
+            tables[t].append(tbl)
         now = time.monotonic()
         if now - last >= 1.0:
             last = now
@@ -187,7 +188,7 @@ def parse_all(
         ) as ex:
             for chunk, res in zip(chunks, ex.map(_parse_chunk, chunks), strict=True):
                 take(len(chunk), res)
-    return reuse
+    return tables, reuse
 
 
 def _unchanged(entries: list[Entry], old: dict[str, tuple]) -> tuple[list[Entry], list[tuple[str, int]]]:

@@ -9,7 +9,6 @@ per-incident tables (`per_incident`). The SQL is the same for both.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -41,20 +40,18 @@ PER_SOURCE = ("documents", "timeline_events", "milestone_evidence", "contributin
 CROSS_SOURCE = ("incident_impact", "incident_links")  # their final rows depend on other documents too
 
 
-def stage(con, spool: Path, spooled: set[str], reuse: list[tuple[str, int]], old: str | None,
-          copy: tuple[str, ...] = PER_SOURCE + CROSS_SOURCE) -> None:  # fmt: skip
-    """_t staging tables: the new rows from the spool file (ingest.load.spool: its tables `spooled`, the
-    file closed), and the rows of reused files (of the `copy` tables) from the previous database's schema
-    `old` ('old.' for an attached database, '' for the database itself)."""
-    con.execute("ATTACH ? AS spool (READ_ONLY)", [str(spool)])
-    try:
-        for t, cols in STAGING.items():
-            if t in spooled:
-                con.execute(f'CREATE TABLE _{t} AS SELECT * FROM spool."{t}"')
-            else:
-                load(con, f"_{t}", arrow_table(t, cols, []))
-    finally:
-        con.execute("DETACH spool")
+def stage(con, tables: dict[str, list[pa.Table]], reuse: list[tuple[str, int]], old: str | None,
+          copy: tuple[str, ...] = PER_SOURCE + CROSS_SOURCE, keep: bool = False) -> None:  # fmt: skip
+    """_t staging tables: new rows from Arrow, and the rows of reused files
+    (of the `copy` tables) from the previous database's schema `old` ('old.'
+    for an attached database, '' for the database itself). Without `keep`,
+    the Arrow buffers are let go as soon as DuckDB holds the rows."""
+    for t, cols in STAGING.items():
+        parts = tables[t]
+        tbl = pa.concat_tables(parts) if parts else arrow_table(t, cols, [])
+        load(con, f"_{t}", tbl)
+        if not keep:
+            tables[t] = []
     if old is None or not reuse:
         return
     load(con, "_reuse", pa.table({"path": [p for p, _ in reuse], "mtime_ns": [m for _, m in reuse]}), temp=True)

@@ -21,7 +21,6 @@ import pyarrow as pa
 
 from ingest.load.finalise import AFFECTED, CROSS_SOURCE, PER_SOURCE, load, per_incident, per_source, stage
 from ingest.load.resolve import resolve
-from ingest.load.spool import Spool
 from ingest.understand.rules import Rules
 
 PER_INCIDENT_TABLES = ("incidents", "incident_durations", "incident_services", "incident_impact", "incident_links",
@@ -55,11 +54,11 @@ WHERE s.outcome IS DISTINCT FROM r.outcome OR s.incident_id IS DISTINCT FROM r.i
 """
 
 
-def refresh(con, spool: Spool, reuse: list[tuple[str, int]], rules: Rules, git: dict,
+def refresh(con, tables: dict[str, list[pa.Table]], reuse: list[tuple[str, int]], rules: Rules, git: dict,
             file_problems: list[tuple], lap=lambda name: None) -> bool:  # fmt: skip
     """Refresh the database `con` (a copy of the previous one) for this build.
     False when the change is not local; `con` is then to be thrown away."""
-    stage(con, spool.path, spool.tables, reuse, old="", copy=CROSS_SOURCE)
+    stage(con, tables, reuse, old="", copy=CROSS_SOURCE, keep=True)
     docs = con.execute(
         "SELECT path, outcome, reason, doc_id, id_explicit, attach_to FROM _sources ORDER BY path"
     ).fetchall()
