@@ -31,7 +31,7 @@ from ingest.load.people import read_people
 from ingest.load.resolve import resolve
 from ingest.load.rows import STAGING
 from ingest.load.tickets import Ticket, read_tickets
-from ingest.parse_files import parse_all
+from ingest.parse_files import LOCK_FDS, parse_all
 from ingest.read import gitdates
 from ingest.read.corpus import Entry, corpus_roots, fs_text, walk
 from ingest.read.problems import Problems
@@ -256,8 +256,10 @@ def _lock(db: Path):
                              "run this one when it has finished") from None  # fmt: skip
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        LOCK_FDS.add(fd)  # parser workers close their inherited copy: the lock ends with this process
         yield
     finally:
+        LOCK_FDS.discard(fd)
         os.close(fd)
 
 

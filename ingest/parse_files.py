@@ -4,6 +4,7 @@ with the reason and never stops the build. What comes back is Arrow tables of st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -24,7 +25,16 @@ PARALLEL_THRESHOLD = 200
 _W: dict = {}
 
 
+# File descriptors the build holds a lock on (ingest.build._lock). A forked parser worker inherits them,
+# and an flock lasts while any copy is open: a worker still finishing after its build was killed would
+# keep the database locked against the next build. Workers close their copies first thing.
+LOCK_FDS: set[int] = set()
+
+
 def _init_worker(rules: Rules, max_bytes: int, old_hashes: dict[str, tuple]) -> None:
+    for fd in LOCK_FDS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
     _W.update(rules=rules, max_bytes=max_bytes, old=old_hashes)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 

@@ -115,6 +115,27 @@ def test_a_killed_build_leaves_no_parser_worker_behind(corpus, tmp_path):
     assert [w for w in workers if _alive(w)] == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_build_started_right_after_a_killed_one_is_not_locked_out(corpus, tmp_path):
+    """The killed build's parser workers inherit its lock file; they close it when they start, so the lock
+    ends with the build itself, not a second later when the workers notice and leave."""
+    db = tmp_path / "x.duckdb"
+    p = _build(corpus, db, "--jobs", "2")
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while not workers and time.monotonic() < deadline and p.poll() is None:
+        workers = _children(p.pid)
+        time.sleep(0.02)
+    assert workers, "the build finished before its parser pool was seen"
+    time.sleep(0.3)  # the workers have started (and closed their copy of the lock)
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=60)
+    assert any(_alive(w) for w in workers)  # still finishing their chunk: they leave within a second
+    again = subprocess.run([sys.executable, "-m", "ingest", "build", str(corpus), "--db", str(db), "--no-git",
+                            "--quiet", "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+
+
 @pytest.mark.parametrize("before", [True, False], ids=["killed-just-before-the-swap", "killed-just-after-the-swap"])
 def test_kill_at_the_swap(corpus, tmp_path, before):
     db = tmp_path / "x.duckdb"
