@@ -9,6 +9,7 @@ so callers take a cursor per query (`query`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -59,25 +60,28 @@ def generation(path: str | os.PathLike) -> tuple[int, int]:
     return st.st_ino, st.st_mtime_ns
 
 
-def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
-    """Run one query on its own cursor (safe from several threads) -> DataFrame."""
+@contextlib.contextmanager
+def cursor(con: duckdb.DuckDBPyConnection):
+    """A cursor of its own (safe from several threads), on the database's catalog, closed after use."""
     cur = con.cursor()
     try:
         cur.execute(f"USE {ALIAS}")  # a cursor starts in the in-memory catalog
-        return readable(cur.execute(sql, params or []).df())
+        yield cur
     finally:
         cur.close()
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+    """Run one query on its own cursor (safe from several threads) -> DataFrame."""
+    with cursor(con) as cur:
+        return readable(cur.execute(sql, params or []).df())
 
 
 def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> list[tuple]:
     """Run one query on its own cursor -> its rows as tuples: for text written out row by row, where a
     DataFrame would only be built to be taken apart again."""
-    cur = con.cursor()
-    try:
-        cur.execute(f"USE {ALIAS}")
+    with cursor(con) as cur:
         return cur.execute(sql, params or []).fetchall()
-    finally:
-        cur.close()
 
 
 # Arrow types text_frame converts itself, as query() would give them: text, numbers, naive timestamps.
@@ -103,12 +107,8 @@ def text_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | 
     conversion makes a Python string of every cell for pandas to convert back (a third of the time of a list of
     50,000 factor sentences). The same frame as query() (an integer column with NULLs is a nullable integer
     column); a result with any other column type is read by query()."""
-    cur = con.cursor()
-    try:
-        cur.execute(f"USE {ALIAS}")
+    with cursor(con) as cur:
         table = cur.sql(sql, params=list(params or [])).to_arrow_table()
-    finally:
-        cur.close()
     # pandas infers the type of DuckDB's Python strings: a column of no strings at all (no rows, every value
     # NULL) is then no text column; such a frame is left to query(), as is any other column type.
     if not all(_plain_type(c.type) and not (_text(c.type) and c.null_count == len(c)) for c in table.columns):
@@ -143,12 +143,8 @@ def readable(df: pd.DataFrame) -> pd.DataFrame:
 def arrays(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None) -> dict[str, np.ndarray]:
     """Run one query on its own cursor -> {column: numpy array}: for numbers only a statistic reads,
     without building a DataFrame. A column with NULLs comes as a masked array."""
-    cur = con.cursor()
-    try:
-        cur.execute(f"USE {ALIAS}")
+    with cursor(con) as cur:
         return finite_rows(cur.execute(sql, params or []).fetchnumpy())
-    finally:
-        cur.close()
 
 
 def head(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple | None = None, limit: int = 1000,

@@ -98,15 +98,21 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_a_killed_build_leaves_no_parser_worker_behind(corpus, tmp_path):
-    p = _build(corpus, tmp_path / "x.duckdb", "--jobs", "2")
+def _workers_of(p: subprocess.Popen) -> list[int]:
+    """The build's parser workers, once its pool has started."""
     deadline = time.monotonic() + 120
     workers: list[int] = []
     while not workers and time.monotonic() < deadline and p.poll() is None:
         workers = _children(p.pid)
         time.sleep(0.02)
     assert workers, "the build finished before its parser pool was seen"
+    return workers
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_killed_build_leaves_no_parser_worker_behind(corpus, tmp_path):
+    p = _build(corpus, tmp_path / "x.duckdb", "--jobs", "2")
+    workers = _workers_of(p)
     p.send_signal(signal.SIGKILL)
     p.wait(timeout=60)
     deadline = time.monotonic() + 10
@@ -121,12 +127,7 @@ def test_a_build_started_right_after_a_killed_one_is_not_locked_out(corpus, tmp_
     ends with the build itself, not a second later when the workers notice and leave."""
     db = tmp_path / "x.duckdb"
     p = _build(corpus, db, "--jobs", "2")
-    deadline = time.monotonic() + 120
-    workers: list[int] = []
-    while not workers and time.monotonic() < deadline and p.poll() is None:
-        workers = _children(p.pid)
-        time.sleep(0.02)
-    assert workers, "the build finished before its parser pool was seen"
+    workers = _workers_of(p)
     time.sleep(0.3)  # the workers have started (and closed their copy of the lock)
     p.send_signal(signal.SIGKILL)
     p.wait(timeout=60)
