@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,8 +31,8 @@ from ingest.load.finalise import stage as stage_tables
 from ingest.load.people import read_people
 from ingest.load.resolve import resolve
 from ingest.load.rows import STAGING
-from ingest.load.tickets import Ticket, read_tickets
-from ingest.parse_files import LOCK_FDS, parse_all
+from ingest.load.tickets import read_tickets_table, tickets_table
+from ingest.parse_files import LOCK_FDS, close_lock_fds, parse_all, parser_pool
 from ingest.read import gitdates
 from ingest.read.corpus import Entry, corpus_roots, fs_text, walk
 from ingest.read.problems import Problems
@@ -120,24 +121,25 @@ def _tickets_same(meta: dict[str, str], opts: BuildOptions) -> bool:
     return not opts.tickets or meta.get("tickets_hash") == _file_hash(opts.tickets)
 
 
-def _read_tickets(opts: BuildOptions) -> tuple[list, list[tuple]]:
-    """The tickets file's tickets and its problems (as build problem rows)."""
-    found = Problems()
-    tickets = read_tickets(opts.tickets, found) if opts.tickets else []
-    found.finish()
-    return tickets, [(_shown(opts.tickets), None, p.line, p.level, p.code, p.message) for p in found]
+# A tickets file larger than this is read in a child process: a 300,000-row export made into Python objects
+# leaves the build process about 100 MiB larger for the rest of the build, although only its columns are kept.
+TICKETS_IN_CHILD_BYTES = 1 << 20
 
 
-def _old_tickets(db: Path) -> list:
-    """The previous build's tickets (when _tickets_same)."""
-    con = duckdb.connect(str(db), read_only=True, config={"autoinstall_known_extensions": False})
+def _read_tickets(opts: BuildOptions) -> tuple[pa.Table, list[tuple]]:
+    """The tickets file's tickets (an Arrow table) and its problems (as build problem rows)."""
+    if not opts.tickets:
+        return tickets_table([]), []
     try:
-        tickets = [Ticket(*row) for row in con.execute(
-            "SELECT key, status, status_class, resolved_at, due_date, assignee, line FROM tickets ORDER BY line"
-        ).fetchall()]  # fmt: skip
-    finally:
-        con.close()
-    return tickets
+        big = opts.tickets.stat().st_size > TICKETS_IN_CHILD_BYTES
+    except OSError:
+        big = False  # read_tickets says why it cannot read it
+    if big:
+        with ProcessPoolExecutor(max_workers=1, initializer=close_lock_fds) as ex:
+            table, found = ex.submit(read_tickets_table, opts.tickets).result()
+    else:
+        table, found = read_tickets_table(opts.tickets)
+    return table, [(_shown(opts.tickets), None, *p) for p in found]
 
 
 def _old_ticket_problems(db: Path, opts: BuildOptions) -> list[tuple]:
@@ -180,6 +182,8 @@ def _cleanup_stale(db: Path) -> None:
         pid = p.name.rsplit("-", 1)[-1].split(".")[0]
         if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
             continue
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
         with contextlib.suppress(OSError):
             p.unlink()
 
@@ -271,20 +275,33 @@ def _locked_build(opts: BuildOptions, rules: Rules, log, t0: float, stages: dict
     for note in root_notes:
         log(f"note: {note}")
     opts = replace(opts, corpus=roots)
-    entries = walk(roots)
-    log(f"found {len(entries):,} files under {', '.join(map(_shown, roots))}")
-    old_hashes, old_ok = _old_state(db, rules, opts)
-    unreadable = [] if old_ok or _incident_count(db) != -1 else [
-        f"the previous database {_shown(db)} cannot be read; every file is parsed anew and it is replaced"]  # fmt: skip
-    for note in unreadable:
-        log(f"note: {note}")
-    lap("walk")
-    rows, reuse = parse_all(entries, rules, opts.jobs, opts.max_bytes, old_hashes, log)
-    lap("parse")
+    spool = db.with_name(f".{db.name}.building-{os.getpid()}.spool")
+    try:
+        spool.mkdir(exist_ok=True)
+        with parser_pool(opts.jobs, rules, opts.max_bytes, str(spool)) as pool:
+            entries = walk(roots)
+            log(f"found {len(entries):,} files under {', '.join(map(_shown, roots))}")
+            old_hashes, old_ok = _old_state(db, rules, opts)
+            unreadable = [] if old_ok or _incident_count(db) != -1 else [
+                f"the previous database {_shown(db)} cannot be read; every file is parsed anew and it is replaced"]  # fmt: skip
+            for note in unreadable:
+                log(f"note: {note}")
+            lap("walk")
+            rows, reuse = parse_all(entries, rules, pool, opts.max_bytes, old_hashes, log)
+            del old_hashes
+        lap("parse")
+        return _load(opts, rules, t0, stages, lap, entries, rows, reuse, old_ok, dropped, root_notes + unreadable)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
 
+
+def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, entries: list[Entry], rows: dict,
+          reuse: list, old_ok: bool, dropped: list, root_notes: list[str]) -> BuildSummary:  # fmt: skip
+    """The parsed rows, tickets, people and git times into a new database file, swapped in for `opts.db`."""
+    db, roots = opts.db, opts.corpus
     meta = _old_meta(db, opts)
     tickets_same = _tickets_same(meta, opts)
-    tickets: list | None = None  # when unchanged: read if a full build needs them (a rebuild in place has them)
+    tickets: pa.Table | None = None  # when unchanged: read if a full build needs them (a rebuild in place has them)
     if tickets_same and opts.tickets:
         ticket_problems = _old_ticket_problems(db, opts)
     else:
@@ -333,11 +350,15 @@ def _locked_build(opts: BuildOptions, rules: Rules, log, t0: float, stages: dict
                 ).fetchall()
                 resolved, resolve_problems = resolve(docs)
                 load(con, "_resolved", incremental.resolved_table(resolved), temp=True)
+                del docs, resolved  # a row per file: not held while DuckDB builds the tables
                 lap("resolve")
-                if tickets is None:
-                    tickets = _old_tickets(db)
+                if tickets is None:  # the previous database holds this build's tickets
+                    con.execute("ATTACH ? AS old (READ_ONLY)", [str(db)])
+                    _temp_inputs(con, people, None, "old.")
+                    con.execute("DETACH old")
                     lap("tickets")
-                _temp_inputs(con, people, tickets)
+                else:
+                    _temp_inputs(con, people, tickets)
                 finalise(con, rules, ticket_problems + resolve_problems, git, people)
                 lap("tables")
                 summary = _close_build(con, rules, opts, entries, reuse, lap)
@@ -363,7 +384,7 @@ def _locked_build(opts: BuildOptions, rules: Rules, log, t0: float, stages: dict
     summary.seconds = time.monotonic() - t0
     summary.db = _shown(db)
     summary.stages = stages
-    summary.notes = root_notes + unreadable + notes
+    summary.notes = root_notes + notes
     return summary
 
 
@@ -423,31 +444,32 @@ def _incident_count(db: Path) -> int | None:
         con.close()
 
 
+# What DuckDB may hold in memory while it builds: beyond it, it writes blocks out to the database file and
+# spills sorts and joins beside it. Without a limit it keeps what it loads (up to most of the machine's
+# memory), and the build's footprint grows with the corpus.
+BUILD_MEMORY_LIMIT = os.environ.get("INCIDENTS_BUILD_MEMORY", "400MB")
+
+
 def _open(path: Path):
     con = duckdb.connect(str(path), config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET memory_limit = ?", [BUILD_MEMORY_LIMIT])
     return con
 
 
-def _temp_inputs(con, people: list, tickets: list | None) -> None:
+def _temp_inputs(con, people: list, tickets: pa.Table | None, old: str = "") -> None:
     """The people file's aliases and the tickets, as the final tables' SQL
-    reads them. tickets None: the database's own (a rebuild in place)."""
+    reads them. tickets None: those of the database's schema `old` (the database itself in a rebuild in place,
+    'old.' for the previous database attached)."""
     alias_rows = [(a, p.handle) for p in people for a in p.aliases if a != p.handle]
     con.execute("CREATE TEMP TABLE _aliases (alias VARCHAR, handle VARCHAR)")
     if alias_rows:
         con.executemany("INSERT INTO _aliases VALUES (?, ?)", alias_rows)
     if tickets is None:
         con.execute("CREATE TEMP TABLE _tickets AS SELECT key, key_norm, status, status_class, resolved_at, due_date, "
-                    "assignee, line FROM tickets")  # fmt: skip
+                    f"assignee, line FROM {old}tickets ORDER BY line")  # fmt: skip
         return
-    ttbl = pa.Table.from_pylist(
-        [{"key": t.key, "key_norm": t.key.upper(), "status": t.status, "status_class": t.status_class,
-          "resolved_at": t.resolved_at, "due_date": t.due_date, "assignee": t.assignee, "line": t.line} for t in tickets],
-        schema=pa.schema([("key", pa.string()), ("key_norm", pa.string()), ("status", pa.string()),
-                          ("status_class", pa.string()), ("resolved_at", pa.date32()), ("due_date", pa.date32()),
-                          ("assignee", pa.string()), ("line", pa.int32())]),
-    )  # fmt: skip
-    load(con, "_tickets", ttbl, temp=True)
+    load(con, "_tickets", tickets, temp=True)
 
 
 def _close_build(con, rules: Rules, opts: BuildOptions, entries, reuse, lap) -> BuildSummary:

@@ -1,16 +1,21 @@
 """Running the parser over the corpus's files: in worker processes when there are many, each file guarded
 so that whatever goes wrong with one (parsing it, turning it into rows, storing those rows) rejects that file
-with the reason and never stops the build. What comes back is Arrow tables of staging rows, per chunk."""
+with the reason and never stops the build. What comes back is staging rows per chunk: in the worker processes
+each chunk's Arrow tables are written to Parquet files in a spool folder (the build process holds their names,
+not the rows, so its memory stays flat however large the corpus); a small corpus parsed in the build process
+keeps its Arrow tables in memory."""
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing.util
 import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ingest.load.finalise import arrow_table
 from ingest.load.rows import STAGING, document_rows, made_safe
@@ -31,12 +36,33 @@ _W: dict = {}
 LOCK_FDS: set[int] = set()
 
 
-def _init_worker(rules: Rules, max_bytes: int, old_hashes: dict[str, tuple]) -> None:
+def close_lock_fds() -> None:
+    """In a forked child of the build: let go of the build's lock (see LOCK_FDS)."""
     for fd in LOCK_FDS:
         with contextlib.suppress(OSError):
             os.close(fd)
-    _W.update(rules=rules, max_bytes=max_bytes, old=old_hashes)
+
+
+@contextlib.contextmanager
+def parser_pool(jobs: int, rules: Rules, max_bytes: int, spool: str | None):
+    """The parser worker processes (None for one job), started at once: the build starts them before it walks
+    the corpus, because a forked worker holds a copy of everything the build process held when it was forked,
+    and the file list of a 100,000-file corpus is 50 MiB of it."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(rules, max_bytes, spool)) as ex:
+        ex.submit(int).result()  # the first task forks every worker
+        yield ex
+
+
+def _init_worker(rules: Rules, max_bytes: int, spool: str | None) -> None:
+    close_lock_fds()
+    _W.update(rules=rules, max_bytes=max_bytes, spool=spool, writers={})
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # the worker's Parquet files are complete when it exits: the pool's shutdown waits for that
+    multiprocessing.util.Finalize(None, _close_writers, exitpriority=10)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -47,8 +73,31 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _parse_chunk(entries: list[Entry]) -> tuple[list[str], dict[str, pa.Table]]:
-    return parse_chunk(entries, _W["rules"], _W["max_bytes"], _W["old"])
+def _parse_chunk(
+    entries: list[Entry], old: dict[str, tuple]
+) -> tuple[list[tuple[str, int]], dict[str, pa.Table | str]]:
+    reuse, tables = parse_chunk(entries, _W["rules"], _W["max_bytes"], old)
+    if _W["spool"] is None:
+        return reuse, tables
+    return reuse, {t: _spooled(t, tbl) for t, tbl in tables.items()}
+
+
+def _spooled(table: str, tbl: pa.Table) -> str:
+    """The chunk's rows of `table` appended to this worker's Parquet file of it (one file per table and
+    worker: DuckDB reads a few large files much faster than thousands of small ones), uncompressed (the
+    file lives only until the build loads it)."""
+    if table not in _W["writers"]:
+        path = f"{_W['spool']}/{table}-{os.getpid()}.parquet"
+        _W["writers"][table] = (path, pq.ParquetWriter(path, tbl.schema, compression="none", use_dictionary=False,
+                                                         write_statistics=False))  # fmt: skip
+    path, w = _W["writers"][table]
+    w.write_table(tbl)
+    return path
+
+
+def _close_writers() -> None:
+    for _, w in _W.get("writers", {}).values():
+        w.close()
 
 
 def parse_chunk(
@@ -161,43 +210,43 @@ def _outcome_rows(e: Entry, outcome: str, reason: str, size: int = 0) -> dict:
 
 
 def parse_all(
-    entries: list[Entry], rules: Rules, jobs: int, max_bytes: int, old_hashes: dict[str, tuple], log
-) -> tuple[dict[str, list[pa.Table]], list[tuple[str, int]]]:
-    """Staging rows of the changed files (Arrow tables per staging table) and
-    the paths whose records are reused from the previous database."""
-    tables: dict[str, list[pa.Table]] = {t: [] for t in STAGING}
+    entries: list[Entry], rules: Rules, pool: ProcessPoolExecutor | None, max_bytes: int,
+    old_hashes: dict[str, tuple], log,
+) -> tuple[dict[str, list[pa.Table | str]], list[tuple[str, int]]]:  # fmt: skip
+    """Staging rows of the changed files (per staging table, Arrow tables or
+    the Parquet files the `pool`'s workers wrote them to) and the paths whose
+    records are reused from the previous database."""
+    tables: dict[str, list[pa.Table | str]] = {t: [] for t in STAGING}
     reuse: list[tuple[str, int]] = []
     if old_hashes:  # files with the same size and modification time are reused here, never sent to a worker
         entries, reuse = _unchanged(entries, old_hashes)
         old_hashes = {e.path: old_hashes[e.path] for e in entries if e.path in old_hashes}
     total = len(entries)
-    jobs = jobs or os.cpu_count() or 1
     started = time.monotonic()
     last = started
     done = 0
 
-    def take(n: int, result: tuple[list[tuple[str, int]], dict[str, pa.Table]]) -> None:
+    def take(n: int, result: tuple[list[tuple[str, int]], dict[str, pa.Table | str]]) -> None:
         nonlocal done, last
         done += n
         reuse.extend(result[0])
         for t, tbl in result[1].items():
-            tables[t].append(tbl)
+            if not (isinstance(tbl, str) and tbl in tables[t]):  # a worker's file comes back with each chunk
+                tables[t].append(tbl)
         now = time.monotonic()
         if now - last >= 1.0:
             last = now
             log(f"parsed {done:,}/{total:,} files ({done / (now - started):,.0f}/s)")
 
-    if jobs <= 1 or total < PARALLEL_THRESHOLD:
+    if pool is None or total < PARALLEL_THRESHOLD:
         for i in range(0, total, CHUNK):
             chunk = entries[i : i + CHUNK]
             take(len(chunk), parse_chunk(chunk, rules, max_bytes, old_hashes))
-    else:
+    else:  # each chunk goes with the previous build's hashes of its own files
         chunks = [entries[i : i + CHUNK] for i in range(0, total, CHUNK)]
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(rules, max_bytes, old_hashes)
-        ) as ex:
-            for chunk, res in zip(chunks, ex.map(_parse_chunk, chunks), strict=True):
-                take(len(chunk), res)
+        olds = [{e.path: old_hashes[e.path] for e in c if e.path in old_hashes} for c in chunks]
+        for chunk, res in zip(chunks, pool.map(_parse_chunk, chunks, olds), strict=True):
+            take(len(chunk), res)
     return tables, reuse
 
 

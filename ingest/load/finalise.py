@@ -40,16 +40,23 @@ PER_SOURCE = ("documents", "timeline_events", "milestone_evidence", "contributin
 CROSS_SOURCE = ("incident_impact", "incident_links")  # their final rows depend on other documents too
 
 
-def stage(con, tables: dict[str, list[pa.Table]], reuse: list[tuple[str, int]], old: str | None,
+def stage(con, tables: dict[str, list[pa.Table | str]], reuse: list[tuple[str, int]], old: str | None,
           copy: tuple[str, ...] = PER_SOURCE + CROSS_SOURCE, keep: bool = False) -> None:  # fmt: skip
-    """_t staging tables: new rows from Arrow, and the rows of reused files
+    """_t staging tables: new rows from Arrow tables or the Parquet files parser
+    workers wrote (paths), and the rows of reused files
     (of the `copy` tables) from the previous database's schema `old` ('old.'
     for an attached database, '' for the database itself). Without `keep`,
     the Arrow buffers are let go as soon as DuckDB holds the rows."""
     for t, cols in STAGING.items():
         parts = tables[t]
-        tbl = pa.concat_tables(parts) if parts else arrow_table(t, cols, [])
-        load(con, f"_{t}", tbl)
+        files = [p for p in parts if isinstance(p, str)]
+        held = [p for p in parts if not isinstance(p, str)]
+        if files and not held:  # the worker processes' Parquet files, in the order they were parsed
+            con.execute(f"CREATE TABLE _{t} AS SELECT {q(cols)} FROM read_parquet(?)", [files])
+        else:
+            load(con, f"_{t}", pa.concat_tables(held) if held else arrow_table(t, cols, []))
+            if files:
+                con.execute(f"INSERT INTO _{t} SELECT {q(cols)} FROM read_parquet(?)", [files])
         if not keep:
             tables[t] = []
     if old is None or not reuse:

@@ -7,6 +7,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from ingest.read.decode import Unreadable, decode, read_side_file
 from ingest.read.problems import Problems
 from ingest.read.sections import normalise_title
@@ -33,6 +35,32 @@ class Ticket:
     due_date: object
     assignee: str | None
     line: int
+
+
+# The tickets as the build loads them (the `_tickets` staging table): columns, not a Python object per row.
+TICKET_SCHEMA = pa.schema([("key", pa.string()), ("key_norm", pa.string()), ("status", pa.string()),
+                           ("status_class", pa.string()), ("resolved_at", pa.date32()), ("due_date", pa.date32()),
+                           ("assignee", pa.string()), ("line", pa.int32())])  # fmt: skip
+
+
+def tickets_table(tickets: list[Ticket]) -> pa.Table:
+    """The tickets as an Arrow table of TICKET_SCHEMA, built column by column."""
+    return pa.table(
+        [pa.array([t.key for t in tickets], pa.string()), pa.array([t.key.upper() for t in tickets], pa.string()),
+         pa.array([t.status for t in tickets], pa.string()), pa.array([t.status_class for t in tickets], pa.string()),
+         pa.array([t.resolved_at for t in tickets], pa.date32()), pa.array([t.due_date for t in tickets], pa.date32()),
+         pa.array([t.assignee for t in tickets], pa.string()), pa.array([t.line for t in tickets], pa.int32())],
+        schema=TICKET_SCHEMA,
+    )  # fmt: skip
+
+
+def read_tickets_table(path: Path) -> tuple[pa.Table, list[tuple]]:
+    """read_tickets as an Arrow table, and its problems as (line, level, code, message). The build runs this
+    in a child process for a large export, so the Python objects of its rows never live in the build."""
+    found = Problems()
+    table = tickets_table(read_tickets(path, found))
+    found.finish()
+    return table, [(p.line, p.level, p.code, p.message) for p in found]
 
 
 def _find(header: list[str], names: tuple[str, ...]) -> int | None:
