@@ -73,6 +73,23 @@ def load_previous(path: Path, count: int, seed: int) -> dict:
     return old.get("sections", {})
 
 
+SCALE_COUNT = 20_000  # the design size's build peak is held against the peak at a fifth of it
+
+
+def scale_figure(work_dir: Path, count: int, seed: int) -> dict | None:
+    """The build's peak memory on the SCALE_COUNT corpus, from that corpus's own kept figures (run
+    `--only build --count 20000` first); None when this run is that size or smaller."""
+    if count <= SCALE_COUNT:
+        return None
+    try:
+        kept = json.loads((work_dir / f"n{SCALE_COUNT}-s{seed}" / "results.json").read_text(encoding="utf-8"))
+        sec = kept["sections"]["build"]
+    except (OSError, ValueError, KeyError):
+        return {"count": SCALE_COUNT}
+    return {"count": SCALE_COUNT, "peak_tree_rss_mib": sec["data"].get("peak_tree_rss_mib"), "date": sec["date"],
+            "code": kept.get("machine", {}).get("git")}  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = make_parser()
     args = ap.parse_args(argv)
@@ -123,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         save()
 
     if "build" in only:
-        section("build", lambda: bench_build.full_build(corpus, work, log))
+        section("build", lambda: {**bench_build.full_build(corpus, work, log),
+                                  "scale": scale_figure(args.work_dir, count, args.seed)})  # fmt: skip
     # a database this run built or checked is used by every later section as it is, even if someone
     # edits the ingest meanwhile: all sections of one run measure the same database
     ready = {"db": "build" in only and res["sections"]["build"]["data"].get("returncode") == 0}
