@@ -290,12 +290,15 @@ def _locked_build(opts: BuildOptions, rules: Rules, log, t0: float, stages: dict
             rows, reuse = parse_all(entries, rules, pool, opts.max_bytes, old_hashes, log)
             del old_hashes
         lap("parse")
-        return _load(opts, rules, t0, stages, lap, entries, rows, reuse, old_ok, dropped, root_notes + unreadable)
+        git = _git_times(roots, entries) if opts.git else ({}, [])
+        files = len(entries)
+        del entries  # a record per file: let go before DuckDB builds the tables
+        return _load(opts, rules, t0, stages, lap, files, git, rows, reuse, old_ok, dropped, root_notes + unreadable)
     finally:
         shutil.rmtree(spool, ignore_errors=True)
 
 
-def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, entries: list[Entry], rows: dict,
+def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, files: int, git_found: tuple, rows: dict,
           reuse: list, old_ok: bool, dropped: list, root_notes: list[str]) -> BuildSummary:  # fmt: skip
     """The parsed rows, tickets, people and git times into a new database file, swapped in for `opts.db`."""
     db, roots = opts.db, opts.corpus
@@ -311,7 +314,7 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, entrie
     people_problems.finish()
     ticket_problems += [(_shown(opts.people), None, p.line, p.level, p.code, p.message) for p in people_problems]
     ticket_problems += [(_shown(r), None, None, "warning", "corpus-root", n) for r, n in dropped]
-    git, git_problems = _git_times(roots, entries) if opts.git else ({}, [])
+    git, git_problems = git_found
     ticket_problems += git_problems
     lap("tickets, people, git")
 
@@ -330,40 +333,24 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, entrie
             try:
                 _temp_inputs(con, people, None)
                 if incremental.refresh(con, rows, reuse, rules, git, ticket_problems, lap):
-                    summary = _close_build(con, rules, opts, entries, reuse, lap)
+                    summary = _close_build(con, rules, opts, files, reuse, lap)
             finally:
                 con.close()
             if summary is None:  # the change was not local: a full build after all
                 tmp.unlink()
                 lap("in place, abandoned")
         if summary is None:
-            con = _open(tmp)
+            full = (opts, rules, lap, files, rows, reuse, old_ok, tmp, tickets, people, ticket_problems, git)
             try:
-                if old_ok and reuse:
-                    con.execute("ATTACH ? AS old (READ_ONLY)", [str(db)])
-                stage_tables(con, rows, reuse, "old." if old_ok else None)
-                if old_ok and reuse:
-                    con.execute("DETACH old")
-                lap("load")
-                docs = con.execute(
-                    "SELECT path, outcome, reason, doc_id, id_explicit, attach_to FROM _sources ORDER BY path"
-                ).fetchall()
-                resolved, resolve_problems = resolve(docs)
-                load(con, "_resolved", incremental.resolved_table(resolved), temp=True)
-                del docs, resolved  # a row per file: not held while DuckDB builds the tables
-                lap("resolve")
-                if tickets is None:  # the previous database holds this build's tickets
-                    con.execute("ATTACH ? AS old (READ_ONLY)", [str(db)])
-                    _temp_inputs(con, people, None, "old.")
-                    con.execute("DETACH old")
-                    lap("tickets")
-                else:
-                    _temp_inputs(con, people, tickets)
-                finalise(con, rules, ticket_problems + resolve_problems, git, people)
-                lap("tables")
-                summary = _close_build(con, rules, opts, entries, reuse, lap)
-            finally:
-                con.close()
+                summary = _full_build(*full, BUILD_MEMORY_LIMIT)
+            except duckdb.OutOfMemoryException:
+                if not _spooled(rows):
+                    raise
+                for p in (tmp, Path(str(tmp) + ".wal")):
+                    with contextlib.suppress(OSError):
+                        p.unlink()
+                lap("over the memory limit")
+                summary = _full_build(*full, None)
         notes = _empty_check(db, summary, opts, roots)
         os.replace(tmp, db)
         wal = Path(str(tmp) + ".wal")
@@ -386,6 +373,46 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, entrie
     summary.stages = stages
     summary.notes = root_notes + notes
     return summary
+
+
+def _spooled(rows: dict) -> bool:
+    """Whether the parsed rows are files (which a second attempt can load again), not Arrow tables in memory."""
+    return all(isinstance(p, str) for parts in rows.values() for p in parts)
+
+
+def _full_build(opts: BuildOptions, rules: Rules, lap, files: int, rows: dict, reuse: list, old_ok: bool,
+                tmp: Path, tickets: pa.Table | None, people: list, ticket_problems: list[tuple], git: dict,
+                memory_limit: str | None) -> BuildSummary:  # fmt: skip
+    """Every table of a new database at `tmp` from the parsed rows (and the reused files' rows of the
+    previous database), with DuckDB held to `memory_limit` (None: DuckDB's own default)."""
+    db = opts.db
+    con = _open(tmp, memory_limit)
+    try:
+        if old_ok and reuse:
+            con.execute("ATTACH ? AS old (READ_ONLY)", [str(db)])
+        stage_tables(con, rows, reuse, "old." if old_ok else None, keep=_spooled(rows))
+        if old_ok and reuse:
+            con.execute("DETACH old")
+        lap("load")
+        docs = con.execute(
+            "SELECT path, outcome, reason, doc_id, id_explicit, attach_to FROM _sources ORDER BY path"
+        ).fetchall()
+        resolved, resolve_problems = resolve(docs)
+        load(con, "_resolved", incremental.resolved_table(resolved), temp=True)
+        del docs, resolved  # a row per file: not held while DuckDB builds the tables
+        lap("resolve")
+        if tickets is None:  # the previous database holds this build's tickets
+            con.execute("ATTACH ? AS old (READ_ONLY)", [str(db)])
+            _temp_inputs(con, people, None, "old.")
+            con.execute("DETACH old")
+            lap("tickets")
+        else:
+            _temp_inputs(con, people, tickets)
+        finalise(con, rules, ticket_problems + resolve_problems, git, people)
+        lap("tables")
+        return _close_build(con, rules, opts, files, reuse, lap)
+    finally:
+        con.close()
 
 
 def _git_times(roots: list[Path], entries: list[Entry]) -> tuple[dict[str, datetime], list[tuple]]:
@@ -446,14 +473,16 @@ def _incident_count(db: Path) -> int | None:
 
 # What DuckDB may hold in memory while it builds: beyond it, it writes blocks out to the database file and
 # spills sorts and joins beside it. Without a limit it keeps what it loads (up to most of the machine's
-# memory), and the build's footprint grows with the corpus.
-BUILD_MEMORY_LIMIT = os.environ.get("INCIDENTS_BUILD_MEMORY", "400MB")
+# memory), and the build's footprint grows with the corpus. 100,000 incidents need between 128 and 200 MB;
+# a corpus that needs more than this is built again without the limit rather than fail.
+BUILD_MEMORY_LIMIT = "256MB"
 
 
-def _open(path: Path):
+def _open(path: Path, memory_limit: str | None = BUILD_MEMORY_LIMIT):
     con = duckdb.connect(str(path), config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET memory_limit = ?", [BUILD_MEMORY_LIMIT])
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [memory_limit])
     return con
 
 
@@ -472,14 +501,14 @@ def _temp_inputs(con, people: list, tickets: pa.Table | None, old: str = "") -> 
     load(con, "_tickets", tickets, temp=True)
 
 
-def _close_build(con, rules: Rules, opts: BuildOptions, entries, reuse, lap) -> BuildSummary:
+def _close_build(con, rules: Rules, opts: BuildOptions, files: int, reuse, lap) -> BuildSummary:
     _unknown_corrections(con, rules)
     derived.compute(con)
     lap("derived")
-    _write_meta(con, rules, opts, entries)
+    _write_meta(con, rules, opts)
     for t in STAGING:
         con.execute(f"DROP TABLE _{t}")
-    summary = _summary(con, len(entries), len(reuse))
+    summary = _summary(con, files, len(reuse))
     lap("meta")
     con.execute("CHECKPOINT")
     lap("checkpoint")
@@ -517,7 +546,7 @@ def _old_meta(db: Path, opts: BuildOptions) -> dict[str, str]:
         con.close()
 
 
-def _write_meta(con, rules: Rules, opts: BuildOptions, entries) -> None:
+def _write_meta(con, rules: Rules, opts: BuildOptions) -> None:
     """The build facts. `bundled_sample` says whether the corpus is the project's own data/sample, so the
     dashboard can say a database holds the generated sample, not the reader's postmortems."""
     sample = Path(__file__).resolve().parent.parent / "data" / "sample"

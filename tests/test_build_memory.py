@@ -107,3 +107,16 @@ def test_a_full_build_takes_unchanged_tickets_from_the_previous_database(tmp_pat
 
 def _ticket_problems(db) -> list[str]:
     return sorted(p[4] for p in _dump(db)["problems"] if p[4].startswith("tickets"))
+
+
+def test_a_corpus_that_needs_more_than_the_memory_limit_is_built_again_without_it(tmp_path, rules, monkeypatch):
+    corpus = _corpus(tmp_path)
+    serial = tmp_path / "serial.duckdb"
+    build(BuildOptions(corpus=[corpus], db=serial, git=False, jobs=1), rules)
+    monkeypatch.setattr(parse_files, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMIT", "1MB")  # no table fits
+    par = tmp_path / "par.duckdb"
+    summary = build(BuildOptions(corpus=[corpus], db=par, git=False, jobs=2), rules)
+    assert "over the memory limit" in summary.stages
+    assert _dump(par) == _dump(serial)
+    assert [p.name for p in tmp_path.iterdir() if ".building-" in p.name] == []
