@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import methodcaller
 
 from ingest.read.sections import MINOR_KEYS, section_key
 
@@ -105,26 +106,53 @@ _SPECIAL = re.compile(r"[<\[`*_~\\]")
 _SPACES = re.compile(r"\s\s|[\t\n\r\f\v]")
 
 
+# clean_inline's answers for short texts: the extractors clean the same cells, items and sentences again
+# and again (a pure function of the text, so a remembered answer is the answer).
+_CLEANED: dict[str, str] = {}
+_CLEANED_MAX = 20_000  # answers kept; the memory is emptied when full
+_CLEANED_LEN = 300  # longer texts are cleaned each time
+
+
 def clean_inline(s: str) -> str:
     """Markdown inline marks -> plain text (links keep their text, code its content)."""
+    if len(s) > _CLEANED_LEN:
+        return _clean_inline(s)
+    out = _CLEANED.get(s)
+    if out is None:
+        out = _clean_inline(s)
+        if len(_CLEANED) >= _CLEANED_MAX:
+            _CLEANED.clear()
+        _CLEANED[s] = out
+    return out
+
+
+def _clean_inline(s: str) -> str:
     if not _SPECIAL.search(s):  # most text: nothing to clean but white space
         s = s.strip()
         return " ".join(s.split()) if _SPACES.search(s) else s
     if "<" in s:
-        s = _AUTOLINK.sub(r"\1", s)
+        s = _AUTOLINK.sub(_GROUP1, s)
         s = _TAG.sub(_tag_text, s)
     if "[" in s:
-        s = _IMAGE.sub(r"\1", s)
-        s = _LINK.sub(r"\1", s)
+        s = _IMAGE.sub(_GROUP1, s)
+        s = _LINK.sub(_GROUP1, s)
     if "`" in s:
         s = s.replace("`", "")
     if "*" in s or "_" in s or "~" in s:
-        s = _EMPH.sub(r"\2", s)
-        s = _EMPH.sub(r"\2", s)
+        s = _EMPH.sub(_GROUP2, s)
+        s = _EMPH.sub(_GROUP2, s)
         s = _EM1.sub(lambda m: m.group(1) or m.group(2), s)
     if "\\" in s:
-        s = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", s)
+        s = _ESCAPED.sub(_GROUP1, s)
     return " ".join(s.split())
+
+
+# Replacements by a group, as functions: a replacement text such as r"\1" is made into a function by
+# Python code at every sub(), before the text is even searched. Every group here takes part in each match,
+# so the group's text is what the replacement text gave.
+_GROUP1 = methodcaller("group", 1)
+_GROUP2 = methodcaller("group", 2)
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
 
 
 def split_row(text: str) -> list[str]:
@@ -169,6 +197,7 @@ def _unclosed_fence(lines: list[Line]) -> int | None:
 
 def _classify(raw: list[str], ignore_open: set[int]) -> list[Line]:
     lines: list[Line] = []
+    append = lines.append
     in_fence = ""
     n = len(raw)
     for i, t in enumerate(raw):
@@ -178,54 +207,56 @@ def _classify(raw: list[str], ignore_open: set[int]) -> list[Line]:
             stripped = t.lstrip()
             if stripped.startswith(in_fence) or (len(stripped) > 3 and stripped.endswith(in_fence)):
                 in_fence = ""
-                lines.append(Line(no, t, FENCE, 0, 2))
+                append(Line(no, t, FENCE, 0, 2))
             else:
-                lines.append(Line(no, t, FENCE))
+                append(Line(no, t, FENCE))
             continue
         if not t:
-            lines.append(Line(no, t, BLANK))
+            append(Line(no, t, BLANK))
             continue
-        first = t.lstrip()[:1]
+        s = t.lstrip()  # the line without its indent (and, as t has none, t.strip())
+        first = s[0]
         if first in "`~" and i not in ignore_open:
             fm = _FENCE.match(t)
             if fm:
                 fence = fm.group(1)[:3]
-                rest = t.lstrip()[len(fm.group(1)) :]
+                rest = s[len(fm.group(1)) :]
                 if rest.rstrip().endswith(fence):  # ```inline``` on one line
-                    lines.append(Line(no, t, FENCE, 0, 3))
+                    append(Line(no, t, FENCE, 0, 3))
                     continue
                 in_fence = fence
-                lines.append(Line(no, t, FENCE, 0, 1))
+                append(Line(no, t, FENCE, 0, 1))
                 continue
         if first == "#":
             m = _ATX.match(t)
             if m:
-                lines.append(Line(no, t, HEADING, 0, len(m.group(1)), _atx_text(m.group(2))))
+                append(Line(no, t, HEADING, 0, len(m.group(1)), _atx_text(m.group(2))))
                 continue
             if _ATX_EMPTY.match(t):
-                lines.append(Line(no, t, BLANK))
+                append(Line(no, t, BLANK))
                 continue
         if first == "|" or ("|" in t and i + 1 < n and is_table_separator(raw[i + 1]) and "|" in raw[i + 1]):
-            lines.append(Line(no, t, TABLE, len(t) - len(t.lstrip()), 0, t.strip()))
+            append(Line(no, t, TABLE, len(t) - len(s), 0, s))
             continue
-        if first in "-*_=" and (_RULE.match(t) or _SETEXT.match(t)):
+        # a rule or a setext underline is made of its marks and spaces alone (most such lines are list items)
+        if first in "-*_=" and not t.strip(" \t-*_=") and (_RULE.match(t) or _SETEXT.match(t)):
             prev = lines[-1] if lines else None
             if prev is not None and prev.kind == PARA and _SETEXT.match(t) and prev.indent < 4:
-                prev.kind, prev.level = HEADING, 1 if t.lstrip()[0] == "=" else 2
+                prev.kind, prev.level = HEADING, 1 if first == "=" else 2
                 prev.content = prev.content.strip()
-                lines.append(Line(no, t, BLANK))
+                append(Line(no, t, BLANK))
                 continue
             if _RULE.match(t):
-                lines.append(Line(no, t, RULE))
+                append(Line(no, t, RULE))
                 continue
         m = _LIST.match(t) if (first in "-*+\u2022" or first.isdigit()) else None
         if m:
-            lines.append(Line(no, t, LIST, len(m.group(1).expandtabs(4)), 0, m.group(3).strip()))
+            append(Line(no, t, LIST, len(m.group(1).expandtabs(4)), 0, m.group(3).strip()))
             continue
-        if lines and lines[-1].kind == TABLE and "|" in t:
-            lines.append(Line(no, t, TABLE, len(t) - len(t.lstrip()), 0, t.strip()))
+        if "|" in t and lines and lines[-1].kind == TABLE:
+            append(Line(no, t, TABLE, len(t) - len(s), 0, s))
             continue
-        lines.append(Line(no, t, PARA, len(t) - len(t.lstrip()), 0, t.strip()))
+        append(Line(no, t, PARA, len(t) - len(s), 0, s))
     return lines
 
 
@@ -245,6 +276,22 @@ def label_of(content: str) -> tuple[str, str] | None:
     colon = content.find(":", 0, 200)
     if colon < 0 or colon > 68:  # a label is at most 60 characters (and its marks)
         return None
+    if len(content) > _CLEANED_LEN:
+        return _label_of(content)
+    found = _LABELS.get(content, _UNSEEN)
+    if found is _UNSEEN:
+        found = _label_of(content)
+        if len(_LABELS) >= _CLEANED_MAX:
+            _LABELS.clear()
+        _LABELS[content] = found
+    return found
+
+
+_LABELS: dict[str, tuple[str, str] | None] = {}  # label_of's answers for short lines (as _CLEANED)
+_UNSEEN = object()
+
+
+def _label_of(content: str) -> tuple[str, str] | None:
     m = _LABEL.match(content[:2000])
     if not m:
         return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from ingest.read.folded import Folded
 from ingest.read.mdblocks import HEADING, TABLE, Line, Section, checkbox, clean_inline, list_items, walk
 from ingest.read.problems import Problems
 from ingest.read.sections import section_key
@@ -61,6 +62,14 @@ _DROPPED_MARK = re.compile(
 )
 _OPEN_MARK = re.compile(r"[(\[]\s*(?:in progress|wip|open|todo|to do|not started|pending)\s*[)\]]", re.IGNORECASE)
 _STRUCK = re.compile(r"^~~(.+)~~$")
+_LEAD_HANDLE = re.compile(r"^\s*@([\w.\-]+)\s*[:\-\u2013]\s+")  # '@alice: ...'
+_TAIL_HANDLE = re.compile(r"\s[-\u2013\u2014]\s*@([\w.\-]+)\s*$")  # '... - @alice'
+# The marks and fields, searched faster on ASCII text (read/folded.py): the same matches.
+_DROPPED_F = Folded(_DROPPED_MARK)
+_DONE_F = Folded(_DONE_MARK)
+_OPEN_F = Folded(_OPEN_MARK)
+_OWNER_F = Folded(_OWNER_FIELD)
+_DUE_F = Folded(_DUE_FIELD)
 
 
 def _ticket(text: str) -> str | None:
@@ -75,13 +84,16 @@ def _ticket(text: str) -> str | None:
     return f"#{m.group(1)}" if m else None
 
 
+_YEAR = re.compile(r"\d{4}")
+
+
 def _due(raw: str, line: int | None, problems: Problems, item: ActionItem, base: date | None = None) -> None:
     s = clean_inline(raw).strip()
     if not s or s.lower() in NO_OWNER:
         return
     try:
         d = parse_date(s, base.year if base else None)
-        if d is not None and base is not None and not re.search(r"\d{4}", s) and d < base - timedelta(days=31):
+        if d is not None and base is not None and not _YEAR.search(s) and d < base - timedelta(days=31):
             d = d.replace(year=d.year + 1)  # 'due Jan 5' written in December
     except BadValue as exc:
         problems.warn("bad-due-date", line, f"action item due date: {exc}; kept as text")
@@ -233,32 +245,32 @@ def _list_item(text: str, head: str, line: int, where: str, problems: Problems, 
     struck = _STRUCK.match(raw.strip())
     if struck:
         status, source, raw = "done", "document", struck.group(1)
-    if _DROPPED_MARK.search(head):
+    if _DROPPED_F.test(head):
         status, source = "dropped", "document"
-    elif _DONE_MARK.search(head) and done is None:
+    elif _DONE_F.test(head) and done is None:
         status, source = "done", "document"
-    elif _OPEN_MARK.search(head) and done is None:
+    elif _OPEN_F.test(head) and done is None:
         status, source = "open", "document"
-    raw = _OPEN_MARK.sub(" ", _DONE_MARK.sub(" ", _DROPPED_MARK.sub(" ", raw)))
+    raw = _OPEN_F.sub(" ", _DONE_F.sub(" ", _DROPPED_F.sub(" ", raw)))
     ticket = _ticket(raw)
     item = ActionItem(action="", status=status, status_source=source, section=where, line=line, ticket=ticket)
     meta = _META_GROUP.search(raw)
     body = raw[: meta.start()] if meta else raw
     meta_text = meta.group(1) if meta else ""
     owners = _HANDLE.findall(meta_text) if meta_text else []
-    of = _OWNER_FIELD.search(meta_text or raw)
+    of = _OWNER_F.search(meta_text or raw)
     if of:
         owners = owners + split_owners(of.group(1))
     if not owners:
-        lead = re.match(r"^\s*@([\w.\-]+)\s*[:\-\u2013]\s+", body)
-        tail = re.search(r"\s[-\u2013\u2014]\s*@([\w.\-]+)\s*$", body)
+        lead = _LEAD_HANDLE.match(body)
+        tail = _TAIL_HANDLE.search(body)
         if lead:
             owners, body = [lead.group(1)], body[lead.end() :]
         elif tail:
             owners, body = [tail.group(1)], body[: tail.start()]
     item.owners = split_owners(owners)
     if meta_text:
-        dm = _DUE_FIELD.search(meta_text)
+        dm = _DUE_F.search(meta_text)
         if dm:
             rest = meta_text[dm.end() :]
             date_m = DATE_RE.match(rest.strip())

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.read.folded import Folded
 from ingest.read.mdblocks import BLANK, FENCE, HEADING, LIST, PARA, RULE, TABLE, Line, Section, clean_inline
 from ingest.understand.clock import DATE_LED
 
@@ -92,7 +93,7 @@ def statements(root: Section, lines: list[Line]) -> list[Statement]:
             where = None  # the template's container: its labelled parts carry the causes, its intro may state one
         for block in _blocks(sec, lines):
             first = block[0][1]
-            marked = _CROSS.match(first)
+            marked = _cross(first)
             if where is not None:
                 text = _join(block)
                 if text:
@@ -104,11 +105,61 @@ def statements(root: Section, lines: list[Line]) -> list[Statement]:
             elif key not in NOT_CAUSES:
                 every = key in TELLING
                 for no, sentence in _sentences(block):
-                    if FIX_SENTENCE.search(sentence) and not CAUSE_CUE.search(sentence):
-                        continue
-                    if every or CAUSE_CUE.search(sentence) or GAP_CUE.search(sentence):
+                    if _cued(sentence, every):
                         out.append(Statement(sentence[:MAX_STATEMENT], no, key or "text", "cue"))
     return out
+
+
+# The cues, searched faster on ASCII text (read/folded.py): the same answers.
+_CAUSE_F = Folded(CAUSE_CUE)
+_GAP_F = Folded(GAP_CUE)
+_FIX_F = Folded(FIX_SENTENCE)
+
+
+def _cued(sentence: str, every: bool) -> bool:
+    """Is the sentence a statement of cause: not one telling how it was fixed (unless it names a cause too),
+    and, unless `every` sentence counts, one with a cue of a cause or a gap. The answer for a sentence met
+    before is remembered (the same sentences recur across a corpus)."""
+    key = (sentence, every)
+    found = _CUED.get(key)
+    if found is None:
+        found = _cued_now(sentence, every)
+        if len(_CUED) >= 20_000:
+            _CUED.clear()
+        _CUED[key] = found
+    return found
+
+
+_CUED: dict[tuple[str, bool], bool] = {}
+
+
+def _cued_now(sentence: str, every: bool) -> bool:
+    """_cued's answer, each cue searched at most once."""
+    lower = sentence.lower()
+    cause = None
+    if _FIX_F.test(sentence, lower):
+        cause = _CAUSE_F.test(sentence, lower)
+        if not cause:
+            return False
+    if every:
+        return True
+    if cause is None:
+        cause = _CAUSE_F.test(sentence, lower)
+    return cause or _GAP_F.test(sentence, lower)
+
+
+def _cross(text: str) -> re.Match | None:
+    """_CROSS.match(text): its marks are not ASCII but for ':x:', so most texts are told without it."""
+    if text.isascii() and ":x:" not in text:
+        return None
+    return _CROSS.match(text)
+
+
+def _why_title(title: str) -> bool:
+    """Is it a 'Why #2: ...' title (_WHY_TITLE)? An ASCII title without 'why' is not."""
+    if title.isascii() and "why" not in title.lower():
+        return False
+    return _WHY_TITLE.match(title) is not None
 
 
 def _sections(root: Section):
@@ -125,7 +176,7 @@ def _sections(root: Section):
             key = sec.key if sec.key is not None else inherited
             if sec.key is None and prev == "timeline" and DATE_LED.match(sec.title):
                 key = "timeline"
-            elif _WHY_TITLE.match(sec.title):
+            elif _why_title(sec.title):
                 key = "five_whys"  # 'Why #2: ...': a step of the chain, a symptom; its last answer is the root
             prev = key
             found.append((sec, key))
@@ -141,39 +192,41 @@ def _blocks(sec: Section, lines: list[Line]) -> list[list[tuple[int, str]]]:
     out: list[list[tuple[int, str]]] = []
     if sec.label and sec.rest:
         out.append([(lines[sec.head].no, sec.rest)])
-    cuts = [(c.head, c.end) for c in sec.children]
     cur: list[tuple[int, str]] = []
     fence = False
-
-    def close() -> None:
-        nonlocal cur
-        if cur:
-            out.append(cur)
-        cur = []
-
     i = sec.start
-    for head, end in [*cuts, (sec.end, sec.end)]:
+    for head, end in [*((c.head, c.end) for c in sec.children), (sec.end, sec.end)]:
         for ln in lines[i:head]:
             k = ln.kind
             if k == FENCE:
-                close()
+                if cur:
+                    out.append(cur)
+                    cur = []
                 fence = not fence
-                continue
-            if fence or k in (BLANK, RULE, TABLE, HEADING) or ln.text.lstrip().startswith(">"):
-                close()
-                continue
-            if k == LIST:
-                close()
+            elif fence or k in _BREAKS or (k == PARA and ln.content.startswith(">")):
+                # a plain line's content is its text without the indent; a list item's text starts with its mark
+                if cur:
+                    out.append(cur)
+                    cur = []
+            elif k == LIST:
+                if cur:
+                    out.append(cur)
                 cur = [(ln.no, ln.content)]
             elif k == PARA:
                 cur.append((ln.no, ln.content))
-        close()
+        if cur:
+            out.append(cur)
+            cur = []
         i = max(i, end)
     return out
 
 
+_BREAKS = frozenset({BLANK, RULE, TABLE, HEADING})  # lines that end a block
+
+
 def _join(block: list[tuple[int, str]]) -> str:
-    return clean_inline(_CROSS.sub("", " ".join(t for _, t in block)))
+    text = " ".join(t for _, t in block)
+    return clean_inline(_CROSS.sub("", text) if _cross(text) else text)
 
 
 def _sentences(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -185,14 +238,29 @@ def _sentences(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
         starts.append((len(text), no))
         text += t
     out = []
-    pos = 0
-    for part in _SENTENCE.split(text):
-        at = text.find(part, pos)
-        pos = at + len(part)
-        no = next((n for off, n in reversed(starts) if off <= at), block[0][0])
+    one = starts[0][1] if len(starts) == 1 else None  # one line: every sentence starts on it
+    for at, part in _sentence_parts(text):
+        no = one if one is not None else next((n for off, n in reversed(starts) if off <= at), block[0][0])
         s = clean_inline(part)
         if len(s) >= 12:
             out.append((no, s))
+    return out
+
+
+# _SENTENCE's cuts, found from the mark that ends a sentence (the search skips to the next '.', '!' or '?'
+# instead of trying the look-behind at every character): the white space after the mark is the cut.
+_SENTENCE_END = re.compile(r"[.!?](\s+)(?=[A-Z0-9*_\"'(\[`])")
+
+
+def _sentence_parts(text: str) -> list[tuple[int, str]]:
+    """_SENTENCE.split(text), each part with where it starts."""
+    out = []
+    at = 0
+    for m in _SENTENCE_END.finditer(text):
+        cut, end = m.span(1)
+        out.append((at, text[at:cut]))
+        at = end
+    out.append((at, text[at:]))
     return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from ingest.read.folded import Folded
 from ingest.read.mdblocks import clean_inline
 from ingest.read.problems import Problems
 from ingest.understand.timeparse import DATE_RE, BadValue, date_from_match, time_from_match
@@ -238,20 +239,36 @@ def shift_overnight_runs(events: list, base: date | None, problems: Problems) ->
         return
 
 
+_DOC_ZONE_F = Folded(_DOC_ZONE)  # the same, faster on ASCII text (read/folded.py)
+_last_phrase: list[tuple[str | None, str | None]] = [(None, None)]  # (text, its phrase), replaced whole
+
+
+def _doc_zone_text(text: str) -> str | None:
+    """The text of _DOC_ZONE's first match in `text`, or None. Both functions below read the same
+    document one after the other: its phrase is looked for once."""
+    last = _last_phrase[0]
+    if last[0] is text:
+        return last[1]
+    span = _DOC_ZONE_F.span(text)
+    found = text[span[0] : span[1]] if span else None
+    _last_phrase[0] = (text, found)
+    return found
+
+
 def doc_zone_phrase(text: str) -> tzinfo | None:
     """A document-wide 'All times listed in this report are in Pacific Time'
     ('_All times in EDT_' in emphasis reads the same)."""
-    m = _DOC_ZONE.search(text)
-    return find_zone(clean_inline(m.group(0))) if m else None
+    found = _doc_zone_text(text)
+    return find_zone(clean_inline(found)) if found is not None else None
 
 
 def doc_zone_unknown(text: str) -> bool:
     """The document has an 'All times ... in X' phrase whose X is no known
     zone, or an 'All times ...' phrase with an offset no zone has."""
-    m = _DOC_ZONE.search(text)
-    if not m:
+    found = _doc_zone_text(text)
+    if found is None:
         return False
-    phrase = clean_inline(m.group(0))
+    phrase = clean_inline(found)
     if impossible_offset(phrase) is not None:
         return True  # 'All times UTC+15': an offset no zone has is no zone the parser knows
     return find_zone(phrase) is None and bool(re.search(r"\bin\s+\S", phrase))

@@ -38,9 +38,18 @@ _JUNK = re.compile(
 )
 
 
+_JUNK_FIRST = frozenset("ntsl[b-")
+
+
 def is_placeholder(text: str) -> bool:
     """Template filler and empty answers: 'No comments added', 'N/A', 'See <link>.'"""
-    return not text or bool(_JUNK.match(text.strip()))
+    if not text:
+        return True
+    text = text.strip()
+    # every filler starts with one of these letters or marks (an ASCII first letter tells it at once)
+    if text[:1].isascii() and text[:1].lower() not in _JUNK_FIRST:
+        return False
+    return bool(_JUNK.match(text))
 
 
 def _items(sec: Section, lines: list[Line]) -> list[tuple[int, str]]:

@@ -69,7 +69,8 @@ def scan_header(lines: list[Line], stop: int) -> tuple[dict[str, tuple[str, int]
             parts = _SPLIT_PIPES.split(text) if "|" in text else [text]
             matched = False
             for part in parts:
-                m = _KV.match(part.strip())
+                part = part.strip()
+                m = _KV.match(part) if ":" in part else None  # every field has its ':'
                 if m and _field(m.group(1)):
                     put(m.group(1), m.group(2), ln.no)
                     matched = True

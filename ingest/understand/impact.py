@@ -34,7 +34,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 
+from ingest.read.folded import Folded
 from ingest.read.mdblocks import (
     LIST,
     PARA,
@@ -98,6 +100,11 @@ _APPROX = r"~|≈|\+/-|±|\bapprox(?:imately|\.)?|\babout|\baround|\broughly|\bc
 _AT_LEAST = r"\bat least|\bover|\bmore than|\bupwards of|\bin excess of|>=?|≥"
 _AT_MOST = r"\bup to|\bat most|\bless than|\bfewer than|\bunder|\bno more than|<=?|≤"
 _NUM_RE = re.compile(_NUM)
+# The qualifiers before a figure, compiled once (re.search(text, ...) looks its pattern up at every call).
+_APPROX_RE = re.compile(_APPROX, re.IGNORECASE)
+_AT_LEAST_RE = re.compile(_AT_LEAST, re.IGNORECASE)
+_AT_MOST_RE = re.compile(_AT_MOST, re.IGNORECASE)
+_CONTINENTAL = re.compile(r"\d{1,3}\.\d{3}")  # '45.000'
 # What may stand before a number (read backwards from it) and what follows it.
 _HEAD = re.compile(rf"(?P<pre>(?:(?:{_APPROX}|{_AT_LEAST}|{_AT_MOST}|\bbetween)\s*)*)(?P<sym>{_SYM})?\s?$",
                    re.IGNORECASE)  # fmt: skip
@@ -137,8 +144,11 @@ class Quantity:
     ambiguous: bool = False  # '45.000': forty-five, or forty-five thousand written the continental way?
 
 
+_DIGIT_GROUPING = re.compile(r"[, \u00a0\u202f]")
+
+
 def _number(num: str, mult: str) -> float:
-    v = float(re.sub(r"[, \u00a0\u202f]", "", num))
+    v = float(_DIGIT_GROUPING.sub("", num))
     m = mult.strip().lower()
     return v * _MULTIPLIERS[m] if m else v
 
@@ -158,7 +168,25 @@ def _currency(sym: str | None) -> str | None:
 
 def quantities(text: str) -> list[Quantity]:
     """Every number in `text` with its qualifiers, range, multiplier and
-    currency; percentages are left out (a share is not a count)."""
+    currency; percentages are left out (a share is not a count). The figures
+    of a short text met before are remembered (impact lines recur across a
+    corpus); the caller gets its own copies, which it may change."""
+    if len(text) > 300:
+        return _quantities(text)
+    found = _QUANTITIES.get(text)
+    if found is None:
+        found = tuple(_quantities(text))
+        if len(_QUANTITIES) >= 20_000:
+            _QUANTITIES.clear()
+        _QUANTITIES[text] = found
+    return [Quantity(*[getattr(q, name) for name in _QUANTITY_FIELDS]) for q in found]
+
+
+_QUANTITIES: dict[str, tuple[Quantity, ...]] = {}
+_QUANTITY_FIELDS = tuple(f.name for f in dataclass_fields(Quantity))
+
+
+def _quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     if not _HAS_DIGIT.search(text):
         return out
@@ -188,17 +216,17 @@ def quantities(text: str) -> list[Quantity]:
             end = m.end("plus") if m.group("plus") else m.end("am")
             if m.group("suf") and not m.group("b"):
                 end = m.end("suf")
-        approximate = bool(re.search(_APPROX, pre, re.IGNORECASE))
+        approximate = bool(_APPROX_RE.search(pre))
         if b is not None:
             q = Quantity((a + b) / 2, a, b, "range", approximate, None, start, end)
-        elif m.group("plus") or re.search(_AT_LEAST, pre, re.IGNORECASE):
+        elif m.group("plus") or _AT_LEAST_RE.search(pre):
             q = Quantity(a, a, None, "at_least", approximate, None, start, end)
-        elif re.search(_AT_MOST, pre, re.IGNORECASE):
+        elif _AT_MOST_RE.search(pre):
             q = Quantity(a, 0.0, a, "at_most", approximate, None, start, end)
         else:
             q = Quantity(a, a, a, "exact", approximate, None, start, end)
         q.currency = _currency(sym or m.group("sym2") or m.group("suf"))
-        q.ambiguous = bool(re.fullmatch(r"\d{1,3}\.\d{3}", m.group("a"))) and not am
+        q.ambiguous = bool(_CONTINENTAL.fullmatch(m.group("a"))) and not am
         out.append(q)
     return out
 
@@ -484,11 +512,12 @@ def _flag_value(metric: str, s: str, text: str, line: int | None, source: str, p
 
 
 _ANY_FLAG = re.compile("|".join(f"(?:{p.pattern})" for p in _FLAG_PHRASES.values()), re.IGNORECASE)
+_ANY_FLAG_F = Folded(_ANY_FLAG)  # the same, faster on ASCII text (read/folded.py)
 
 
 def read_prose(text: str, line: int | None, source: str, out: Collector) -> None:
     """Figures written into a sentence or a list item of an Impact section."""
-    for metric, pat in _FLAG_PHRASES.items() if _ANY_FLAG.search(text) else ():
+    for metric, pat in _FLAG_PHRASES.items() if _ANY_FLAG_F.test(text) else ():
         for clause in _CLAUSE.split(text):
             m = pat.search(clause)
             if not m:
@@ -598,6 +627,8 @@ _ANYWHERE_HINT = re.compile(
     re.IGNORECASE,
 )
 
+_ANYWHERE_HINT_F = Folded(_ANYWHERE_HINT)  # the same, faster on ASCII text (read/folded.py)
+
 
 def _may_be_label(content: str, table: bool) -> bool:
     """Outside an Impact section only a figure label is read: a cheap test
@@ -608,7 +639,7 @@ def _may_be_label(content: str, table: bool) -> bool:
         head = content.split(":", 1)[0]
     else:
         return False
-    return len(head) <= 70 and _ANYWHERE_HINT.search(head) is not None
+    return len(head) <= 70 and _ANYWHERE_HINT_F.test(head)
 
 
 def extract(root: Section, lines: list[Line], fm: dict, problems: Problems) -> list[ImpactFigure]:

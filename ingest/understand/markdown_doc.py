@@ -99,10 +99,27 @@ def parse_markdown(doc: ParsedDocument, text: str, rules: Rules, stem: str, fold
 
     # Impact figures and references to other incidents.
     doc.impact = impact.extract(root, lines, fm, problems)
-    own = {doc.incident_id or "", PurePosixPath(doc.path).with_suffix("").as_posix(), doc.attach_to or ""}
+    own = {doc.incident_id or "", _without_suffix(doc.path), doc.attach_to or ""}
     doc.related = links.extract(root, lines, fm, doc.path, own)
     if others:
         doc.others = [_other_incident(doc, part, lines, head, zone, zone_fixed, rules) for part in others]
+
+
+def _without_suffix(path: str) -> str:
+    """PurePosixPath(path).with_suffix("").as_posix(), without building a path object for the plain relative
+    paths a corpus gives (pathlib's rules for the others: '//', '.', a leading or trailing '/')."""
+    if (
+        not path
+        or path == "."
+        or "//" in path
+        or "/./" in path
+        or path.startswith(("/", "./"))
+        or path.endswith(("/", "/."))
+    ):
+        return PurePosixPath(path).with_suffix("").as_posix()
+    name = path[path.rfind("/") + 1 :]
+    dot = name.rfind(".")
+    return path[: len(path) - len(name) + dot] if 0 < dot < len(name) - 1 else path
 
 
 def _other_incident(doc: ParsedDocument, part, lines, head, zone, zone_fixed, rules: Rules) -> ParsedDocument:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.read.folded import Folded, twin_of
+
 try:  # the regex parser of the standard library (re._parser since 3.11)
     from re import _constants as C  # type: ignore[attr-defined]
     from re import _parser as P  # type: ignore[attr-defined]
@@ -46,6 +48,12 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     except Exception:
         return None
     return _seq(list(tree))
+
+
+def folded(pattern: re.Pattern) -> Folded:
+    """The pattern with its case-sensitive twin (read/folded.py) and the literals one of which its every match
+    holds, so that an ASCII text holding none of them is not searched."""
+    return Folded(pattern, needs=tuple(sorted(required_literals(pattern.pattern) or ())))
 
 
 def _seq(items: list) -> frozenset[str] | None:
@@ -132,12 +140,15 @@ class Matcher:
     """Several patterns, each with its pre-check. `search` returns the first
     pattern (in order) that matches, `count` how many match. `present` is the
     set of literals found in the lower-cased text (see LiteralIndex); with
-    None, every pattern is tried."""
+    None, every pattern is tried. On ASCII text each pattern's case-sensitive
+    twin searches the lower-cased text (read/folded.py): the same matches,
+    faster."""
 
-    __slots__ = ("always", "by_literal", "items", "literals")
+    __slots__ = ("always", "by_literal", "items", "literals", "twins")
 
     def __init__(self, patterns: list[re.Pattern]) -> None:
         self.items = [(p, required_literals(p.pattern)) for p in patterns]
+        self.twins = [twin_of(p) for p in patterns]  # None: the pattern searches the text itself
         self.literals = frozenset(lit for _, lits in self.items if lits for lit in lits)
         self.always = [i for i, (_, lits) in enumerate(self.items) if lits is None]
         self.by_literal: dict[str, list[int]] = {}
@@ -158,6 +169,18 @@ class Matcher:
 
     def search(self, text: str, present: set[str] | None = None) -> re.Match | None:
         text = rule_text(text)
+        if text.isascii():
+            lower = text.lower()
+            for i in self.candidates(present):
+                pattern, twin = self.items[i][0], self.twins[i]
+                if twin is None:
+                    m = pattern.search(text)
+                    if m:
+                        return m
+                elif m := twin.search(lower):
+                    # the twin matched here first, so the pattern does too: its own match, in the text's case
+                    return pattern.match(text, m.start())
+            return None
         for i in self.candidates(present):
             m = self.items[i][0].search(text)
             if m:
@@ -166,6 +189,14 @@ class Matcher:
 
     def count(self, text: str, present: set[str] | None = None) -> int:
         text = rule_text(text)
+        if text.isascii():
+            lower = text.lower()
+            twins, items = self.twins, self.items
+            return sum(
+                1
+                for i in self.candidates(present)
+                if (twins[i].search(lower) if twins[i] is not None else items[i][0].search(text))
+            )
         return sum(1 for i in self.candidates(present) if self.items[i][0].search(text))
 
     def __bool__(self) -> bool:
@@ -174,13 +205,28 @@ class Matcher:
 
 class LiteralIndex:
     """Every literal of a set of matchers; `present(text)` finds those the
-    text contains with one substring test per distinct literal."""
+    text contains. Literals are filed by their first three characters: only
+    those whose three characters occur in the text are looked for (a text
+    holds a few of the hundreds of literals)."""
 
-    __slots__ = ("literals",)
+    __slots__ = ("by_start", "literals", "short")
 
     def __init__(self, matchers: list[Matcher]) -> None:
         self.literals = tuple(sorted(frozenset().union(*(m.literals for m in matchers))))
+        self.short = tuple(lit for lit in self.literals if len(lit) < 3)
+        by_start: dict[str, list[str]] = {}
+        for lit in self.literals:
+            if len(lit) >= 3:
+                by_start.setdefault(lit[:3], []).append(lit)
+        self.by_start = {k: tuple(v) for k, v in by_start.items()}
 
-    def present(self, text: str) -> set[str]:
-        lower = text.lower()
-        return {lit for lit in self.literals if lit in lower}
+    def present(self, text: str, lower: str | None = None) -> set[str]:
+        """The literals in text.lower() (`lower`, when the caller has it)."""
+        if lower is None:
+            lower = text.lower()
+        by_start = self.by_start
+        starts = by_start.keys() & {lower[i : i + 3] for i in range(len(lower) - 2)}
+        found = {lit for s in starts for lit in by_start[s] if lit in lower}
+        if self.short:
+            found.update(lit for lit in self.short if lit in lower)
+        return found

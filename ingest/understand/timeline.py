@@ -54,6 +54,7 @@ _TRAILING = re.compile(
     re.IGNORECASE,
 )
 _COMPLETE = tuple('.!?)]"\u201d')
+# Every time WHEN_RE and _TRAILING read holds a ':' (hours:minutes): a text without one is not searched.
 
 
 def extract(
@@ -102,7 +103,7 @@ def timed_rows(body: list[Line]) -> int:
     for ln in body:
         if ln.kind in (LIST, PARA, HEADING):
             c = ln.content
-            if WHEN_RE.match(c) or (ln.kind == LIST and _TRAILING.search(c) and DATE_RE.search(c)):
+            if ":" in c and (WHEN_RE.match(c) or (ln.kind == LIST and _TRAILING.search(c) and DATE_RE.search(c))):
                 n += 1
     return n
 
@@ -167,7 +168,7 @@ def _para_shapes(body: list[Line]) -> tuple | None:
     shapes = Counter()
     for ln in body:
         if ln.kind == PARA:
-            m = WHEN_RE.match(ln.content)
+            m = WHEN_RE.match(ln.content) if ":" in ln.content else None
             if m is not None and (m.group("sep") or m.end() == len(ln.content)):
                 shapes[_shape(m)] += 1
     if sum(shapes.values()) < 3:
@@ -182,7 +183,12 @@ def _ends_thought(ln: Line | None) -> bool:
     if ln is None or ln.kind in (BLANK, HEADING, TABLE, FENCE, RULE):
         return True
     text = ln.content.rstrip(" *_`")
-    return not text or text.endswith(_COMPLETE) or bool(DATE_ONLY.match(text)) or bool(WHEN_RE.fullmatch(text))
+    return (
+        not text
+        or text.endswith(_COMPLETE)
+        or bool(DATE_ONLY.match(text))
+        or (":" in text and bool(WHEN_RE.fullmatch(text)))
+    )
 
 
 def _section_events(body: list[Line], clock: Clock, rules, problems) -> list[Event]:
@@ -196,7 +202,9 @@ def _section_events(body: list[Line], clock: Clock, rules, problems) -> list[Eve
 
     def trailing_ok() -> bool:
         if not trailing:
-            trailing.append(sum(1 for ln in body if ln.kind == LIST and _TRAILING.search(ln.content)) >= 2)
+            trailing.append(
+                sum(1 for ln in body if ln.kind == LIST and ":" in ln.content and _TRAILING.search(ln.content)) >= 2
+            )
         return trailing[0]
 
     def flush() -> None:
@@ -247,7 +255,7 @@ def _section_events(body: list[Line], clock: Clock, rules, problems) -> list[Eve
             i += 1
             continue
         content = ln.content
-        m = WHEN_RE.match(content)
+        m = WHEN_RE.match(content) if ":" in content else None
         if (
             m is not None
             and (m.group("sep") or m.end() == len(content))
@@ -366,7 +374,7 @@ def _table_events(t: Table, clock: Clock, rules: TimelineRules, problems: Proble
         when = f"{date_cell} {time_cell}".strip()
         text = clean_inline(cell(ei)[: MAX_EVENT_TEXT * 2])[:MAX_EVENT_TEXT]
         at = None
-        m = WHEN_RE.match(when) if when else None
+        m = WHEN_RE.match(when) if ":" in when else None
         if m is not None:
             at = clock.place(m, ln.no)
         elif when:

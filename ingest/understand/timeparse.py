@@ -6,6 +6,8 @@ import math
 import re
 from datetime import date, datetime
 
+from ingest.read.folded import Folded
+
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
@@ -28,6 +30,7 @@ DATE_RE = re.compile(
     r")",
     re.IGNORECASE,
 )
+DATE_F = Folded(DATE_RE)  # DATE_RE's very matches, found faster on ASCII text (read/folded.py)
 # A date as running text writes it, for dating a document from its prose:
 # DATE_RE's shapes plus 'September 18th and 19th, 2017' (the first day counts)
 # and '12-Feb-2019'. Never a piece of a longer token: a version ('Python
@@ -134,7 +137,7 @@ def parse_date(text: str, default_year: int | None = None) -> date | None:
         return check_year(text.date())
     if isinstance(text, date):
         return check_year(text)
-    m = DATE_RE.search(str(text))
+    m = DATE_F.search(str(text))
     if not m:
         return None
     return date_from_match(m, default_year)

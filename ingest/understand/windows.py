@@ -195,7 +195,9 @@ def scan(
     last_day = None  # a time without a date falls on the day the text last named
     paragraphs = _paragraphs(lines, scope, lists=not rows)[:MAX_SCAN_LINES]
     if rows:  # beside the rows only labelled lines count ('**Duration:** ...'), not an event's aside
-        paragraphs = [p for p in paragraphs if not WHEN_RE.match(p[1]) and _LABELLED.match(clean_inline(p[1]))]
+        paragraphs = [
+            p for p in paragraphs if not (":" in p[1] and WHEN_RE.match(p[1])) and _LABELLED.match(clean_inline(p[1]))
+        ]
     times = any(_CLOCK_HINT.search(raw) for _, _, raw in paragraphs)  # most openings state no time at all
     for no, _first, raw in paragraphs:
         if not times or not _CLOCK_HINT.search(raw):  # no clock time: at most a stated duration and a day

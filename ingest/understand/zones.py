@@ -234,6 +234,17 @@ def find_zone(text: str, regions: bool = True) -> tzinfo | None:
     """The zone named in a free-text phrase such as "All times in PST, on
     February 5th 2019" or "UTC+1 (Zurich time)". An explicit offset wins over a
     name in the same phrase ("PST (UTC-7)" is UTC-7: the author said so)."""
+    if len(text) <= 200:  # headings and column names, the same in document after document: remembered
+        return _find_zone_short(text, regions)
+    return _find_zone(text, regions)
+
+
+@lru_cache(maxsize=4096)
+def _find_zone_short(text: str, regions: bool) -> tzinfo | None:
+    return _find_zone(text, regions)
+
+
+def _find_zone(text: str, regions: bool) -> tzinfo | None:
     pattern = _ANY_ZONE if regions else _ANY_ZONE_CASED
     if "_" in text:  # emphasis marks ('_All times in EDT_'), not the underscores of 'Los_Angeles'
         text = _LONE_UNDERSCORE.sub(" ", text)
@@ -270,6 +281,8 @@ def to_utc(local: datetime, zone: tzinfo | None) -> datetime:
     if zone is None:
         return local
     try:
+        if type(zone) is timezone and local.tzinfo is None and not local.fold:  # a fixed offset: as astimezone
+            return local - zone.utcoffset(None)
         return local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
     except OverflowError as exc:
         raise OutOfRange(f"{local.isoformat()} is out of range") from exc
