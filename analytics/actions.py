@@ -91,9 +91,8 @@ item_owners AS (
 sel_items AS (SELECT * FROM items2 WHERE item_id IN (SELECT item_id FROM item_owners)),
 item_rows AS (SELECT * FROM item_owners)"""
 
-SUMMARY = """
-WITH {items}, {who}
-SELECT count(*) AS total,
+# The counts of summary(), over rows of sel_items (the review counts them beside others: analytics/review.py).
+SUMMARY_COLUMNS = """count(*) AS total,
        count(*) FILTER (WHERE status_as_of = 'done') AS done,
        count(*) FILTER (WHERE status_as_of = 'dropped') AS dropped,
        count(*) FILTER (WHERE status_as_of = 'open') AS open,
@@ -105,7 +104,12 @@ SELECT count(*) AS total,
        count(*) FILTER (WHERE priority IS NULL) AS no_priority,
        count(*) FILTER (WHERE status_source = 'ticket') AS with_ticket_status,
        count(*) FILTER (WHERE status_source = 'none') AS no_status_recorded,
-       count(*) FILTER (WHERE overdue AND priority = 'P0') AS overdue_p0
+       count(*) FILTER (WHERE overdue AND priority = 'P0') AS overdue_p0"""
+SUMMARY_KEYS = ("total", "done", "dropped", "open", "overdue", "done_dated", "done_on_time", "no_owner",
+                "no_due_date", "no_priority", "with_ticket_status", "no_status_recorded", "overdue_p0")  # fmt: skip
+SUMMARY = f"""
+WITH {{items}}, {{who}}
+SELECT {SUMMARY_COLUMNS}
 FROM sel_items
 """
 
@@ -352,7 +356,11 @@ def summary(con, f: Filters, owner: str | None = None, owner_team: str | None = 
     """Counts and rates of the action items of the filtered incidents, as of f.as_of.
     completion_rate = done / (total - dropped); on_time_rate = done on or before
     the due date / done with both dates known."""
-    row = _run(con, SUMMARY, f, owner, owner_team, manager).iloc[0].to_dict()
+    return summary_from(_run(con, SUMMARY, f, owner, owner_team, manager).iloc[0].to_dict())
+
+
+def summary_from(row: dict) -> dict:
+    """summary() from the counts of SUMMARY_COLUMNS (SUMMARY_KEYS, in that order)."""
     out = {k: int(v) for k, v in row.items()}
     out["completion_rate"] = rate(out["done"], out["total"] - out["dropped"])
     out["on_time_rate"] = rate(out["done_on_time"], out["done_dated"])

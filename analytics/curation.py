@@ -40,6 +40,7 @@ from analytics import derived
 from analytics import filters as flt
 from analytics.db import query, text_frame
 from analytics.filters import Filters
+from analytics.periods import quarter_sql
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
 MAX_TAXONOMY_BYTES = 1_000_000
@@ -184,9 +185,11 @@ def pattern_for(term: str, forms: set[str]) -> str:
 
 # ----------------------------------------------------------------- database
 
+# {quarter}: the quarter of f.occurred_at (periods.quarter_sql): labelled for the factors found, not for every
+# incident of every quarter.
 UNCATEGORIZED = """
 WITH {cte}
-SELECT c.incident_id, f.title, f.quarter, f.occurred_at, f.team, c.section, c.line, c.source_path, c.text
+SELECT c.incident_id, f.title, {quarter} AS quarter, f.occurred_at, f.team, c.section, c.line, c.source_path, c.text
 FROM contributing_factors c JOIN f USING (incident_id)
 WHERE c.category = 'uncategorized'
 ORDER BY f.occurred_at, c.incident_id, c.source_path, c.seq
@@ -218,12 +221,14 @@ w AS (
 )
 SELECT word, count(*) AS n FROM w WHERE list_contains(CAST(? AS VARCHAR[]), word) GROUP BY word
 """
-# The same from factor_words (ingest/load/derived.py), for words of uncategorized_words.
+# The same from factor_words (ingest/load/derived.py), for words of uncategorized_words. The words are picked
+# first (a semi-join the scan of factor_words, sorted by word, is filtered by), so only their rows are joined
+# to the incidents.
 BACKGROUND_DERIVED = """
-WITH {cte}
+WITH {cte},
+w AS (SELECT * FROM factor_words WHERE word IN (SELECT unnest(CAST(? AS VARCHAR[]))))
 SELECT w.word, CAST(sum(w.factors) AS BIGINT) AS n
-FROM factor_words w JOIN f USING (incident_id)
-WHERE list_contains(CAST(? AS VARCHAR[]), w.word)
+FROM w JOIN f USING (incident_id)
 GROUP BY w.word
 """
 KNOWN_WORDS = "SELECT word FROM uncategorized_words WHERE list_contains(CAST(? AS VARCHAR[]), word)"
@@ -379,7 +384,8 @@ def curate(con, f: Filters) -> dict:
     with ThreadPoolExecutor(max_workers=1) as pool:  # the counts and the taxonomy beside the factors (own cursors)
         counted = pool.submit(coverage, con, fa)
         tax = pool.submit(taxonomy, con)
-        items = text_frame(con, UNCATEGORIZED.format(cte=flt.cte(fa)), flt.params(fa))
+        sql = UNCATEGORIZED.format(cte=flt.cte(fa), quarter=quarter_sql("f.occurred_at", f.fiscal_start))
+        items = text_frame(con, sql, flt.params(fa))
         cov, tax = counted.result(), tax.result()
     texts = items["text"].tolist()
     forms: dict[str, set[str]] = defaultdict(set)
@@ -399,7 +405,7 @@ def curate(con, f: Filters) -> dict:
             group_of[i] = n
         sub = items.iloc[list(g.members)]
         gforms: dict[str, set[str]] = defaultdict(set)
-        for text in set(sub["text"]):
+        for text in {texts[i] for i in g.members}:  # the group's texts, from the list rather than the frame
             for t, w in words(text):
                 gforms[t].add(w)
         chosen = [g.key] if g.key else []
@@ -413,14 +419,14 @@ def curate(con, f: Filters) -> dict:
         suggested, _ = suggest_category({t: share[t] for t in chosen}, prof)
         new_id = _new_id(chosen, taken) if not suggested else ""
         label = " ".join(chosen[:2]).capitalize() if chosen else "New category"
+        example = sub["text"].value_counts().index[0]  # the group's most frequent text
         rows.append({
             "group": n, "factors": len(g.members), "incidents": sub["incident_id"].nunique(),
             "texts": sub["text"].nunique(), "key": g.key, "terms": list(g.terms),
             "suggested": suggested or "new", "suggested_label": labels[suggested] if suggested else f"new: {new_id}",
             "new_id": new_id, "patterns": patterns,
-            "example": sub["text"].value_counts().index[0],
-            "snippet": snippet(suggested, new_id, label, patterns, len(g.members), chosen,
-                               sub["text"].value_counts().index[0]) if patterns else "",
+            "example": example,
+            "snippet": snippet(suggested, new_id, label, patterns, len(g.members), chosen, example) if patterns else "",
         })  # fmt: skip
     items = items.assign(group=group_of)
     gdf = pd.DataFrame(rows, columns=["group", "factors", "incidents", "texts", "key", "terms", "suggested",

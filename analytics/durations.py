@@ -2,16 +2,21 @@
 
 Every function takes a connection and Filters and returns plain data; the
 numbers come from `incident_durations`, which holds a duration only where both
-milestones are known and the end is not before the start."""
+milestones are known and the end is not before the start. The headline
+durations' minutes alone (the review's and the medians' statistics) are read
+from the incidents table's own columns (ttd_minutes, ...), which the build
+computes with those rows from the same milestones: the same figures, without
+joining half a million duration rows on their incident ids."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from analytics import filters as flt
-from analytics.db import arrays, head, query
+from analytics.db import MAX_FIGURE, arrays, cursor, head, query
 from analytics.filters import Filters
 from analytics.periods import quarters_between
 from analytics.stats import Change, Summary, compare_medians_with_doubt, summarize
@@ -44,10 +49,12 @@ SELECT count(*) FROM f JOIN incident_durations d USING (incident_id)
 WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 """
 # Minutes of the durations asked for: k = the duration's position in that list (from 0), focus = in the
-# quarter given. `?` order: filters, quarter label, durations, durations.
+# filters' last quarter (`?`: its start; f ends with it, and a time compared costs less than a quarter label
+# made for every incident). `?` order: filters, the last quarter's start, durations, durations.
 MINUTES = """
 WITH {cte}
-SELECT f.quarter = ? AS focus, list_position(CAST(? AS VARCHAR[]), d.duration_id) - 1 AS k, d.minutes,
+SELECT f.occurred_at >= CAST(? AS TIMESTAMP) AS focus, list_position(CAST(? AS VARCHAR[]), d.duration_id) - 1 AS k,
+       d.minutes,
        d.doubt IS NOT NULL AS doubtful
 FROM f JOIN incident_durations d USING (incident_id)
 WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
@@ -128,8 +135,54 @@ def minutes(con, f: Filters, metrics=HEADLINE) -> dict[str, list[float]]:
 
 
 def _minutes(con, f: Filters, metrics) -> dict:
+    """{focus, k, minutes, doubtful}: one entry per incident of `f` and duration of `metrics` it has, k = the
+    duration's position in `metrics`, focus = in f's last quarter; a figure beyond MAX_FIGURE left out
+    (db.finite_rows). Headline durations come from the incidents' own columns, per duration in the order of the
+    incidents table (the order of incident_durations' rows, which a resampled small quarter depends on)."""
     metrics = list(metrics)
-    return arrays(con, MINUTES.format(cte=flt.cte(f)), [*flt.params(f), f.end.label, metrics, metrics])
+    if metrics and set(metrics) <= set(HEADLINE) and len(set(metrics)) == len(metrics):
+        return _headline_minutes(con, f, metrics)[0]
+    return arrays(con, MINUTES.format(cte=flt.cte(f)), [*flt.params(f), f.end.start, metrics, metrics])
+
+
+# MINUTES for headline durations only, from the incidents' own columns: one row per incident of `f`, its
+# minutes (m0, m1, ...) and whether each is doubtful (d0, d1, ...: incident_durations.doubt is the same
+# key of duration_doubts). {columns}: _headline_columns(). `?` order: filters, the last quarter's start.
+HEADLINE_MINUTES = """
+WITH {cte}
+SELECT f.occurred_at >= CAST(? AS TIMESTAMP) AS focus, {columns}
+FROM f
+"""
+
+
+def _headline_columns(metrics: list[str]) -> str:
+    """The m<i>, d<i> columns of HEADLINE_MINUTES (names from HEADLINE only)."""
+    cols = []
+    for i, m in enumerate(metrics):
+        if m not in HEADLINE:
+            raise ValueError(f"{m!r} is no headline duration")
+        cols.append(f"f.{m}_minutes AS m{i}, json_extract_string(f.duration_doubts, '$.\"{m}\"') IS NOT NULL AS d{i}")
+    return ", ".join(cols)
+
+
+def _headline_minutes(con, f: Filters, metrics: list[str]) -> tuple[dict, int]:
+    """(_minutes() of headline durations, from HEADLINE_MINUTES; the incidents of f's last quarter: its rows
+    with focus, one per incident)."""
+    sql = HEADLINE_MINUTES.format(cte=flt.cte(f), columns=_headline_columns(metrics))
+    with cursor(con) as cur:
+        cols = cur.execute(sql, [*flt.params(f), f.end.start]).fetchnumpy()
+    focus = np.asarray(cols["focus"], dtype=bool)
+    parts = {"focus": [], "k": [], "minutes": [], "doubtful": []}
+    for i in range(len(metrics)):
+        v = cols[f"m{i}"]
+        data = np.asarray(np.ma.getdata(v), dtype=float)
+        keep = ~np.ma.getmaskarray(v)
+        keep[keep] = ~(np.abs(data[keep]) > MAX_FIGURE)
+        parts["focus"].append(focus[keep])
+        parts["k"].append(np.full(int(keep.sum()), i, dtype=np.int64))
+        parts["minutes"].append(data[keep])
+        parts["doubtful"].append(np.asarray(cols[f"d{i}"], dtype=bool)[keep])
+    return {name: np.concatenate(arrs) for name, arrs in parts.items()}, int(np.count_nonzero(focus))
 
 
 def doubtful(con, f: Filters, metrics=HEADLINE) -> dict[str, int]:
@@ -165,27 +218,32 @@ def change_vs_previous(con, f: Filters, metric: str, min_n: int = 5, n_boot: int
     real (stats.compare_medians_with_doubt)."""
     r = _minutes(con, replace(f.only(f.end), start=f.end.previous()), (metric,))
     cur, prev = r["focus"], ~r["focus"]
-    return compare_medians_with_doubt(
-        r["minutes"][cur].tolist(), r["minutes"][prev].tolist(), r["doubtful"][cur].tolist(),
-        r["doubtful"][prev].tolist(), min_n=min_n, n_boot=n_boot,
-    )  # fmt: skip
+    mins, doubt = _floats(r["minutes"]), np.asarray(r["doubtful"], dtype=bool)
+    return compare_medians_with_doubt(mins[cur], mins[prev], doubt[cur], doubt[prev], min_n=min_n, n_boot=n_boot)
 
 
 def headline(con, f: Filters, min_n: int = 5, n_boot: int = 2000) -> dict[str, dict]:
     """For the focus quarter f.end, each headline duration's summary and its
-    change against the quarter before: two queries in all (the review's)."""
+    change against the quarter before: one query in all (the review's)."""
     fq = f.only(f.end)
-    r = _minutes(con, replace(fq, start=f.end.previous()), HEADLINE)  # both quarters in one pass
+    # both quarters in one pass, which counts the incidents of the focus quarter too (incident_count(fq))
+    r, total = _headline_minutes(con, replace(fq, start=f.end.previous()), list(HEADLINE))
+    # The figures stay numpy arrays: the statistics take them as they take lists (a NULL, none expected,
+    # is NaN as a None would be), without a Python object per figure of a quarter's tens of thousands.
+    mins, doubt = _floats(r["minutes"]), np.asarray(r["doubtful"], dtype=bool)
     out = {}
-    total = incident_count(con, fq)
     for i, m in enumerate(HEADLINE):
         cur, prev = (r["k"] == i) & r["focus"], (r["k"] == i) & ~r["focus"]
-        vals, doubts = r["minutes"][cur].tolist(), r["doubtful"][cur].tolist()
-        ch = compare_medians_with_doubt(vals, r["minutes"][prev].tolist(), doubts, r["doubtful"][prev].tolist(),
-                                        min_n=min_n, n_boot=n_boot)  # fmt: skip
-        out[m] = {**summary(con, fq, m, vals, total, int(sum(doubts))),
+        vals, doubts = mins[cur], doubt[cur]
+        ch = compare_medians_with_doubt(vals, mins[prev], doubts, doubt[prev], min_n=min_n, n_boot=n_boot)
+        out[m] = {**summary(con, fq, m, vals, total, int(np.count_nonzero(doubts))),
                   "change_vs_previous": {**ch.as_dict(), "sentence": ch.sentence}}  # fmt: skip
     return out
+
+
+def _floats(a: np.ndarray) -> np.ndarray:
+    """A plain float array of the figures, NaN where a masked (NULL) one was."""
+    return np.ma.filled(np.ma.asarray(a, dtype=float), np.nan)
 
 
 def by_group(con, f: Filters, metric: str, group: str) -> pd.DataFrame:
@@ -209,8 +267,23 @@ def by_quarter(con, f: Filters, metric: str) -> pd.DataFrame:
     return out
 
 
+# BY_GROUP of one headline duration ({m}: HEADLINE only), from the incidents' own column (see _minutes): the
+# same rows in the same order. {col}: GROUPS of an incident only.
+BY_GROUP_HEADLINE = """
+WITH {cte}
+SELECT {col} AS {name}, f.{m}_minutes AS minutes
+FROM f
+WHERE f.{m}_minutes IS NOT NULL
+ORDER BY f.occurred_at, f.incident_id
+"""
+
+
 def _group_stats(con, f: Filters, metrics, group: str) -> pd.DataFrame:
-    df = query(con, BY_GROUP.format(cte=flt.cte(f), col=GROUPS[group], name=group), [*flt.params(f), list(metrics)])
+    metrics = list(metrics)
+    if len(metrics) == 1 and metrics[0] in HEADLINE and group != "duration_id":
+        sql = BY_GROUP_HEADLINE.format(cte=flt.cte(f), col=GROUPS[group], name=group, m=metrics[0])
+        return _summaries(query(con, sql, flt.params(f)), group)
+    df = query(con, BY_GROUP.format(cte=flt.cte(f), col=GROUPS[group], name=group), [*flt.params(f), metrics])
     return _summaries(df, group)
 
 

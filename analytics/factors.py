@@ -16,7 +16,7 @@ from analytics import curation, derived
 from analytics import filters as flt
 from analytics.db import query, text_frame
 from analytics.filters import Filters
-from analytics.periods import quarters_between
+from analytics.periods import quarter_sql, quarters_between
 
 RANKED = """
 WITH {cte},
@@ -50,6 +50,17 @@ SELECT c.category, coalesce(t.label, c.category) AS label, c.incidents, c.incide
 FROM c CROSS JOIN n LEFT JOIN taxonomy t USING (category)
 ORDER BY c.category = 'uncategorized', c.incidents DESC, c.mentions DESC, c.category
 """
+# RANKED_DERIVED of every quarter of the period in one pass (the default sections, 'uncategorized' left out), in
+# ranked()'s order within each quarter.
+RANKED_BY_QUARTER = """
+WITH {cte}
+SELECT f.quarter, c.category, coalesce(t.label, c.category) AS label, count(*) AS incidents,
+       CAST(sum(c.mentions) AS BIGINT) AS mentions
+FROM incident_categories c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
+WHERE c.mentions > 0 AND c.category <> 'uncategorized'
+GROUP BY f.quarter, c.category, t.label
+ORDER BY f.quarter, incidents DESC, mentions DESC, c.category
+"""
 # {factors}: contributing_factors, or incident_categories (the same incidents and categories, fewer rows).
 FIRST_SEEN = """
 WITH {cte}
@@ -61,14 +72,46 @@ GROUP BY c.category, t.label
 """
 
 # FIRST_SEEN without the first incident: what new_categories() needs (the incident costs an arg_min over every
-# factor of every quarter).
+# factor of every quarter). The first quarter is that of the first time ({first_quarter}: its label), the
+# earliest of the labels (they sort as time does: four-digit years); labelled once per category, not once per
+# incident of every quarter.
 FIRST_SEEN_AT = """
-WITH {cte}
-SELECT c.category, coalesce(t.label, c.category) AS label, min(f.quarter) AS first_quarter,
-       min(f.occurred_at) AS first_seen
-FROM {factors} c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
-WHERE c.category <> 'uncategorized'
-GROUP BY c.category, t.label
+WITH {cte},
+c AS (
+    SELECT c.category, min(f.occurred_at) AS first_seen
+    FROM {factors} c JOIN f USING (incident_id)
+    WHERE c.category <> 'uncategorized'
+    GROUP BY c.category
+)
+SELECT c.category, coalesce(t.label, c.category) AS label, {first_quarter} AS first_quarter, c.first_seen
+FROM c LEFT JOIN taxonomy t USING (category)
+"""
+
+
+# ranked() of the period (the default sections, 'uncategorized' left out) and first_seen_at() in one pass over
+# incident_categories, with `f` every quarter up to the as-of date: incidents and mentions of the period (`?`:
+# its start and end, three times), the first time of all ({first_quarter}: the label of c.first_seen).
+RANKED_FIRST_SEEN = """
+WITH {cte},
+n AS (
+    SELECT count(*) AS incidents FROM f
+    WHERE f.occurred_at >= CAST(? AS TIMESTAMP) AND f.occurred_at < CAST(? AS TIMESTAMP)
+),
+c AS (
+    SELECT c.category, min(f.occurred_at) AS first_seen,
+           count(*) FILTER (WHERE c.mentions > 0 AND f.occurred_at >= CAST(? AS TIMESTAMP)
+                                 AND f.occurred_at < CAST(? AS TIMESTAMP)) AS incidents,
+           CAST(coalesce(sum(c.mentions) FILTER (WHERE c.mentions > 0 AND f.occurred_at >= CAST(? AS TIMESTAMP)
+                                                       AND f.occurred_at < CAST(? AS TIMESTAMP)), 0) AS BIGINT)
+             AS mentions
+    FROM incident_categories c JOIN f USING (incident_id)
+    WHERE c.category <> 'uncategorized'
+    GROUP BY c.category
+)
+SELECT c.category, coalesce(t.label, c.category) AS label, c.incidents, c.incidents / n.incidents AS share,
+       c.mentions, {first_quarter} AS first_quarter, c.first_seen
+FROM c CROSS JOIN n LEFT JOIN taxonomy t USING (category)
+ORDER BY c.incidents DESC, c.mentions DESC, c.category
 """
 
 
@@ -92,6 +135,15 @@ def ranked(con, f: Filters, sections: tuple[str, ...] = (), include_uncategorize
     return query(con, RANKED.format(cte=flt.cte(f)), [*flt.params(f), bool(include_uncategorized), secs, secs])
 
 
+def ranked_by_quarter(con, f: Filters) -> pd.DataFrame | None:
+    """ranked() of each quarter of the period (f.only(quarter)) without share, in one query: quarter, category,
+    label, incidents, mentions, each quarter's rows in ranked() order; None without incident_categories (then
+    ranked() of each quarter is the way)."""
+    if not _derived(con):
+        return None
+    return query(con, RANKED_BY_QUARTER.format(cte=flt.cte(f)), flt.params(f))
+
+
 def first_seen(con, f: Filters) -> pd.DataFrame:
     """Per category, when it was first seen with the same team/service/severity filters (every quarter up
     to the as-of date): first_quarter, first_seen, first_incident."""
@@ -102,7 +154,22 @@ def first_seen(con, f: Filters) -> pd.DataFrame:
 def first_seen_at(con, f: Filters) -> pd.DataFrame:
     """first_seen() without first_incident: category, label, first_quarter, first_seen."""
     fa = f.all_time()
-    return query(con, FIRST_SEEN_AT.format(cte=flt.cte(fa), factors=_factors(con)), flt.params(fa))
+    first_quarter = quarter_sql("c.first_seen", f.fiscal_start)
+    sql = FIRST_SEEN_AT.format(cte=flt.cte(fa), factors=_factors(con), first_quarter=first_quarter)
+    return query(con, sql, flt.params(fa))
+
+
+def ranked_and_first_seen(con, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(ranked(f), first_seen_at(f)): what the review needs, from one query where the database has
+    incident_categories (the period's factors are among those of every quarter); else from the two."""
+    fa = f.all_time()
+    if not _derived(con) or f.start.start < fa.start.start:
+        return ranked(con, f), first_seen_at(con, f)
+    b = [f.start.start, f.end.end]
+    sql = RANKED_FIRST_SEEN.format(cte=flt.cte(fa), first_quarter=quarter_sql("c.first_seen", f.fiscal_start))
+    df = query(con, sql, [*flt.params(fa), *b, *b, *b])
+    r = df.loc[df["incidents"] > 0, ["category", "label", "incidents", "share", "mentions"]].reset_index(drop=True)
+    return r, df[["category", "label", "first_quarter", "first_seen"]]
 
 
 def recurring(con, f: Filters) -> pd.DataFrame:

@@ -51,10 +51,8 @@ DEFINITION = (
 )
 UNSPECIFIED = "unspecified"
 
-TOTALS = """
-WITH {cte},
-x AS (SELECT x.* FROM incident_impact x JOIN f USING (incident_id) WHERE x.counted)
-SELECT metric, coalesce(currency, '') AS currency,
+# The figures of a metric and currency, over rows of incident_impact (the totals and, per group, the review).
+TOTAL_COLUMNS = """
        count(*) FILTER (WHERE qualifier <> 'unknown') AS n_reporting,
        count(*) FILTER (WHERE qualifier = 'unknown') AS n_unknown,
        sum(value) AS sum, sum(low) AS sum_low,
@@ -62,11 +60,19 @@ SELECT metric, coalesce(currency, '') AS currency,
        median(value) AS median, max(value) AS max,
        count(*) FILTER (WHERE approximate OR qualifier IN ('range', 'at_least', 'at_most')) AS n_inexact,
        count(*) FILTER (WHERE qualifier = 'range') AS n_ranges,
-       count(*) FILTER (WHERE flag) AS yes, count(*) FILTER (WHERE NOT flag) AS no
+       count(*) FILTER (WHERE flag) AS yes, count(*) FILTER (WHERE NOT flag) AS no"""
+TOTALS = (
+    """
+WITH {cte},
+x AS (SELECT x.* FROM incident_impact x JOIN f USING (incident_id) WHERE x.counted)
+SELECT metric, coalesce(currency, '') AS currency,"""
+    + TOTAL_COLUMNS
+    + """
 FROM x
 GROUP BY ALL
 ORDER BY ALL
 """
+)
 COUNT = "WITH {cte} SELECT count(*) AS n FROM f"
 
 # Groups are whitelisted: {col} only ever comes from GROUPS.
@@ -83,6 +89,29 @@ FROM g JOIN x ON x.grp IS NOT DISTINCT FROM g.grp
 GROUP BY ALL
 ORDER BY 1 NULLS LAST, 3, 4
 """
+
+# TOTALS and BY_GROUP in one pass over the figures (the review shows both): whole = a row of TOTALS, else of
+# BY_GROUP (grp, its incidents); n = the incidents of `f`. {col}: GROUPS only.
+TOTALS_BY_GROUP = (
+    """
+WITH {cte},
+g AS (SELECT {col} AS grp, count(*) AS incidents FROM f GROUP BY 1),
+x AS (SELECT {col} AS grp, x.* FROM incident_impact x JOIN f USING (incident_id) WHERE x.counted),
+a AS (
+    SELECT GROUPING(grp) = 1 AS whole, grp, metric, coalesce(currency, '') AS currency,"""
+    + TOTAL_COLUMNS
+    + """
+    FROM x
+    GROUP BY GROUPING SETS ((metric, coalesce(currency, '')), (grp, metric, coalesce(currency, '')))
+)
+SELECT a.*, coalesce(g.incidents, 0) AS incidents, (SELECT count(*) FROM f) AS n
+FROM a LEFT JOIN g ON NOT a.whole AND g.grp IS NOT DISTINCT FROM a.grp
+ORDER BY a.whole DESC, a.grp NULLS LAST, a.metric, a.currency
+"""
+)
+TOTALS_COLUMNS = ("metric", "currency", "n_reporting", "n_unknown", "sum", "sum_low", "sum_high", "median", "max",
+                  "n_inexact", "n_ranges", "yes", "no")  # fmt: skip
+BY_GROUP_COLUMNS = ("incidents", "metric", "currency", "n_reporting", "sum", "median", "yes", "no")  # after the group
 
 PER_INCIDENT = """
 WITH {cte}
@@ -149,8 +178,7 @@ TYPE_TOTALS = (
     TYPE_ITEMS
     + """
 SELECT type, item_type_source AS source, count(*) AS items,
-       count(*) FILTER (WHERE status_as_of = 'done') AS done,
-       count(DISTINCT incident_id) AS incidents
+       count(*) FILTER (WHERE status_as_of = 'done') AS done
 FROM a WHERE status_as_of <> 'dropped'
 GROUP BY ALL
 ORDER BY ALL
@@ -196,8 +224,24 @@ def _figures(r) -> dict:
 def summary(con, f: Filters) -> dict:
     """Impact totals over the incidents `f` selects (module docstring):
     {"incidents": N, "definition": ..., metric: {...} for every metric}."""
-    n = _incidents(con, f)
-    rows = query(con, TOTALS.format(cte=flt.cte(f)), flt.params(f))
+    return _summary(_incidents(con, f), query(con, TOTALS.format(cte=flt.cte(f)), flt.params(f)))
+
+
+def summary_by_group(con, f: Filters, dim: str = "team") -> tuple[dict, pd.DataFrame]:
+    """(summary(f), by_group(f, dim)) from one query: the review shows both, and the figures' rows, joined to
+    the incidents by their ids, are then read once."""
+    if dim not in GROUPS:
+        raise ValueError(f"unknown dimension {dim!r}; one of {', '.join(GROUPS)}")
+    df = query(con, TOTALS_BY_GROUP.format(cte=flt.cte(f), col=GROUPS[dim]), flt.params(f))
+    n = int(df["n"].iloc[0]) if len(df) else _incidents(con, f)
+    whole = df["whole"].astype(bool)
+    totals = df.loc[whole, list(TOTALS_COLUMNS)].reset_index(drop=True)
+    groups = df.loc[~whole, ["grp", *BY_GROUP_COLUMNS]].rename(columns={"grp": dim}).reset_index(drop=True)
+    return _summary(n, totals), _labelled(groups)
+
+
+def _summary(n: int, rows: pd.DataFrame) -> dict:
+    """summary() from the incidents and TOTALS' rows."""
     out: dict = {"incidents": n, "definition": DEFINITION}
     for metric, (label, kind, unit) in METRICS.items():
         sub = rows[rows["metric"] == metric]
@@ -224,7 +268,11 @@ def by_group(con, f: Filters, dim: str = "team") -> pd.DataFrame:
     if dim not in GROUPS:
         raise ValueError(f"unknown dimension {dim!r}; one of {', '.join(GROUPS)}")
     sql = BY_GROUP.format(cte=flt.cte(f), col=GROUPS[dim], name=dim)
-    df = query(con, sql, flt.params(f))
+    return _labelled(query(con, sql, flt.params(f)))
+
+
+def _labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """BY_GROUP's rows with each metric's label, and no currency where none was written."""
     df["label"] = df["metric"].map(lambda m: METRICS.get(m, (m,))[0])
     df["currency"] = pd.Series([c or None for c in df["currency"]], index=df.index, dtype=object)
     return df
@@ -376,7 +424,20 @@ def type_mix(con, f: Filters, dim: str = "quarter") -> pd.DataFrame:
     if dim not in TYPE_DIMENSIONS:
         raise ValueError(f"unknown dimension {dim!r}; one of {', '.join(TYPE_DIMENSIONS)}")
     sql = TYPE_MIX.format(cte=flt.cte(f), col=TYPE_DIMENSIONS[dim], name=dim)
-    df = query(con, sql, [*flt.params(f), f.as_of])
+    return _mix(query(con, sql, [*flt.params(f), f.as_of]), dim)
+
+
+def types_from(totals: pd.DataFrame, mix: pd.DataFrame, dim: str) -> tuple[dict, pd.DataFrame]:
+    """(type_summary(), type_mix()) from the rows TYPE_TOTALS and TYPE_MIX have: `totals` (type, source, items,
+    done) and `mix` (the group, type, items, done; in TYPE_MIX's order), without group_items: for a query that
+    counts them beside other figures (the review's, analytics/review.py)."""
+    mix = mix.set_axis([dim, "type", "items", "done"], axis=1).reset_index(drop=True)
+    mix["group_items"] = mix.groupby(dim, dropna=False, sort=False)["items"].transform("sum")
+    return _type_summary(totals.reset_index(drop=True)), _mix(mix, dim)
+
+
+def _mix(df: pd.DataFrame, dim: str) -> pd.DataFrame:
+    """type_mix() from TYPE_MIX's rows."""
     df["group_items"] = df["group_items"].astype(int)
     df["share"] = df["items"] / df["group_items"]
     order = {t: i for i, t in enumerate(TYPES)}
@@ -388,7 +449,11 @@ def type_summary(con, f: Filters) -> dict:
     """The type mix of the items of the incidents `f` selects, for the review:
     items, per type (items, share, done), untyped, and where the types came
     from (a Type column or the rules)."""
-    df = query(con, TYPE_TOTALS.format(cte=flt.cte(f)), [*flt.params(f), f.as_of])
+    return _type_summary(query(con, TYPE_TOTALS.format(cte=flt.cte(f)), [*flt.params(f), f.as_of]))
+
+
+def _type_summary(df: pd.DataFrame) -> dict:
+    """type_summary() from TYPE_TOTALS' rows."""
     total = int(df["items"].sum()) if len(df) else 0
     by_type = {}
     for t in TYPES:
@@ -517,25 +582,32 @@ ORDER BY metric, currency NULLS FIRST
 """
 # figures(), at most about `?` rows per figure: all of them when no more report it, else a fixed sample (a hash
 # of the incident id picks about one in k; sorting to pick every k-th costs more than all the rest), plus the
-# largest.
+# largest; with FIGURE_STATS of its figure (n, median) and of them all (any_figure) on every row, so that one
+# pass over the figures gives both. A picked figure keeps its own columns (one counted figure per incident and
+# metric: the build's), not read again by joining on the incident; the picked ones are materialized, so that only
+# they are joined to the incidents (else the planner joins every figure first).
 FIGURE_POINTS = """
 WITH {cte},
 x AS (
-    SELECT incident_id, metric, currency, value FROM incident_impact
+    SELECT incident_id, metric, currency, value, low, high, unit, qualifier, approximate, flag FROM incident_impact
     WHERE counted AND value IS NOT NULL AND incident_id IN (SELECT incident_id FROM f)
 ),
-g AS (SELECT metric, currency, count(*) AS n, max(value) AS top FROM x GROUP BY metric, currency),
-picked AS (
-    SELECT x.incident_id, x.metric FROM x JOIN g ON g.metric = x.metric AND g.currency IS NOT DISTINCT FROM x.currency
+g AS (
+    SELECT metric, currency, count(*) AS n, max(value) AS top, median(value) AS median FROM x GROUP BY metric, currency
+),
+picked AS MATERIALIZED (
+    SELECT x.*, g.n, g.median
+    FROM x JOIN g ON g.metric = x.metric AND g.currency IS NOT DISTINCT FROM x.currency
     WHERE g.n <= CAST(? AS BIGINT) OR x.value = g.top
        OR hash(x.incident_id) % CAST(ceil(g.n / CAST(? AS BIGINT)) AS UBIGINT) = 0
 )
-SELECT f.incident_id, f.title, f.team, coalesce(f.severity, 'unknown') AS severity, x.metric, x.currency,
-       x.value, x.low, x.high, x.unit, x.qualifier, x.approximate, x.flag
-FROM picked p JOIN incident_impact x ON x.incident_id = p.incident_id AND x.metric = p.metric AND x.counted
-JOIN f ON f.incident_id = p.incident_id
-ORDER BY x.metric, x.currency NULLS FIRST, x.value DESC, f.incident_id
+SELECT f.incident_id, f.title, f.team, coalesce(f.severity, 'unknown') AS severity, p.metric, p.currency,
+       p.value, p.low, p.high, p.unit, p.qualifier, p.approximate, p.flag, p.n, p.median,
+       (SELECT count(DISTINCT incident_id) FROM x) AS any_figure
+FROM picked p JOIN f ON f.incident_id = p.incident_id
+ORDER BY p.metric, p.currency NULLS FIRST, p.value DESC, f.incident_id
 """
+POINT_STATS = ("n", "median", "any_figure")  # FIGURE_POINTS' columns of FIGURE_STATS
 
 
 def figure_label(metric: str, currency) -> str:
@@ -573,10 +645,12 @@ def figure_points(con, f: Filters, per_figure: int = 1000) -> dict:
     if per_figure < 1:
         raise ValueError("per_figure must be at least 1")
     cte, params = flt.cte(f), flt.params(f)
-    pts = query(con, FIGURE_POINTS.format(cte=cte), [*params, per_figure, per_figure])
+    df = query(con, FIGURE_POINTS.format(cte=cte), [*params, per_figure, per_figure])
+    pts = df.drop(columns=list(POINT_STATS))
     pts["label"] = _labels(pts)
     pts["shown"] = shown_column(pts)
-    stats = _figure_stats(con, f)
+    # every figure has a point (its largest), in FIGURE_STATS order (metric, currency NULLS FIRST)
+    stats = _stats_frame(df.drop_duplicates(["metric", "currency"])[["metric", "currency", *POINT_STATS]])
     drawn = pts.groupby("label", sort=False).size().to_dict()
     stats["points"] = [int(drawn.get(lab, 0)) for lab in stats["label"]]
     return {"points": pts, "figures": stats, "incidents": stats.attrs["incidents"]}
@@ -584,7 +658,12 @@ def figure_points(con, f: Filters, per_figure: int = 1000) -> dict:
 
 def _figure_stats(con, f: Filters) -> pd.DataFrame:
     """FIGURE_STATS per figure with its label; how many incidents report any figure in attrs["incidents"]."""
-    df = query(con, FIGURE_STATS.format(cte=flt.cte(f)), flt.params(f))
+    return _stats_frame(query(con, FIGURE_STATS.format(cte=flt.cte(f)), flt.params(f)))
+
+
+def _stats_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """_figure_stats() from FIGURE_STATS' rows (metric, currency, n, median, any_figure)."""
+    df = df.reset_index(drop=True)
     df.attrs["incidents"] = int(df["any_figure"].iloc[0]) if len(df) else 0
     df = df.drop(columns=["any_figure"])
     df["incidents"] = df["n"]  # one counted figure per incident and metric

@@ -118,12 +118,22 @@ def compare_medians_with_doubt(current, previous, current_doubtful, previous_dou
     ch = replace(ch, doubtful=n_doubt)
     if n_doubt == 0 or ch.verdict not in ("shorter", "longer"):
         return ch
-    sure_cur = [v for v, d in zip(current, current_doubtful, strict=True) if not d]
-    sure_prev = [v for v, d in zip(previous, previous_doubtful, strict=True) if not d]
-    sure = compare_medians(sure_cur, sure_prev, min_n=min_n, n_boot=n_boot, confidence=confidence)
+    sure = compare_medians(_sure(current, current_doubtful), _sure(previous, previous_doubtful), min_n=min_n,
+                           n_boot=n_boot, confidence=confidence)  # fmt: skip
     if sure.verdict == ch.verdict:
         return ch
     return replace(ch, verdict="doubtful", without_doubtful=sure.verdict)
+
+
+def _sure(values, flags):
+    """The values whose flag is not set (`not flag`), in order: by a mask when both are plain numpy arrays and
+    the flags booleans (the review's tens of thousands of figures), one by one otherwise."""
+    plain = not isinstance(values, np.ma.MaskedArray) and not isinstance(flags, np.ma.MaskedArray)
+    if plain and isinstance(values, np.ndarray) and isinstance(flags, np.ndarray) and flags.dtype == bool:
+        if values.shape != flags.shape:
+            raise ValueError("one flag per value")
+        return values[~flags]
+    return [v for v, d in zip(values, flags, strict=True) if not d]
 
 
 def _true(flags) -> int:

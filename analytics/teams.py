@@ -41,6 +41,7 @@ def team_quarters(con, f: Filters, team: str) -> dict:
     counts = _by_quarter(factors.quarter_totals(con, ft))
     meds = {m: _by_quarter(durations.by_quarter(con, ft, m)) for m in MEDIANS}
     rates = _by_quarter(actions.rates(con, ft, "quarter"))
+    tops = _top_by_quarter(con, ft)
     rows = []
     for q in qs:
         label = q.label
@@ -50,7 +51,7 @@ def team_quarters(con, f: Filters, team: str) -> dict:
             **{m: _median(meds[m].get(label, {})) for m in MEDIANS},
             "actions": _completion(rates.get(label, {})),
             "overdue": _int(rates.get(label, {}).get("overdue")),
-            "top_factors": top_factors(con, ft.only(q)) if counts.get(label, {}).get("incidents") else [],
+            "top_factors": _tops(con, ft.only(q), tops) if counts.get(label, {}).get("incidents") else [],
         })  # fmt: skip
     return {"team": team, "as_of": f.as_of.isoformat(), "quarters": rows}
 
@@ -60,6 +61,25 @@ def top_factors(con, f: Filters, k: int = TOP_FACTORS) -> list[dict]:
     r = factors.ranked(con, f).head(k)
     return [{"category": str(c), "label": str(lab), "incidents": int(n)}
             for c, lab, n in zip(r["category"], r["label"], r["incidents"], strict=True)]  # fmt: skip
+
+
+def _top_by_quarter(con, f: Filters, k: int = TOP_FACTORS) -> dict[str, list[dict]] | None:
+    """{quarter label: top_factors() of it} for every quarter of f from one query (factors.ranked_by_quarter),
+    rather than one ranking of the factors per quarter; None where the database cannot rank them so."""
+    df = factors.ranked_by_quarter(con, f)
+    if df is None:
+        return None
+    out: dict[str, list[dict]] = {}
+    for q, c, lab, n in zip(df["quarter"], df["category"], df["label"], df["incidents"], strict=True):
+        top = out.setdefault(str(q), [])
+        if len(top) < k:
+            top.append({"category": str(c), "label": str(lab), "incidents": int(n)})
+    return out
+
+
+def _tops(con, f: Filters, tops: dict[str, list[dict]] | None) -> list[dict]:
+    """top_factors() of the quarter f.end (f covers it alone), from `tops` when there."""
+    return top_factors(con, f) if tops is None else tops.get(f.end.label, [])
 
 
 def _by_quarter(df: pd.DataFrame) -> dict[str, dict]:
