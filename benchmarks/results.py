@@ -192,7 +192,8 @@ def build_details(b: dict) -> str:
     rows = [
         ["command", f"`{b['command']}`"],
         ["files read (documents)", f"{n(b['files'])} ({n(b['incidents'])} incidents, {n(b['action_items'])} action items)"],
-        ["wall time", f"{n(b['wall_s'], 1)} s"],
+        ["wall time", f"{n(b['wall_s'], 1)} s (the corpus read into the page cache first: "
+         f"{n(b.get('warm_read_s'), 1)} s)"],
         ["documents/s; incidents/s", f"{n(b['docs_per_s'])}; {n(b['incidents_per_s'])}"],
         ["CPU time (user + sys, whole tree)", f"{n(b['cpu_s'], 1)} s ({n(b['cpu_user_s'], 1)} + {n(b['cpu_sys_s'], 1)}); "
          f"{util:.2f} of {b['jobs']} cores busy on average" if util else "n/a"],

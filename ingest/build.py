@@ -329,7 +329,7 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, files:
         if in_place:
             shutil.copyfile(db, tmp)
             lap("in place: copy")
-            con = _open(tmp)
+            con = _open(tmp, None)  # no limit: refreshing a 100,000-incident database in place needs more than it
             try:
                 _temp_inputs(con, people, None)
                 if incremental.refresh(con, rows, reuse, rules, git, ticket_problems, lap):
@@ -341,16 +341,7 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, files:
                 lap("in place, abandoned")
         if summary is None:
             full = (opts, rules, lap, files, rows, reuse, old_ok, tmp, tickets, people, ticket_problems, git)
-            try:
-                summary = _full_build(*full, BUILD_MEMORY_LIMIT)
-            except duckdb.OutOfMemoryException:
-                if not _spooled(rows):
-                    raise
-                for p in (tmp, Path(str(tmp) + ".wal")):
-                    with contextlib.suppress(OSError):
-                        p.unlink()
-                lap("over the memory limit")
-                summary = _full_build(*full, None)
+            summary = _within_memory(lambda limit: _full_build(*full, limit), _spooled(rows), tmp, lap)
         notes = _empty_check(db, summary, opts, roots)
         os.replace(tmp, db)
         wal = Path(str(tmp) + ".wal")
@@ -373,6 +364,21 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, files:
     summary.stages = stages
     summary.notes = root_notes + notes
     return summary
+
+
+def _within_memory(attempt, again: bool, tmp: Path, lap):
+    """attempt(memory limit) with DuckDB held to BUILD_MEMORY_LIMIT. A corpus whose tables need more is
+    built again without the limit (when its rows are still there to load: `again`) rather than fail."""
+    try:
+        return attempt(BUILD_MEMORY_LIMIT)
+    except duckdb.OutOfMemoryException:
+        if not again:
+            raise
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        with contextlib.suppress(OSError):
+            p.unlink()
+    lap("over the memory limit")
+    return attempt(None)
 
 
 def _spooled(rows: dict) -> bool:

@@ -120,3 +120,15 @@ def test_a_corpus_that_needs_more_than_the_memory_limit_is_built_again_without_i
     assert "over the memory limit" in summary.stages
     assert _dump(par) == _dump(serial)
     assert [p.name for p in tmp_path.iterdir() if ".building-" in p.name] == []
+
+
+def test_a_rebuild_in_place_is_not_held_to_the_full_builds_memory_limit(tmp_path, rules, monkeypatch):
+    corpus = _corpus(tmp_path)
+    monkeypatch.setattr(parse_files, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMIT", "1MB")
+    db = tmp_path / "x.duckdb"
+    build(BuildOptions(corpus=[corpus], db=db, git=False, jobs=2), rules)
+    (corpus / "t/2024-01-10.md").write_text(DOC.format(n=1) + "\nOne more line.\n")
+    summary = build(BuildOptions(corpus=[corpus], db=db, git=False, jobs=2), rules)
+    assert "in place: copy" in summary.stages and "over the memory limit" not in summary.stages
+    assert summary.incidents == 6
