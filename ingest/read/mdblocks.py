@@ -117,13 +117,18 @@ def clean_inline(s: str) -> str:
     """Markdown inline marks -> plain text (links keep their text, code its content)."""
     if len(s) > _CLEANED_LEN:
         return _clean_inline(s)
-    out = _CLEANED.get(s)
-    if out is None:
-        out = _clean_inline(s)
-        if len(_CLEANED) >= _CLEANED_MAX:
-            _CLEANED.clear()
-        _CLEANED[s] = out
-    return out
+    return _remembered(_CLEANED, s, _clean_inline)
+
+
+def _remembered(cache: dict, key: str, compute):
+    """compute(key), remembered in `cache` (emptied when it holds _CLEANED_MAX answers)."""
+    found = cache.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = compute(key)
+        if len(cache) >= _CLEANED_MAX:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 def _clean_inline(s: str) -> str:
@@ -278,13 +283,7 @@ def label_of(content: str) -> tuple[str, str] | None:
         return None
     if len(content) > _CLEANED_LEN:
         return _label_of(content)
-    found = _LABELS.get(content, _UNSEEN)
-    if found is _UNSEEN:
-        found = _label_of(content)
-        if len(_LABELS) >= _CLEANED_MAX:
-            _LABELS.clear()
-        _LABELS[content] = found
-    return found
+    return _remembered(_LABELS, content, _label_of)
 
 
 _LABELS: dict[str, tuple[str, str] | None] = {}  # label_of's answers for short lines (as _CLEANED)
