@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from operator import methodcaller
 
+from ingest.read.memo import remembered
 from ingest.read.sections import MINOR_KEYS, section_key
 
 BLANK, HEADING, TABLE, LIST, PARA, FENCE, RULE = "blank", "heading", "table", "list", "para", "fence", "rule"
@@ -107,9 +108,8 @@ _SPACES = re.compile(r"\s\s|[\t\n\r\f\v]")
 
 
 # clean_inline's answers for short texts: the extractors clean the same cells, items and sentences again
-# and again (a pure function of the text, so a remembered answer is the answer).
+# and again (a pure function of the text, so a remembered answer is the answer; read/memo.py).
 _CLEANED: dict[str, str] = {}
-_CLEANED_MAX = 20_000  # answers kept; the memory is emptied when full
 _CLEANED_LEN = 300  # longer texts are cleaned each time
 
 
@@ -117,18 +117,7 @@ def clean_inline(s: str) -> str:
     """Markdown inline marks -> plain text (links keep their text, code its content)."""
     if len(s) > _CLEANED_LEN:
         return _clean_inline(s)
-    return _remembered(_CLEANED, s, _clean_inline)
-
-
-def _remembered(cache: dict, key: str, compute):
-    """compute(key), remembered in `cache` (emptied when it holds _CLEANED_MAX answers)."""
-    found = cache.get(key, _UNSEEN)
-    if found is _UNSEEN:
-        found = compute(key)
-        if len(cache) >= _CLEANED_MAX:
-            cache.clear()
-        cache[key] = found
-    return found
+    return remembered(_CLEANED, s, lambda: _clean_inline(s))
 
 
 def _clean_inline(s: str) -> str:
@@ -283,11 +272,10 @@ def label_of(content: str) -> tuple[str, str] | None:
         return None
     if len(content) > _CLEANED_LEN:
         return _label_of(content)
-    return _remembered(_LABELS, content, _label_of)
+    return remembered(_LABELS, content, lambda: _label_of(content))
 
 
 _LABELS: dict[str, tuple[str, str] | None] = {}  # label_of's answers for short lines (as _CLEANED)
-_UNSEEN = object()
 
 
 def _label_of(content: str) -> tuple[str, str] | None:

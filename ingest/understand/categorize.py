@@ -32,6 +32,7 @@ import snowballstemmer
 
 from ingest.read.folded import Folded
 from ingest.read.mdblocks import label_of
+from ingest.read.memo import remembered
 from ingest.understand.prefilter import LiteralIndex, Matcher, folded, rule_text
 
 MIN_PATTERN_SCORE = 1.0  # patterns' weights a category needs in a sentence found by its wording
@@ -251,12 +252,7 @@ class Categorizer:
             if not part:
                 continue
             if is_head:  # labels recur ('Date', 'Long-term'): what their rules find is remembered
-                hits = self._head_hits.get(part)
-                if hits is None:
-                    hits = self._hits(_kept(part))
-                    if len(self._head_hits) >= CACHE_SIZE:
-                        self._head_hits.clear()
-                    self._head_hits[part] = hits
+                hits = remembered(self._head_hits, part, lambda p=part: self._hits(_kept(p)))
             else:
                 hits = self._hits(whole if part is text else _kept(part))
             for cid, weight, matched in hits:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ingest.read.folded import Folded
 from ingest.read.mdblocks import BLANK, FENCE, HEADING, LIST, PARA, RULE, TABLE, Line, Section, clean_inline
+from ingest.read.memo import remembered
 from ingest.understand.clock import DATE_LED
 
 # section key -> the `section` its statements are recorded with; every item there is a cause
@@ -120,14 +121,7 @@ def _cued(sentence: str, every: bool) -> bool:
     """Is the sentence a statement of cause: not one telling how it was fixed (unless it names a cause too),
     and, unless `every` sentence counts, one with a cue of a cause or a gap. The answer for a sentence met
     before is remembered (the same sentences recur across a corpus)."""
-    key = (sentence, every)
-    found = _CUED.get(key)
-    if found is None:
-        found = _cued_now(sentence, every)
-        if len(_CUED) >= 20_000:
-            _CUED.clear()
-        _CUED[key] = found
-    return found
+    return remembered(_CUED, (sentence, every), lambda: _cued_now(sentence, every))
 
 
 _CUED: dict[tuple[str, bool], bool] = {}

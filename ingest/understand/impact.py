@@ -49,6 +49,7 @@ from ingest.read.mdblocks import (
     split_row,
     walk,
 )
+from ingest.read.memo import remembered
 from ingest.read.problems import Problems
 from ingest.understand.document import ImpactFigure
 from ingest.understand.timeparse import parse_duration_minutes
@@ -173,12 +174,7 @@ def quantities(text: str) -> list[Quantity]:
     corpus); the caller gets its own copies, which it may change."""
     if len(text) > 300:
         return _quantities(text)
-    found = _QUANTITIES.get(text)
-    if found is None:
-        found = tuple(_quantities(text))
-        if len(_QUANTITIES) >= 20_000:
-            _QUANTITIES.clear()
-        _QUANTITIES[text] = found
+    found = remembered(_QUANTITIES, text, lambda: tuple(_quantities(text)))
     return [Quantity(*[getattr(q, name) for name in _QUANTITY_FIELDS]) for q in found]
 
 
