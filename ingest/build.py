@@ -341,7 +341,7 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, files:
                 lap("in place, abandoned")
         if summary is None:
             full = (opts, rules, lap, files, rows, reuse, old_ok, tmp, tickets, people, ticket_problems, git)
-            summary = _within_memory(lambda limit: _full_build(*full, limit), _spooled(rows), tmp, lap)
+            summary = _within_memory(lambda limit: _full_build(*full, limit), _on_disk(rows), tmp, lap)
         notes = _empty_check(db, summary, opts, roots)
         os.replace(tmp, db)
         wal = Path(str(tmp) + ".wal")
@@ -381,7 +381,7 @@ def _within_memory(attempt, again: bool, tmp: Path, lap):
     return attempt(None)
 
 
-def _spooled(rows: dict) -> bool:
+def _on_disk(rows: dict) -> bool:
     """Whether the parsed rows are files (which a second attempt can load again), not Arrow tables in memory."""
     return all(isinstance(p, str) for parts in rows.values() for p in parts)
 
@@ -396,7 +396,7 @@ def _full_build(opts: BuildOptions, rules: Rules, lap, files: int, rows: dict, r
     try:
         if old_ok and reuse:
             con.execute("ATTACH ? AS old (READ_ONLY)", [str(db)])
-        stage_tables(con, rows, reuse, "old." if old_ok else None, keep=_spooled(rows))
+        stage_tables(con, rows, reuse, "old." if old_ok else None, keep=_on_disk(rows))
         if old_ok and reuse:
             con.execute("DETACH old")
         lap("load")
@@ -484,7 +484,8 @@ def _incident_count(db: Path) -> int | None:
 BUILD_MEMORY_LIMIT = "256MB"
 
 
-def _open(path: Path, memory_limit: str | None = BUILD_MEMORY_LIMIT):
+def _open(path: Path, memory_limit: str | None):
+    """A connection to a database being built; DuckDB held to `memory_limit` (None: its own default)."""
     con = duckdb.connect(str(path), config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
     if memory_limit:

@@ -59,7 +59,7 @@ def parser_pool(jobs: int, rules: Rules, max_bytes: int, spool: str | None):
 
 def _init_worker(rules: Rules, max_bytes: int, spool: str | None) -> None:
     close_lock_fds()
-    _W.update(rules=rules, max_bytes=max_bytes, spool=spool, writers={})
+    _W.update(rules=rules, max_bytes=max_bytes, spool=spool, writers={}, files=0)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     # the worker's Parquet files are complete when it exits: the pool's shutdown waits for that
     multiprocessing.util.Finalize(None, _close_writers, exitpriority=10)
@@ -95,7 +95,7 @@ def _spooled(table: str, tbl: pa.Table) -> str:
     if n >= CHUNKS_PER_FILE:
         if w is not None:
             w.close()
-        _W["files"] = _W.get("files", 0) + 1
+        _W["files"] += 1
         path = f"{_W['spool']}/{table}-{os.getpid()}-{_W['files']}.parquet"
         w, n = pq.ParquetWriter(path, tbl.schema, compression="none", use_dictionary=False,
                                 write_statistics=False), 0  # fmt: skip

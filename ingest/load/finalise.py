@@ -49,14 +49,10 @@ def stage(con, tables: dict[str, list[pa.Table | str]], reuse: list[tuple[str, i
     the Arrow buffers are let go as soon as DuckDB holds the rows."""
     for t, cols in STAGING.items():
         parts = tables[t]
-        files = [p for p in parts if isinstance(p, str)]
-        held = [p for p in parts if not isinstance(p, str)]
-        if files and not held:  # the worker processes' Parquet files, in the order they were parsed
-            con.execute(f"CREATE TABLE _{t} AS SELECT {q(cols)} FROM read_parquet(?)", [files])
+        if parts and isinstance(parts[0], str):  # the parser workers' Parquet files (a build has one kind)
+            con.execute(f"CREATE TABLE _{t} AS SELECT {q(cols)} FROM read_parquet(?)", [parts])
         else:
-            load(con, f"_{t}", pa.concat_tables(held) if held else arrow_table(t, cols, []))
-            if files:
-                con.execute(f"INSERT INTO _{t} SELECT {q(cols)} FROM read_parquet(?)", [files])
+            load(con, f"_{t}", pa.concat_tables(parts) if parts else arrow_table(t, cols, []))
         if not keep:
             tables[t] = []
     if old is None or not reuse:
