@@ -180,15 +180,11 @@ def recurring(con, f: Filters) -> pd.DataFrame:
 
 def new_categories(con, f: Filters) -> pd.DataFrame:
     """Categories first seen (with the same team/service/severity filters) in the period."""
-    return _new(f, ranked(con, f), first_seen(con, f))
+    return new_from(f, ranked(con, f), first_seen(con, f))
 
 
 def new_from(f: Filters, period: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
     """new_categories() from ranked() and first_seen() (or first_seen_at()) already at hand (the review has both)."""
-    return _new(f, period, first)
-
-
-def _new(f: Filters, period: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
     first = first[
         (first["first_seen"] >= pd.Timestamp(f.start.start)) & (first["first_seen"] < pd.Timestamp(f.end.end))
     ]
@@ -324,7 +320,7 @@ def summary(con, f: Filters) -> dict:
     both = _combined(con, f, out["incidents"])
     r, first = (both[0], both[2]) if both else (ranked(con, f), first_seen(con, f))
     out["recurring"] = int((r["incidents"] >= 2).sum())
-    out["new"] = len(_new(f, r, first))
+    out["new"] = len(new_from(f, r, first))
     return out
 
 
