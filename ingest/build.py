@@ -29,7 +29,7 @@ from ingest.load import derived, incremental
 from ingest.load.finalise import finalise, load
 from ingest.load.finalise import stage as stage_tables
 from ingest.load.people import read_people
-from ingest.load.resolve import resolve
+from ingest.load.resolve import resolve_staged
 from ingest.load.rows import STAGING
 from ingest.load.tickets import read_tickets_table, tickets_table
 from ingest.parse_files import LOCK_FDS, close_lock_fds, parse_all, parser_pool
@@ -400,12 +400,7 @@ def _full_build(opts: BuildOptions, rules: Rules, lap, files: int, rows: dict, r
         if old_ok and reuse:
             con.execute("DETACH old")
         lap("load")
-        docs = con.execute(
-            "SELECT path, outcome, reason, doc_id, id_explicit, attach_to FROM _sources ORDER BY path"
-        ).fetchall()
-        resolved, resolve_problems = resolve(docs)
-        load(con, "_resolved", incremental.resolved_table(resolved), temp=True)
-        del docs, resolved  # a row per file: not held while DuckDB builds the tables
+        resolve_problems = resolve_staged(con)
         lap("resolve")
         if tickets is None:  # the previous database holds this build's tickets
             con.execute("ATTACH ? AS old (READ_ONLY)", [str(db)])

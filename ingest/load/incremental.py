@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ingest.load.finalise import AFFECTED, CROSS_SOURCE, PER_SOURCE, load, per_incident, per_source, stage
-from ingest.load.resolve import resolve
+from ingest.load.finalise import AFFECTED, CROSS_SOURCE, PER_SOURCE, per_incident, per_source, stage
+from ingest.load.resolve import resolve_staged
 from ingest.understand.rules import Rules
 
 PER_INCIDENT_TABLES = ("incidents", "incident_durations", "incident_services", "incident_impact", "incident_links",
@@ -59,11 +59,7 @@ def refresh(con, tables: dict[str, list[pa.Table]], reuse: list[tuple[str, int]]
     """Refresh the database `con` (a copy of the previous one) for this build.
     False when the change is not local; `con` is then to be thrown away."""
     stage(con, tables, reuse, old="", copy=CROSS_SOURCE, keep=True)
-    docs = con.execute(
-        "SELECT path, outcome, reason, doc_id, id_explicit, attach_to FROM _sources ORDER BY path"
-    ).fetchall()
-    resolved, resolve_problems = resolve(docs)
-    load(con, "_resolved", resolved_table(resolved), temp=True)
+    resolve_problems = resolve_staged(con)
     if con.execute(UNCHANGED_KEEP_THEIR_IDS).fetchone()[0]:
         return False
     lap("in place: stage, resolve")
@@ -92,13 +88,4 @@ def refresh(con, tables: dict[str, list[pa.Table]], reuse: list[tuple[str, int]]
     return True
 
 
-def resolved_table(resolved: dict) -> pa.Table:
-    """{path: (outcome, reason, incident id)} as an Arrow table, built by column."""
-    cols = list(zip(*resolved.values(), strict=True)) if resolved else [(), (), ()]
-    return pa.table(
-        [pa.array(list(resolved), pa.string()), *(pa.array(c, pa.string()) for c in cols)],
-        names=["path", "outcome", "reason", "incident_id"],
-    )
-
-
-__all__ = ["PER_SOURCE", "refresh", "resolved_table"]
+__all__ = ["PER_SOURCE", "refresh"]
