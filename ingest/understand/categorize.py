@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -41,7 +41,6 @@ MIN_SIMILARITY = 0.5  # cosine with an example a category needs without a patter
 MIN_SHARED = 2  # words a statement shares with the example it is like
 KEEP_SHARE = 0.5  # a second category needs this share of the best one's score
 MAX_CATEGORIES = 3
-CACHE_SIZE = 20000  # statements whose categories are remembered (the same sentences recur across a corpus)
 
 # A clause that says what was not the cause, or that something behaved as it should.
 _NOT_A_CAUSE = re.compile(
@@ -217,7 +216,7 @@ class Categorizer:
         for i, (_, _, vec) in enumerate(self.examples):
             for t, w in vec.items():
                 self.by_term.setdefault(t, []).append((i, w))
-        self._cache: OrderedDict[tuple[str, bool], tuple[Assignment, ...]] = OrderedDict()
+        self._cache: dict[tuple[str, bool], tuple[Assignment, ...]] = {}
         self._head_hits: dict[str, list[tuple[str, float, str]]] = {}
 
     def _vector(self, bag: Counter) -> dict[str, float]:
@@ -230,15 +229,8 @@ class Categorizer:
         """The categories a statement states, best first; () when none fits. `stated`: the statement
         stands where the document lists causes (a cause section), so naming a topic is enough; else
         (a sentence found by its wording elsewhere) the patterns must say more."""
-        key = (text, stated)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        out = self._assign(text, MIN_IN_SECTION if stated else MIN_PATTERN_SCORE)
-        if len(self._cache) >= CACHE_SIZE:
-            self._cache.popitem(last=False)  # the oldest: a long build keeps the statements it meets now
-        self._cache[key] = out
-        return out
+        needed = MIN_IN_SECTION if stated else MIN_PATTERN_SCORE
+        return remembered(self._cache, (text, stated), lambda: self._assign(text, needed))
 
     def _assign(self, text: str, needed: float) -> tuple[Assignment, ...]:
         head, body = _split_head(text)

@@ -70,6 +70,3 @@ def any_pattern(patterns: list[re.Pattern]) -> re.Pattern | None:
     if not patterns:
         return None
     return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
-
-
-CACHE_LIMIT = 100_000

@@ -12,12 +12,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.read.memo import remembered
 from ingest.understand.categorize import Assignment, Categorizer, Rule
 from ingest.understand.corrections import Corrections
 from ingest.understand.prefilter import required_literals, rule_text
-from ingest.understand.rulefiles import (
-    CACHE_LIMIT as _CACHE_LIMIT,
-)
 from ingest.understand.rulefiles import DATA_DIR, HEADLINE_DURATIONS, MILESTONES, RulesError
 from ingest.understand.rulefiles import ID_RE as _ID
 from ingest.understand.rulefiles import compile_patterns as _compile
@@ -206,17 +204,14 @@ class ActionTypes:
 
     def classify(self, text: str) -> str | None:
         """The type the first matching rule gives the action's text, or None."""
-        if text in self._cache:
-            return self._cache[text]
-        result = None
+        return remembered(self._cache, text, lambda: self._classify(text))
+
+    def _classify(self, text: str) -> str | None:
         seen = rule_text(text)  # user-written patterns: a bounded text per search
         for typ, pat, unless in self.rules:
             if pat.search(seen) and not (unless is not None and unless.search(seen)):
-                result = typ
-                break
-        if len(self._cache) < _CACHE_LIMIT:
-            self._cache[text] = result
-        return result
+                return typ
+        return None
 
 
 def _type_word(w: str) -> str:

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.read.memo import remembered
 from ingest.understand.prefilter import LiteralIndex, Matcher
-from ingest.understand.rulefiles import CACHE_LIMIT, KINDS, RulesError, load_yaml, pattern_rules
+from ingest.understand.rulefiles import KINDS, RulesError, load_yaml, pattern_rules
 
 SIGNALS = (
     "start", "onset", "change", "alert", "report", "notice", "ack", "declare", "respond",
@@ -87,9 +88,9 @@ class TimelineRules:
         """The signals of an event's text. Memoised: the same sentences recur
         across a corpus. Long quotations (an advisory pasted into the
         timeline) are not read."""
-        hit = self._cache.get(text)
-        if hit is not None:
-            return hit
+        return remembered(self._cache, text, lambda: self._read(text))
+
+    def _read(self, text: str) -> Reading:
         tag = None
         if "[" in text or "(" in text:
             m = self.tag_re.search(text)
@@ -109,10 +110,7 @@ class TimelineRules:
                 state = "recovered"
             elif "relapse" in got:
                 state = "failing" if _later(sentence, got["relapse"], ok[0]) else "recovered"
-        result = Reading(frozenset(found), tuple(found.items()), state, tag)
-        if len(self._cache) < CACHE_LIMIT:
-            self._cache[text] = result
-        return result
+        return Reading(frozenset(found), tuple(found.items()), state, tag)
 
     def _sentence(self, sentence: str) -> dict[str, str]:
         present = self._index.present(sentence)
