@@ -110,23 +110,43 @@ def _ticket_problems(db) -> list[str]:
     return sorted(p[4] for p in _dump(db)["problems"] if p[4].startswith("tickets"))
 
 
-def test_a_corpus_that_needs_more_than_the_memory_limit_is_built_again_without_it(tmp_path, rules, monkeypatch):
+def test_a_corpus_that_needs_more_than_the_memory_limits_is_built_again_without_them(tmp_path, rules, monkeypatch):
     corpus = _corpus(tmp_path)
     serial = tmp_path / "serial.duckdb"
     build(BuildOptions(corpus=[corpus], db=serial, git=False, jobs=1), rules)
     monkeypatch.setattr(parse_files, "PARALLEL_THRESHOLD", 2)
-    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMIT", "1MB")  # no table fits
+    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMITS", ("1MB", "2MB"))  # no table fits
+    tried = _tried_limits(monkeypatch)
     par = tmp_path / "par.duckdb"
     summary = build(BuildOptions(corpus=[corpus], db=par, git=False, jobs=2), rules)
-    assert "over the memory limit" in summary.stages
+    assert tried == ["1MB", "2MB", None] and "over the memory limit" in summary.stages
     assert _dump(par) == _dump(serial)
     assert [p.name for p in tmp_path.iterdir() if ".building-" in p.name] == []
+
+
+def test_a_corpus_that_needs_more_than_the_first_limit_is_built_again_at_the_next(tmp_path, rules, monkeypatch):
+    corpus = _corpus(tmp_path)
+    serial = tmp_path / "serial.duckdb"
+    build(BuildOptions(corpus=[corpus], db=serial, git=False, jobs=1), rules)
+    monkeypatch.setattr(parse_files, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMITS", ("1MB", "64MB"))
+    tried = _tried_limits(monkeypatch)
+    par = tmp_path / "par.duckdb"
+    build(BuildOptions(corpus=[corpus], db=par, git=False, jobs=2), rules)
+    assert tried == ["1MB", "64MB"]
+    assert _dump(par) == _dump(serial)
+
+
+def _tried_limits(monkeypatch) -> list:
+    tried, real = [], build_module._open
+    monkeypatch.setattr(build_module, "_open", lambda path, limit: tried.append(limit) or real(path, limit))
+    return tried
 
 
 def test_a_rebuild_in_place_is_not_held_to_the_full_builds_memory_limit(tmp_path, rules, monkeypatch):
     corpus = _corpus(tmp_path)
     monkeypatch.setattr(parse_files, "PARALLEL_THRESHOLD", 2)
-    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMIT", "1MB")
+    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMITS", ("1MB",))
     db = tmp_path / "x.duckdb"
     build(BuildOptions(corpus=[corpus], db=db, git=False, jobs=2), rules)
     (corpus / "t/2024-01-10.md").write_text(DOC.format(n=1) + "\nOne more line.\n")

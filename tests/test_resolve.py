@@ -6,11 +6,10 @@ from __future__ import annotations
 import random
 
 import duckdb
-import pytest
 
 from ingest.load import resolve as R
 
-SOURCES = "CREATE TABLE _sources (path VARCHAR, outcome VARCHAR, reason VARCHAR, doc_id VARCHAR, id_explicit BOOLEAN, attach_to VARCHAR)"  # noqa: E501
+SOURCES = "CREATE TABLE _sources (path VARCHAR, outcome VARCHAR, reason VARCHAR, doc_id VARCHAR, id_explicit BOOLEAN, attach_to VARCHAR)"
 
 
 def staged(docs: list[tuple], con=None):
@@ -35,7 +34,11 @@ def doc(path, outcome="incident", doc_id=None, attach=None, reason=None):
 
 def test_duplicate_ids_are_numbered_by_path_and_warned():
     got, problems = in_sql([doc("b.md", doc_id="x"), doc("a.md", doc_id="x"), doc("c.md", doc_id="x")])
-    assert got == {"a.md": ("incident", None, "x"), "b.md": ("incident", None, "x#2"), "c.md": ("incident", None, "x#3")}
+    assert got == {
+        "a.md": ("incident", None, "x"),
+        "b.md": ("incident", None, "x#2"),
+        "c.md": ("incident", None, "x#3"),
+    }
     assert problems == [
         ("b.md", "x#2", None, "warning", "duplicate-id",
          "incident id 'x' is already used by a.md; this document is kept as 'x#2'"),
@@ -82,7 +85,7 @@ def random_corpus(rng: random.Random) -> list[tuple]:
     for i in range(rng.randint(0, 12)):
         outcome = rng.choice(["incident", "incident", "incident", "attached", "attached", "skipped"])
         docs.append((f"d{i:02d}.md", outcome, "why" if outcome == "skipped" else None, rng.choice(IDS), True,
-                     rng.choice(IDS + ["nowhere"]) if outcome == "attached" else None))  # fmt: skip
+                     rng.choice([*IDS, "nowhere"]) if outcome == "attached" else None))  # fmt: skip
     rng.shuffle(docs)
     return docs
 
