@@ -169,8 +169,8 @@ r AS (
 )
 SELECT r.incident_id, r.incident_title, r.team, r.quarter, r.priority, r.action, r.owner, r.owner_name, r.owner_team,
        r.manager, r.due_date, r.days_overdue, r.ticket, {status} AS status, r.status_source,
-       coalesce(s.relpath, r.source_path) AS document, r.line, r._total
-FROM r LEFT JOIN sources s ON s.path = r.source_path
+       r.document, r.line, r._total
+FROM r
 ORDER BY r.days_overdue DESC, r.incident_id, r.source_path, r.seq, r.owner NULLS LAST
 """
 OVERDUE_COLUMNS = ("incident_id", "incident_title", "team", "quarter", "priority", "action", "owner", "owner_name",

@@ -131,7 +131,7 @@ OVERDUE_CELLS = (
                  "THEN strftime(r.due_date, '%Y-%m-%d') END", False),
     ("days_overdue", "CAST(r.days_overdue AS VARCHAR)", False), ("ticket", "r.ticket", True),
     ("status", "{status}", True), ("status_source", "r.status_source", True),
-    ("document", "coalesce(s.relpath, r.source_path)", True), ("line", "CAST(r.line AS VARCHAR)", False),
+    ("document", "r.document", True), ("line", "CAST(r.line AS VARCHAR)", False),
 )  # fmt: skip
 TICKET, DOCUMENT, LINE = 12, 15, 16  # positions in OVERDUE_CELLS
 # Settings.ticket_url in SQL ({{ticket}}: the template's placeholder once the query is formatted); a ticket that
@@ -158,7 +158,7 @@ r AS (SELECT * FROM item_rows WHERE overdue),
 c AS (
     SELECT r.days_overdue, r.incident_id, r.source_path, r.seq, r.owner AS _owner, {ascii} AS _ascii,
            {cells}
-    FROM r LEFT JOIN sources s ON s.path = r.source_path
+    FROM r
 ),
 n AS (SELECT days_overdue, incident_id, source_path, seq, _owner, _ascii AND {plain} AS _plain, {raw}, {neutral}
       FROM c)

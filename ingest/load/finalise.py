@@ -231,9 +231,10 @@ SELECT a.item_id, r.incident_id, a.source_path, a.seq, a.line, a.section, a.prio
        a.doc_status, a.doc_status_source, a.doc_status_text,
        CASE WHEN t.status_class IS NOT NULL THEN t.status_class ELSE a.doc_status END,
        CASE WHEN t.status_class IS NOT NULL THEN 'ticket' ELSE a.doc_status_source END,
-       t.status, CASE WHEN t.status_class = 'done' THEN t.resolved_at END
+       t.status, CASE WHEN t.status_class = 'done' THEN t.resolved_at END, s.relpath
 FROM _action_items a
 JOIN _resolved r ON r.path = a.source_path
+JOIN _sources s ON s.path = a.source_path
 CROSS JOIN m
 CROSS JOIN LATERAL (SELECT list_transform(a.doc_owners, lambda o: coalesce(m.m[o], o)) AS mapped) x
 LEFT JOIN _tickets t ON t.key_norm = upper(a.ticket)

@@ -173,6 +173,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("status_source", "VARCHAR", "ticket | document | none ('no status recorded')"),
         ("ticket_status", "VARCHAR", "the tracker's status text"),
         ("done_at", "DATE", "when the ticket was resolved"),
+        ("document", "VARCHAR", "its document's path under the corpus root, as pages and exports show it"),
     ]),
     ("action_item_owners", "One row per action item and owner, with the people file's name, team and manager.", [
         ("item_id", "VARCHAR", ""),
