@@ -243,23 +243,27 @@ def summary_by_group(con, f: Filters, dim: str = "team") -> tuple[dict, pd.DataF
 def _summary(n: int, rows: pd.DataFrame) -> dict:
     """summary() from the incidents and TOTALS' rows."""
     out: dict = {"incidents": n, "definition": DEFINITION}
+    by_metric: dict[str, list] = {}
+    for r in rows.itertuples():  # one pass: a frame filtered per metric cost the review 15 ms
+        by_metric.setdefault(r.metric, []).append(r)
     for metric, (label, kind, unit) in METRICS.items():
-        sub = rows[rows["metric"] == metric]
-        reporting = int(sub["n_reporting"].sum())
-        unknown = int(sub["n_unknown"].sum())
+        sub = by_metric.get(metric, [])
+        reporting = _total(sub, "n_reporting")
         m: dict = {"label": label, "unit": unit or None, "n_reporting": reporting, "n_not_reporting": n - reporting,
-                   "n_unknown": unknown}  # fmt: skip
+                   "n_unknown": _total(sub, "n_unknown")}  # fmt: skip
         if kind == "flag":
-            m |= {"yes": int(sub["yes"].sum()), "no": int(sub["no"].sum())}
+            m |= {"yes": _total(sub, "yes"), "no": _total(sub, "no")}
         elif kind == "money":
-            m["by_currency"] = {
-                (r.currency or UNSPECIFIED): _figures(r) for r in sub.itertuples() if int(r.n_reporting) > 0
-            }
+            m["by_currency"] = {(r.currency or UNSPECIFIED): _figures(r) for r in sub if int(r.n_reporting) > 0}
         else:
-            r = next(sub.itertuples(), None)
-            m |= _figures(r) if r is not None else dict(_NO_FIGURES)
+            m |= _figures(sub[0]) if sub else dict(_NO_FIGURES)
         out[metric] = m
     return out
+
+
+def _total(rows: list, column: str) -> int:
+    """The sum of a count column over some of TOTALS' rows, missing values left out (as a frame's sum())."""
+    return int(sum(v for v in (getattr(r, column) for r in rows) if not pd.isna(v)))
 
 
 def by_group(con, f: Filters, dim: str = "team") -> pd.DataFrame:
