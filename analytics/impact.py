@@ -458,19 +458,20 @@ def type_summary(con, f: Filters) -> dict:
 
 def _type_summary(df: pd.DataFrame) -> dict:
     """type_summary() from TYPE_TOTALS' rows."""
-    total = int(df["items"].sum()) if len(df) else 0
+    rows = list(df.itertuples())  # one pass: a frame filtered per type and source cost the review 5 ms
+    total = _total(rows, "items")
     by_type = {}
     for t in TYPES:
-        sub = df[df["type"] == t]
-        items = int(sub["items"].sum())
-        by_type[t] = {"items": items, "share": number(items / total) if total else None, "done": int(sub["done"].sum())}
-    typed = df[df["type"] != "untyped"]
+        sub = [r for r in rows if r.type == t]
+        items = _total(sub, "items")
+        by_type[t] = {"items": items, "share": number(items / total) if total else None, "done": _total(sub, "done")}
+    typed = [r for r in rows if r.type != "untyped"]
     return {
         "items": total,
         "definition": "Action items of the period's incidents by type (data/action_types.yaml: a Type column, else "
         "the first matching rule); dropped items left out; 'untyped' when neither typed the item.",
         "by_type": by_type,
-        "typed_from": {s: int(typed.loc[typed["source"] == s, "items"].sum()) for s in ("column", "rule")},
+        "typed_from": {s: _total([r for r in typed if r.source == s], "items") for s in ("column", "rule")},
         "prevention_vs_detection": number(by_type["prevention"]["items"] / by_type["detection"]["items"])
         if by_type["detection"]["items"]
         else None,
