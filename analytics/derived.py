@@ -8,7 +8,7 @@ both ways)."""
 
 from __future__ import annotations
 
-from analytics.db import query
+from analytics.db import fetch
 
 ENABLED = True
 
@@ -22,5 +22,5 @@ def ready(con, *tables: str) -> bool:
     """True when every one of `tables` is in the database (and ENABLED)."""
     if not ENABLED:
         return False
-    have = set(query(con, TABLES, [list(tables)])["table_name"])
+    have = {name for (name,) in fetch(con, TABLES, [list(tables)])}  # tuples: a frame cost 2 ms a call
     return have >= set(tables)
