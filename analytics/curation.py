@@ -373,6 +373,12 @@ def _background(con, f: Filters, forms: list[str]) -> pd.DataFrame:
     return query(con, BACKGROUND.format(cte=flt.cte(f)), [*flt.params(f), forms])
 
 
+def most_frequent(texts: list[str], members, dtype) -> str:
+    """The most frequent of the members' texts, as a frame's value_counts() ranks them (ties too): from the
+    list, not from a slice of the frame, which cost a millisecond a group."""
+    return pd.Series([texts[i] for i in members], dtype=dtype).value_counts().index[0]
+
+
 def curate(con, f: Filters) -> dict:
     """The uncategorized factors of every quarter up to the as-of date, grouped, with suggestions.
 
@@ -400,10 +406,10 @@ def curate(con, f: Filters) -> dict:
     labels = dict(zip(tax["category"], tax["label"], strict=True))
     taken = set(tax["category"])
     rows, group_of = [], [0] * len(texts)
+    incident_ids = items["incident_id"].tolist()
     for n, g in enumerate(groups, 1):
         for i in g.members:
             group_of[i] = n
-        sub = items.iloc[list(g.members)]
         gforms: dict[str, set[str]] = defaultdict(set)
         for text in {texts[i] for i in g.members}:  # the group's texts, from the list rather than the frame
             for t, w in words(text):
@@ -419,10 +425,10 @@ def curate(con, f: Filters) -> dict:
         suggested, _ = suggest_category({t: share[t] for t in chosen}, prof)
         new_id = _new_id(chosen, taken) if not suggested else ""
         label = " ".join(chosen[:2]).capitalize() if chosen else "New category"
-        example = sub["text"].value_counts().index[0]  # the group's most frequent text
+        example = most_frequent(texts, g.members, items["text"].dtype)
         rows.append({
-            "group": n, "factors": len(g.members), "incidents": sub["incident_id"].nunique(),
-            "texts": sub["text"].nunique(), "key": g.key, "terms": list(g.terms),
+            "group": n, "factors": len(g.members), "incidents": len({incident_ids[i] for i in g.members}),
+            "texts": len({texts[i] for i in g.members}), "key": g.key, "terms": list(g.terms),
             "suggested": suggested or "new", "suggested_label": labels[suggested] if suggested else f"new: {new_id}",
             "new_id": new_id, "patterns": patterns,
             "example": example,

@@ -424,15 +424,17 @@ def near_misses(con, f: Filters) -> dict:
     -> {"groups": group, theme (its most frequent text), incidents, items, terms;
         "items": every item with its group}."""
     items = lessons(con, f, "lucky")
-    groups = curation.group_texts(items["text"].tolist())
+    texts = items["text"].tolist()
+    groups = curation.group_texts(texts)
     group_of = [0] * len(items)
+    incident_ids = items["incident_id"].tolist()
     rows = []
     for n, g in enumerate(groups, 1):
         for i in g.members:
             group_of[i] = n
-        sub = items.iloc[list(g.members)]
-        rows.append({"group": n, "theme": sub["text"].value_counts().index[0], "incidents": sub["incident_id"].nunique(),
-                     "items": len(sub), "terms": list(g.terms)})  # fmt: skip
+        rows.append({"group": n, "theme": curation.most_frequent(texts, g.members, items["text"].dtype),
+                     "incidents": len({incident_ids[i] for i in g.members}), "items": len(g.members),
+                     "terms": list(g.terms)})  # fmt: skip
     gdf = pd.DataFrame(rows, columns=["group", "theme", "incidents", "items", "terms"])
     gdf = gdf.sort_values(["incidents", "items", "group"], ascending=[False, False, True]).reset_index(drop=True)
     return {"groups": gdf, "items": items.assign(group=group_of)}
