@@ -221,6 +221,25 @@ def test_a_failing_incident_detail_names_the_incident_of_the_link(db, monkeypatc
     ]
 
 
+def test_a_database_an_older_version_built_gets_the_command_that_builds_it_again(db, tmp_path, caplog):
+    old = tmp_path / "old.duckdb"
+    shutil.copy(db, old)
+    con = duckdb.connect(str(old))
+    for (index,) in con.execute("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'action_items'").fetchall():
+        con.execute(f"DROP INDEX {index}")
+    con.execute("ALTER TABLE action_items DROP COLUMN document")  # added to the schema after it was built
+    con.close()
+    with caplog.at_level(logging.ERROR, logger="views.ui"):
+        at = open_page(old, "views/actions.py", **REVIEW)
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"This page could not be drawn: the database {ui.md(str(old))} lacks a table or column this version reads, "
+        f"so an older version built it. Build it again (`.venv/bin/python -m ingest build YOUR_FOLDER --db {old}`); "
+        "the details are in the dashboard's log."
+    ]
+    assert [r.exc_info[0] for r in caplog.records if r.name == "views.ui"] == [duckdb.BinderException]
+
+
 def test_the_failure_message_names_the_line_when_known():
     assert ui.failure_message(("a<b>", "x/y.md", 12)) == (
         "This page could not be drawn: an error occurred while drawing it. It was drawing the incident "

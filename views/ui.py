@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -66,10 +67,24 @@ def page_guard():
     _drawing.set(None)
     try:
         yield
-    except Exception:
+    except Exception as exc:
         where = _drawing.get()
         log.exception("%s%s", FAILED, f" (incident {where[0]!r}, file {where[1]!r}, line {where[2]})" if where else "")
-        st.error(failure_message(where))
+        st.error(older_database_message(db_path()) if older_schema(exc) else failure_message(where))
+
+
+def older_schema(exc: Exception) -> bool:
+    """Whether a query failed because the database has no such table or column: one built by an older version
+    of the ingest, before the table or column was added."""
+    return isinstance(exc, duckdb.BinderException | duckdb.CatalogException) and bool(
+        re.search(r"not found|does not exist|does not have a column", str(exc))
+    )
+
+
+def older_database_message(path: Path) -> str:
+    """What a reader sees when the database lacks a table or column this version reads."""
+    return (f"{FAILED}: the database {md(str(path))} lacks a table or column this version reads, so an older "
+            f"version built it. Build it again (`{build_command(path)}`); the details are in the dashboard's log.")  # fmt: skip
 
 
 def failure_message(where: tuple[str, str | None, int | None] | None) -> str:
