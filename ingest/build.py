@@ -329,19 +329,26 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, files:
         if in_place:
             shutil.copyfile(db, tmp)
             lap("in place: copy")
-            con = _open(tmp, None)  # no limit: refreshing a 100,000-incident database in place needs more than it
+            con = _open(tmp, BUILD_MEMORY_LIMITS[-1])  # refreshing 100,000 incidents in place needs more than the first
             try:
                 _temp_inputs(con, people, None)
                 if incremental.refresh(con, rows, reuse, rules, git, ticket_problems, lap):
                     summary = _close_build(con, rules, opts, files, reuse, lap)
+            except duckdb.OutOfMemoryException:
+                summary = None  # a database too large to refresh within the limit: the full build's ladder
             finally:
                 con.close()
-            if summary is None:  # the change was not local: a full build after all
-                tmp.unlink()
+            if summary is None:  # the change was not local (or not within memory): a full build after all
+                for p in (tmp, Path(str(tmp) + ".wal")):
+                    with contextlib.suppress(OSError):
+                        p.unlink()
                 lap("in place, abandoned")
         if summary is None:
-            full = (opts, rules, lap, files, rows, reuse, old_ok, tmp, tickets, people, ticket_problems, git)
-            summary = _within_memory(lambda limit: _full_build(*full, limit), _on_disk(rows), tmp, lap)
+            # Rows in memory are let go as DuckDB loads them, unless a refresh in place already held them:
+            # then they stay, so a full build over the memory limit can load them again.
+            keep = _on_disk(rows) or in_place
+            full = (opts, rules, lap, files, rows, reuse, old_ok, tmp, tickets, people, ticket_problems, git, keep)
+            summary = _within_memory(lambda limit: _full_build(*full, limit), keep, tmp, lap)
         notes = _empty_check(db, summary, opts, roots)
         os.replace(tmp, db)
         wal = Path(str(tmp) + ".wal")
@@ -390,15 +397,16 @@ def _on_disk(rows: dict) -> bool:
 
 def _full_build(opts: BuildOptions, rules: Rules, lap, files: int, rows: dict, reuse: list, old_ok: bool,
                 tmp: Path, tickets: pa.Table | None, people: list, ticket_problems: list[tuple], git: dict,
-                memory_limit: str | None) -> BuildSummary:  # fmt: skip
+                keep: bool, memory_limit: str | None) -> BuildSummary:  # fmt: skip
     """Every table of a new database at `tmp` from the parsed rows (and the reused files' rows of the
-    previous database), with DuckDB held to `memory_limit` (None: DuckDB's own default)."""
+    previous database), with DuckDB held to `memory_limit` (None: DuckDB's own default); `keep`: rows in
+    memory stay after DuckDB has loaded them."""
     db = opts.db
     con = _open(tmp, memory_limit)
     try:
         if old_ok and reuse:
             con.execute("ATTACH ? AS old (READ_ONLY)", [str(db)])
-        stage_tables(con, rows, reuse, "old." if old_ok else None, keep=_on_disk(rows))
+        stage_tables(con, rows, reuse, "old." if old_ok else None, keep=keep)
         if old_ok and reuse:
             con.execute("DETACH old")
         lap("load")

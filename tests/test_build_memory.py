@@ -143,13 +143,33 @@ def _tried_limits(monkeypatch) -> list:
     return tried
 
 
-def test_a_rebuild_in_place_is_not_held_to_the_full_builds_memory_limit(tmp_path, rules, monkeypatch):
+def test_a_rebuild_in_place_runs_within_the_largest_limit(tmp_path, rules, monkeypatch):
     corpus = _corpus(tmp_path)
     monkeypatch.setattr(parse_files, "PARALLEL_THRESHOLD", 2)
-    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMITS", ("1MB",))
+    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMITS", ("1MB", "64MB"))
     db = tmp_path / "x.duckdb"
     build(BuildOptions(corpus=[corpus], db=db, git=False, jobs=2), rules)
     (corpus / "t/2024-01-10.md").write_text(DOC.format(n=1) + "\nOne more line.\n")
+    tried = _tried_limits(monkeypatch)
     summary = build(BuildOptions(corpus=[corpus], db=db, git=False, jobs=2), rules)
-    assert "in place: copy" in summary.stages and "over the memory limit" not in summary.stages
+    assert tried == ["64MB"]
+    assert "in place: copy" in summary.stages and "in place, abandoned" not in summary.stages
     assert summary.incidents == 6
+
+
+def test_a_rebuild_in_place_over_the_limit_is_a_full_build_after_all(tmp_path, rules, monkeypatch):
+    corpus = _corpus(tmp_path)
+    monkeypatch.setattr(parse_files, "PARALLEL_THRESHOLD", 2)
+    db = tmp_path / "x.duckdb"
+    build(BuildOptions(corpus=[corpus], db=db, git=False, jobs=2), rules)
+    (corpus / "t/2024-01-10.md").write_text(DOC.format(n=1) + "\nOne more line.\n")
+    monkeypatch.setattr(build_module, "BUILD_MEMORY_LIMITS", ("1MB",))  # nothing fits: in place, nor the full build's
+    tried = _tried_limits(monkeypatch)
+    summary = build(BuildOptions(corpus=[corpus], db=db, git=False, jobs=2), rules)
+    assert tried == ["1MB", "1MB", None]
+    assert "in place, abandoned" in summary.stages and "over the memory limit" in summary.stages
+    fresh = tmp_path / "fresh.duckdb"
+    monkeypatch.undo()
+    build(BuildOptions(corpus=[corpus], db=fresh, git=False, jobs=1), rules)
+    assert _dump(db) == _dump(fresh)
+    assert [p.name for p in tmp_path.iterdir() if ".building-" in p.name] == []
