@@ -339,9 +339,7 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, files:
             finally:
                 con.close()
             if summary is None:  # the change was not local (or not within memory): a full build after all
-                for p in (tmp, Path(str(tmp) + ".wal")):
-                    with contextlib.suppress(OSError):
-                        p.unlink()
+                _discard(tmp)
                 lap("in place, abandoned")
         if summary is None:
             # Rows in memory are let go as DuckDB loads them, unless a refresh in place already held them:
@@ -356,9 +354,7 @@ def _load(opts: BuildOptions, rules: Rules, t0: float, stages: dict, lap, files:
             wal.unlink()
         lap("write")
     except BaseException as exc:
-        for p in (tmp, Path(str(tmp) + ".wal")):
-            with contextlib.suppress(OSError):
-                p.unlink()
+        _discard(tmp)
         if isinstance(exc, duckdb.Error):
             first = (str(exc).splitlines() or [""])[0]
             if old_ok:
@@ -383,11 +379,16 @@ def _within_memory(attempt, again: bool, tmp: Path, lap):
         except duckdb.OutOfMemoryException:
             if not again:
                 raise
-        for p in (tmp, Path(str(tmp) + ".wal")):
-            with contextlib.suppress(OSError):
-                p.unlink()
+        _discard(tmp)
         lap("over the memory limit")
     return attempt(None)
+
+
+def _discard(tmp: Path) -> None:
+    """A database file being built, and its write-ahead log, removed (whichever exist)."""
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        with contextlib.suppress(OSError):
+            p.unlink()
 
 
 def _on_disk(rows: dict) -> bool:
