@@ -410,8 +410,9 @@ def curate(con, f: Filters) -> dict:
     for n, g in enumerate(groups, 1):
         for i in g.members:
             group_of[i] = n
+        gtexts = {texts[i] for i in g.members}  # the group's texts, from the list rather than the frame
         gforms: dict[str, set[str]] = defaultdict(set)
-        for text in {texts[i] for i in g.members}:  # the group's texts, from the list rather than the frame
+        for text in gtexts:
             for t, w in words(text):
                 gforms[t].add(w)
         chosen = [g.key] if g.key else []
@@ -428,7 +429,7 @@ def curate(con, f: Filters) -> dict:
         example = most_frequent(texts, g.members, items["text"].dtype)
         rows.append({
             "group": n, "factors": len(g.members), "incidents": len({incident_ids[i] for i in g.members}),
-            "texts": len({texts[i] for i in g.members}), "key": g.key, "terms": list(g.terms),
+            "texts": len(gtexts), "key": g.key, "terms": list(g.terms),
             "suggested": suggested or "new", "suggested_label": labels[suggested] if suggested else f"new: {new_id}",
             "new_id": new_id, "patterns": patterns,
             "example": example,
