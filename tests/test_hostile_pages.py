@@ -8,6 +8,7 @@ import functools
 import logging
 import shutil
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -238,6 +239,22 @@ def test_a_database_an_older_version_built_gets_the_command_that_builds_it_again
         "the details are in the dashboard's log."
     ]
     assert [r.exc_info[0] for r in caplog.records if r.name == "views.ui"] == [duckdb.BinderException]
+
+
+def test_an_older_sample_database_gets_the_command_that_builds_the_sample_again():
+    assert ui.older_database_message(Path("incidents.duckdb"), sample=True) == (
+        "This page could not be drawn: the database incidents\\.duckdb lacks a table or column this version reads, "
+        "so an older version built it. Build it again (`.venv/bin/python -m ingest build data/sample --db "
+        "incidents.duckdb --no-git --tickets data/tickets.csv --people data/people.yaml`); the details are in the "
+        "dashboard's log."
+    )
+
+
+def test_the_sample_build_command_is_the_makefiles():
+    makefile = (ROOT / "Makefile").read_text()
+    assert " ".join(makefile.split("test -f incidents.duckdb || $(PY) ")[1].split("\n\t$(PY) -m streamlit")[0]
+                    .replace("\\\n", " ").split()) == " ".join(
+        ui.SAMPLE_BUILD.format(db="incidents.duckdb").removeprefix(".venv/bin/python ").split())  # fmt: skip
 
 
 def test_the_failure_message_names_the_line_when_known():

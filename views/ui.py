@@ -70,7 +70,7 @@ def page_guard():
     except Exception as exc:
         where = _drawing.get()
         log.exception("%s%s", FAILED, f" (incident {where[0]!r}, file {where[1]!r}, line {where[2]})" if where else "")
-        st.error(older_database_message(db_path()) if older_schema(exc) else failure_message(where))
+        st.error(older_database_message(db_path(), _holds_sample()) if older_schema(exc) else failure_message(where))
 
 
 def older_schema(exc: Exception) -> bool:
@@ -81,10 +81,25 @@ def older_schema(exc: Exception) -> bool:
     )
 
 
-def older_database_message(path: Path) -> str:
-    """What a reader sees when the database lacks a table or column this version reads."""
+def older_database_message(path: Path, sample: bool = False) -> str:
+    """What a reader sees when the database lacks a table or column this version reads; `sample`: it holds the
+    bundled sample (`make run` builds it only when the file is missing, so an upgrade keeps the old one)."""
+    command = SAMPLE_BUILD.format(db=path) if sample else build_command(path)
     return (f"{FAILED}: the database {md(str(path))} lacks a table or column this version reads, so an older "
-            f"version built it. Build it again (`{build_command(path)}`); the details are in the dashboard's log.")  # fmt: skip
+            f"version built it. Build it again (`{command}`); the details are in the dashboard's log.")  # fmt: skip
+
+
+# The command `make run` builds the sample database with (Makefile).
+SAMPLE_BUILD = (".venv/bin/python -m ingest build data/sample --db {db} --no-git --tickets data/tickets.csv "
+                "--people data/people.yaml")  # fmt: skip
+
+
+def _holds_sample() -> bool:
+    """Whether the database holds the bundled sample; False when even that cannot be read."""
+    try:
+        return db_options().sample
+    except Exception:  # the page has failed already: its message must not
+        return False
 
 
 def failure_message(where: tuple[str, str | None, int | None] | None) -> str:
