@@ -46,7 +46,7 @@ items AS (
            CASE WHEN a.status = 'done' AND a.done_at IS NOT NULL AND a.done_at > CAST(? AS DATE) THEN 'open'
                 ELSE a.status END AS status_as_of,
            CAST(? AS DATE) AS as_of
-    FROM action_items a JOIN f USING (incident_id)
+    FROM action_items a JOIN f USING (incident_key)
 ),
 items2 AS (
     SELECT *,

@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -110,22 +111,25 @@ def group_texts(texts: Sequence[str], background: Mapping[str, int] | None = Non
     how many already-categorized factors use each word (lower is more distinctive).
     Groups come largest first; every text is in exactly one group."""
     bg = background or {}
-    # Work on distinct normalised texts, weighted by how often each occurs.
+    if not len(texts):
+        return []
+    # Work on distinct normalised texts, weighted by how often each occurs: the distinct texts found in C
+    # (factorize: first occurrence order), each normalised once, and each one's positions by one stable sort.
+    codes, distinct = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=False)
     keys: dict[str, int] = {}
-    members: list[list[int]] = []
     toks: list[set[str]] = []
-    normal: dict[str, str] = {}  # each distinct text normalised once
-    for i, text in enumerate(texts):
-        k = normal.get(text)
-        if k is None:
-            k = normal[text] = " ".join(_SPLIT.split(str(text).lower())).strip()
+    key_of = np.empty(len(distinct), dtype=np.int64)
+    for u, text in enumerate(distinct):
+        k = " ".join(_SPLIT.split(str(text).lower())).strip()
         j = keys.get(k)
         if j is None:
-            j = keys[k] = len(members)
-            members.append([])
+            j = keys[k] = len(toks)
             toks.append(set(terms(text)))
-        members[j].append(i)
-    weight = [len(m) for m in members]
+        key_of[u] = j
+    of = key_of[codes]
+    sizes = np.bincount(of, minlength=len(toks))
+    members = np.split(np.argsort(of, kind="stable"), np.cumsum(sizes)[:-1])  # ascending positions per j
+    weight = sizes.tolist()
     index: dict[str, set[int]] = defaultdict(set)
     for j, ts in enumerate(toks):
         for t in ts:
@@ -167,7 +171,7 @@ def group_texts(texts: Sequence[str], background: Mapping[str, int] | None = Non
         if key in cands:
             cands.remove(key)
         ordered = ([key] if key else []) + cands
-        idx = tuple(sorted(i for j in js for i in members[j]))
+        idx = tuple(np.sort(np.concatenate([members[j] for j in js])).tolist())
         groups.append(Group(idx, key, tuple(ordered), tuple(counts[t] / n for t in ordered)))
     groups.sort(key=lambda g: (-len(g.members), not g.key, g.key, g.members))
     return groups
@@ -190,7 +194,7 @@ def pattern_for(term: str, forms: set[str]) -> str:
 UNCATEGORIZED = """
 WITH {cte}
 SELECT c.incident_id, f.title, {quarter} AS quarter, f.occurred_at, f.team, c.section, c.line, c.source_path, c.text
-FROM contributing_factors c JOIN f USING (incident_id)
+FROM contributing_factors c JOIN f USING (incident_key)
 WHERE c.category = 'uncategorized'
 ORDER BY f.occurred_at, c.incident_id, c.source_path, c.seq
 """
@@ -198,25 +202,25 @@ COUNTS = """
 WITH {cte}
 SELECT count(*) AS factors,
        count(*) FILTER (WHERE c.category = 'uncategorized') AS uncategorized,
-       count(DISTINCT c.incident_id) AS incidents,
-       count(DISTINCT c.incident_id) FILTER (WHERE c.category = 'uncategorized') AS incidents_uncategorized
-FROM contributing_factors c JOIN f USING (incident_id)
+       count(DISTINCT c.incident_key) AS incidents,
+       count(DISTINCT c.incident_key) FILTER (WHERE c.category = 'uncategorized') AS incidents_uncategorized
+FROM contributing_factors c JOIN f USING (incident_key)
 """
 # The same from incident_categories (ingest/load/derived.py), one row per incident and category.
 COUNTS_DERIVED = """
 WITH {cte}
 SELECT coalesce(sum(c.mentions), 0) AS factors,
        coalesce(sum(c.mentions) FILTER (WHERE c.category = 'uncategorized'), 0) AS uncategorized,
-       count(DISTINCT c.incident_id) AS incidents,
+       count(DISTINCT c.incident_key) AS incidents,
        count(*) FILTER (WHERE c.category = 'uncategorized') AS incidents_uncategorized
-FROM incident_categories c JOIN f USING (incident_id)
+FROM incident_categories c JOIN f USING (incident_key)
 """
 # How many categorized factors use each of the given words (as split by words()).
 BACKGROUND = """
 WITH {cte},
 w AS (
     SELECT unnest(list_distinct(regexp_split_to_array(lower(c.text), '[^a-z0-9]+'))) AS word
-    FROM contributing_factors c JOIN f USING (incident_id)
+    FROM contributing_factors c JOIN f USING (incident_key)
     WHERE c.category <> 'uncategorized'
 )
 SELECT word, count(*) AS n FROM w WHERE list_contains(CAST(? AS VARCHAR[]), word) GROUP BY word
@@ -228,7 +232,7 @@ BACKGROUND_DERIVED = """
 WITH {cte},
 w AS (SELECT * FROM factor_words WHERE word IN (SELECT unnest(CAST(? AS VARCHAR[]))))
 SELECT w.word, CAST(sum(w.factors) AS BIGINT) AS n
-FROM w JOIN f USING (incident_id)
+FROM w JOIN f USING (incident_key)
 GROUP BY w.word
 """
 KNOWN_WORDS = "SELECT word FROM uncategorized_words WHERE list_contains(CAST(? AS VARCHAR[]), word)"
@@ -238,8 +242,8 @@ RULE_FILES = "SELECT value FROM meta WHERE key = 'rule_files'"
 MATCHES = """
 WITH {cte}
 SELECT c.category, coalesce(t.label, c.category) AS label, count(*) AS factors,
-       count(DISTINCT c.incident_id) AS incidents
-FROM contributing_factors c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
+       count(DISTINCT c.incident_key) AS incidents
+FROM contributing_factors c JOIN f USING (incident_key) LEFT JOIN taxonomy t USING (category)
 WHERE regexp_matches(c.text, ?, 'i')
 GROUP BY c.category, t.label, t.position
 ORDER BY c.category <> 'uncategorized', factors DESC, c.category
@@ -373,10 +377,11 @@ def _background(con, f: Filters, forms: list[str]) -> pd.DataFrame:
     return query(con, BACKGROUND.format(cte=flt.cte(f)), [*flt.params(f), forms])
 
 
-def most_frequent(texts: list[str], members, dtype) -> str:
-    """The most frequent of the members' texts, as a frame's value_counts() ranks them (ties too): from the
-    list, not from a slice of the frame, which cost a millisecond a group."""
-    return pd.Series([texts[i] for i in members], dtype=dtype).value_counts().index[0]
+def most_frequent(texts: list[str], members: Sequence[int]) -> str:
+    """The most frequent of the members' texts, the first of them (by position) on a tie: what a frame's
+    value_counts() ranks first (a stable sort of counts in order of first occurrence), without the frame."""
+    counts = Counter(texts[i] for i in members)  # in order of first occurrence
+    return max(counts, key=counts.__getitem__)
 
 
 def curate(con, f: Filters) -> dict:
@@ -426,7 +431,7 @@ def curate(con, f: Filters) -> dict:
         suggested, _ = suggest_category({t: share[t] for t in chosen}, prof)
         new_id = _new_id(chosen, taken) if not suggested else ""
         label = " ".join(chosen[:2]).capitalize() if chosen else "New category"
-        example = most_frequent(texts, g.members, items["text"].dtype)
+        example = most_frequent(texts, g.members)
         rows.append({
             "group": n, "factors": len(g.members), "incidents": len({incident_ids[i] for i in g.members}),
             "texts": len(gtexts), "key": g.key, "terms": list(g.terms),

@@ -38,14 +38,14 @@ PER_INCIDENT = """
 WITH {cte}
 SELECT f.incident_id, f.title, f.quarter, f.team, f.severity, f.occurred_at, d.duration_id, d.minutes, d.doubt,
        d.corrected
-FROM f JOIN incident_durations d USING (incident_id)
+FROM f JOIN incident_durations d USING (incident_key)
 WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 ORDER BY d.duration_id, f.occurred_at, f.incident_id
 """
 COUNT = "WITH {cte} SELECT count(*) FROM f"
 COUNT_DURATIONS = """
 WITH {cte}
-SELECT count(*) FROM f JOIN incident_durations d USING (incident_id)
+SELECT count(*) FROM f JOIN incident_durations d USING (incident_key)
 WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 """
 # Minutes of the durations asked for: k = the duration's position in that list (from 0), focus = in the
@@ -56,13 +56,13 @@ WITH {cte}
 SELECT f.occurred_at >= CAST(? AS TIMESTAMP) AS focus, list_position(CAST(? AS VARCHAR[]), d.duration_id) - 1 AS k,
        d.minutes,
        d.doubt IS NOT NULL AS doubtful
-FROM f JOIN incident_durations d USING (incident_id)
+FROM f JOIN incident_durations d USING (incident_key)
 WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 """
 BY_SERVICE = """
 WITH {cte}
 SELECT s.service, d.minutes
-FROM f JOIN incident_durations d USING (incident_id) JOIN incident_services s USING (incident_id)
+FROM f JOIN incident_durations d USING (incident_key) JOIN incident_services s USING (incident_key)
 WHERE d.duration_id = ?
 ORDER BY f.occurred_at, f.incident_id, s.service
 """
@@ -71,7 +71,7 @@ GROUPS = {"quarter": "f.quarter", "team": "f.team", "severity": "f.severity", "d
 BY_GROUP = """
 WITH {cte}
 SELECT {col} AS {name}, d.minutes
-FROM f JOIN incident_durations d USING (incident_id)
+FROM f JOIN incident_durations d USING (incident_key)
 WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 ORDER BY d.duration_id, f.occurred_at, f.incident_id
 """
@@ -82,7 +82,7 @@ WITH {cte},
 x AS (
     SELECT f.incident_id, f.title, f.quarter, f.team, f.severity, f.occurred_at, d.duration_id, d.minutes, d.doubt,
            d.corrected, row_number() OVER (PARTITION BY {col} ORDER BY hash(f.incident_id), f.incident_id) AS pick
-    FROM f JOIN incident_durations d USING (incident_id)
+    FROM f JOIN incident_durations d USING (incident_key)
     WHERE list_contains(CAST(? AS VARCHAR[]), d.duration_id)
 )
 SELECT * EXCLUDE (pick) FROM x WHERE pick <= ?
@@ -301,7 +301,7 @@ WITH {cte}
 SELECT def.duration_id, def.label, count(d.minutes) AS computable,
        (SELECT count(*) FROM f) AS incidents
 FROM duration_definitions def
-LEFT JOIN (SELECT d.* FROM incident_durations d JOIN f USING (incident_id)) d USING (duration_id)
+LEFT JOIN (SELECT d.* FROM incident_durations d JOIN f USING (incident_key)) d USING (duration_id)
 GROUP BY def.duration_id, def.label, def.position ORDER BY def.position
 """
 

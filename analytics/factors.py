@@ -22,10 +22,10 @@ RANKED = """
 WITH {cte},
 n AS (SELECT count(*) AS incidents FROM f)
 SELECT c.category, coalesce(t.label, c.category) AS label,
-       count(DISTINCT c.incident_id) AS incidents,
-       count(DISTINCT c.incident_id) / any_value(n.incidents) AS share,
+       count(DISTINCT c.incident_key) AS incidents,
+       count(DISTINCT c.incident_key) / any_value(n.incidents) AS share,
        count(*) AS mentions
-FROM contributing_factors c JOIN f USING (incident_id) CROSS JOIN n
+FROM contributing_factors c JOIN f USING (incident_key) CROSS JOIN n
 LEFT JOIN taxonomy t USING (category)
 WHERE (c.category <> 'uncategorized' OR ?)
   AND (len(CAST(? AS VARCHAR[])) = 0 OR list_contains(CAST(? AS VARCHAR[]), c.section))
@@ -41,7 +41,7 @@ n AS (SELECT count(*) AS incidents FROM f),
 c AS (
     SELECT c.category, count(*) AS incidents, CAST(sum(c.m) AS BIGINT) AS mentions
     FROM (SELECT ic.category, CASE WHEN ? THEN ic.went_wrong ELSE ic.mentions END AS m
-          FROM incident_categories ic JOIN f USING (incident_id)) c
+          FROM incident_categories ic JOIN f USING (incident_key)) c
     WHERE c.m > 0 AND (c.category <> 'uncategorized' OR ?)
     GROUP BY c.category
 )
@@ -56,7 +56,7 @@ RANKED_BY_QUARTER = """
 WITH {cte}
 SELECT f.quarter, c.category, coalesce(t.label, c.category) AS label, count(*) AS incidents,
        CAST(sum(c.mentions) AS BIGINT) AS mentions
-FROM incident_categories c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
+FROM incident_categories c JOIN f USING (incident_key) LEFT JOIN taxonomy t USING (category)
 WHERE c.mentions > 0 AND c.category <> 'uncategorized'
 GROUP BY f.quarter, c.category, t.label
 ORDER BY f.quarter, incidents DESC, mentions DESC, c.category
@@ -66,7 +66,7 @@ FIRST_SEEN = """
 WITH {cte}
 SELECT c.category, coalesce(t.label, c.category) AS label, min(f.quarter) AS first_quarter,
        min(f.occurred_at) AS first_seen, arg_min(c.incident_id, (f.occurred_at, c.incident_id)) AS first_incident
-FROM {factors} c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
+FROM {factors} c JOIN f USING (incident_key) LEFT JOIN taxonomy t USING (category)
 WHERE c.category <> 'uncategorized'
 GROUP BY c.category, t.label
 """
@@ -79,7 +79,7 @@ FIRST_SEEN_AT = """
 WITH {cte},
 c AS (
     SELECT c.category, min(f.occurred_at) AS first_seen
-    FROM {factors} c JOIN f USING (incident_id)
+    FROM {factors} c JOIN f USING (incident_key)
     WHERE c.category <> 'uncategorized'
     GROUP BY c.category
 )
@@ -104,7 +104,7 @@ c AS (
            CAST(coalesce(sum(c.mentions) FILTER (WHERE c.mentions > 0 AND f.occurred_at >= CAST(? AS TIMESTAMP)
                                                        AND f.occurred_at < CAST(? AS TIMESTAMP)), 0) AS BIGINT)
              AS mentions
-    FROM incident_categories c JOIN f USING (incident_id)
+    FROM incident_categories c JOIN f USING (incident_key)
     WHERE c.category <> 'uncategorized'
     GROUP BY c.category
 )
@@ -197,22 +197,22 @@ def new_from(f: Filters, period: pd.DataFrame, first: pd.DataFrame) -> pd.DataFr
 SUMMARY = """
 WITH {cte}
 SELECT (SELECT count(*) FROM f) AS incidents,
-       count(DISTINCT c.incident_id) AS incidents_with_factors,
-       count(DISTINCT c.incident_id) FILTER (WHERE c.category <> 'uncategorized') AS incidents_categorized,
-       count(DISTINCT c.incident_id) FILTER (WHERE c.category = 'uncategorized') AS incidents_uncategorized,
+       count(DISTINCT c.incident_key) AS incidents_with_factors,
+       count(DISTINCT c.incident_key) FILTER (WHERE c.category <> 'uncategorized') AS incidents_categorized,
+       count(DISTINCT c.incident_key) FILTER (WHERE c.category = 'uncategorized') AS incidents_uncategorized,
        count(c.incident_id) AS factors,
        count(c.incident_id) FILTER (WHERE c.category = 'uncategorized') AS uncategorized,
-       count(DISTINCT c.incident_id) FILTER (WHERE c.section = 'what_went_wrong') AS incidents_with_went_wrong
-FROM f LEFT JOIN contributing_factors c USING (incident_id)
+       count(DISTINCT c.incident_key) FILTER (WHERE c.section = 'what_went_wrong') AS incidents_with_went_wrong
+FROM f LEFT JOIN contributing_factors c USING (incident_key)
 """
 SUMMARY_DERIVED = """
 WITH {cte},
 per AS (
-    SELECT incident_id, bool_or(category <> 'uncategorized') AS categorized,
+    SELECT incident_key, bool_or(category <> 'uncategorized') AS categorized,
            bool_or(category = 'uncategorized') AS uncategorized_, bool_or(went_wrong > 0) AS went_wrong,
            sum(mentions) AS factors, sum(mentions) FILTER (WHERE category = 'uncategorized') AS uncategorized
-    FROM incident_categories JOIN f USING (incident_id)
-    GROUP BY incident_id
+    FROM incident_categories JOIN f USING (incident_key)
+    GROUP BY incident_key
 )
 SELECT (SELECT count(*) FROM f) AS incidents, count(*) AS incidents_with_factors,
        count(*) FILTER (WHERE categorized) AS incidents_categorized,
@@ -223,15 +223,15 @@ FROM per
 """
 PER_QUARTER = """
 WITH {cte}
-SELECT c.category, f.quarter, count(DISTINCT c.incident_id) AS incidents
-FROM contributing_factors c JOIN f USING (incident_id)
+SELECT c.category, f.quarter, count(DISTINCT c.incident_key) AS incidents
+FROM contributing_factors c JOIN f USING (incident_key)
 WHERE c.category <> 'uncategorized'
 GROUP BY c.category, f.quarter
 """
 PER_QUARTER_DERIVED = """
 WITH {cte}
 SELECT c.category, f.quarter, count(*) AS incidents
-FROM incident_categories c JOIN f USING (incident_id)
+FROM incident_categories c JOIN f USING (incident_key)
 WHERE c.category <> 'uncategorized'
 GROUP BY c.category, f.quarter
 """
@@ -248,7 +248,7 @@ c AS (
                WHERE f.occurred_at >= CAST(? AS TIMESTAMP) AND f.occurred_at < CAST(? AS TIMESTAMP)), 0) AS BIGINT)
              AS mentions,
            min(f.occurred_at) AS first_seen, arg_min(c.incident_id, (f.occurred_at, c.incident_id)) AS first_incident
-    FROM incident_categories c JOIN f USING (incident_id)
+    FROM incident_categories c JOIN f USING (incident_key)
     WHERE c.category <> 'uncategorized'
     GROUP BY c.category, f.quarter
 )
@@ -262,7 +262,7 @@ FACTOR_TEXTS = """
 WITH {cte}
 SELECT c.incident_id, f.title, f.quarter, f.occurred_at, f.team, f.severity,
        c.category, coalesce(t.label, c.category) AS label, c.section, c.line, c.source_path, c.text, c.why
-FROM contributing_factors c JOIN f USING (incident_id) LEFT JOIN taxonomy t USING (category)
+FROM contributing_factors c JOIN f USING (incident_key) LEFT JOIN taxonomy t USING (category)
 WHERE c.category = ?
   AND (CAST(? AS VARCHAR) IS NULL OR f.quarter = CAST(? AS VARCHAR))
   AND (len(CAST(? AS VARCHAR[])) = 0 OR list_contains(CAST(? AS VARCHAR[]), c.section))
@@ -271,7 +271,7 @@ ORDER BY f.occurred_at, c.incident_id, c.source_path, c.seq
 LESSONS = """
 WITH {cte}
 SELECT l.incident_id, f.title, f.quarter, f.occurred_at, f.team, f.severity, l.line, l.source_path, l.text
-FROM lessons l JOIN f USING (incident_id)
+FROM lessons l JOIN f USING (incident_key)
 WHERE l.kind = ?
 ORDER BY f.occurred_at, l.incident_id, l.source_path, l.seq
 """
@@ -432,7 +432,7 @@ def near_misses(con, f: Filters) -> dict:
     for n, g in enumerate(groups, 1):
         for i in g.members:
             group_of[i] = n
-        rows.append({"group": n, "theme": curation.most_frequent(texts, g.members, items["text"].dtype),
+        rows.append({"group": n, "theme": curation.most_frequent(texts, g.members),
                      "incidents": len({incident_ids[i] for i in g.members}), "items": len(g.members),
                      "terms": list(g.terms)})  # fmt: skip
     gdf = pd.DataFrame(rows, columns=["group", "theme", "incidents", "items", "terms"])

@@ -64,7 +64,7 @@ TOTAL_COLUMNS = """
 TOTALS = (
     """
 WITH {cte},
-x AS (SELECT x.* FROM incident_impact x JOIN f USING (incident_id) WHERE x.counted)
+x AS (SELECT x.* FROM incident_impact x JOIN f USING (incident_key) WHERE x.counted)
 SELECT metric, coalesce(currency, '') AS currency,"""
     + TOTAL_COLUMNS
     + """
@@ -80,7 +80,7 @@ GROUPS = {"team": "f.team", "quarter": "f.quarter", "severity": "f.severity"}
 BY_GROUP = """
 WITH {cte},
 g AS (SELECT {col} AS grp, count(*) AS incidents FROM f GROUP BY 1),
-x AS (SELECT {col} AS grp, x.* FROM incident_impact x JOIN f USING (incident_id) WHERE x.counted)
+x AS (SELECT {col} AS grp, x.* FROM incident_impact x JOIN f USING (incident_key) WHERE x.counted)
 SELECT g.grp AS "{name}", g.incidents, x.metric, coalesce(x.currency, '') AS currency,
        count(*) FILTER (WHERE x.qualifier <> 'unknown') AS n_reporting,
        sum(x.value) AS sum, median(x.value) AS median,
@@ -96,7 +96,7 @@ TOTALS_BY_GROUP = (
     """
 WITH {cte},
 g AS (SELECT {col} AS grp, count(*) AS incidents FROM f GROUP BY 1),
-x AS (SELECT {col} AS grp, x.* FROM incident_impact x JOIN f USING (incident_id) WHERE x.counted),
+x AS (SELECT {col} AS grp, x.* FROM incident_impact x JOIN f USING (incident_key) WHERE x.counted),
 a AS (
     SELECT GROUPING(grp) = 1 AS whole, grp, metric, coalesce(currency, '') AS currency,"""
     + TOTAL_COLUMNS
@@ -129,7 +129,7 @@ SELECT f.incident_id, f.title, f.team, coalesce(f.severity, 'unknown') AS severi
                 'at_most')), []) AS inexact,
        count(x.metric) FILTER (WHERE x.qualifier <> 'unknown') AS figures,
        f.source_path
-FROM {source} f LEFT JOIN incident_impact x ON x.incident_id = f.incident_id AND x.counted
+FROM {source} f LEFT JOIN incident_impact x ON x.incident_key = f.incident_key AND x.counted
 GROUP BY ALL
 ORDER BY f.occurred_at, f.incident_id
 """
@@ -160,7 +160,7 @@ a AS (
     SELECT a.*, f.team, f.quarter, coalesce(a.item_type, 'untyped') AS type,
            CASE WHEN a.status = 'done' AND a.done_at IS NOT NULL AND a.done_at > CAST(? AS DATE) THEN 'open'
                 ELSE a.status END AS status_as_of
-    FROM action_items a JOIN f USING (incident_id)
+    FROM action_items a JOIN f USING (incident_key)
 )
 """
 TYPE_MIX = (
@@ -320,7 +320,7 @@ def per_incident(con, f: Filters, limit: int | None = None) -> pd.DataFrame:
 # empty, how many incidents have a value in it.
 PER_INCIDENT_COUNTS = """
 WITH {cte},
-x AS (SELECT * FROM incident_impact WHERE counted AND incident_id IN (SELECT incident_id FROM f))
+x AS (SELECT * FROM incident_impact WHERE counted AND incident_key IN (SELECT incident_key FROM f))
 SELECT (SELECT count(*) FROM f) AS incidents,
        (SELECT count(DISTINCT incident_id) FROM x WHERE qualifier <> 'unknown') AS with_figures,
        (SELECT count(quarter) FROM f) AS quarter,
@@ -568,7 +568,7 @@ FIGURES = """
 WITH {cte}
 SELECT f.incident_id, f.title, f.team, coalesce(f.severity, 'unknown') AS severity, f.quarter, x.metric,
        x.currency, x.value, x.low, x.high, x.unit, x.qualifier, x.approximate, x.flag, x.text, x.line, x.source_path
-FROM f JOIN incident_impact x ON x.incident_id = f.incident_id AND x.counted
+FROM f JOIN incident_impact x ON x.incident_key = f.incident_key AND x.counted
 WHERE x.value IS NOT NULL
 ORDER BY x.metric, x.currency NULLS FIRST, x.value DESC, f.incident_id
 """
@@ -577,7 +577,7 @@ FIGURE_STATS = """
 WITH {cte},
 x AS (
     SELECT incident_id, metric, currency, value FROM incident_impact
-    WHERE counted AND value IS NOT NULL AND incident_id IN (SELECT incident_id FROM f)
+    WHERE counted AND value IS NOT NULL AND incident_key IN (SELECT incident_key FROM f)
 )
 SELECT metric, currency, count(*) AS n, median(value) AS median,
        (SELECT count(DISTINCT incident_id) FROM x) AS any_figure
@@ -594,8 +594,9 @@ ORDER BY metric, currency NULLS FIRST
 FIGURE_POINTS = """
 WITH {cte},
 x AS (
-    SELECT incident_id, metric, currency, value, low, high, unit, qualifier, approximate, flag FROM incident_impact
-    WHERE counted AND value IS NOT NULL AND incident_id IN (SELECT incident_id FROM f)
+    SELECT incident_id, incident_key, metric, currency, value, low, high, unit, qualifier, approximate, flag
+    FROM incident_impact
+    WHERE counted AND value IS NOT NULL AND incident_key IN (SELECT incident_key FROM f)
 ),
 g AS (
     SELECT metric, currency, count(*) AS n, max(value) AS top, median(value) AS median FROM x GROUP BY metric, currency
@@ -609,7 +610,7 @@ picked AS MATERIALIZED (
 SELECT f.incident_id, f.title, f.team, coalesce(f.severity, 'unknown') AS severity, p.metric, p.currency,
        p.value, p.low, p.high, p.unit, p.qualifier, p.approximate, p.flag, p.n, p.median,
        (SELECT count(DISTINCT incident_id) FROM x) AS any_figure
-FROM picked p JOIN f ON f.incident_id = p.incident_id
+FROM picked p JOIN f ON f.incident_key = p.incident_key
 ORDER BY p.metric, p.currency NULLS FIRST, p.value DESC, f.incident_id
 """
 POINT_STATS = ("n", "median", "any_figure")  # FIGURE_POINTS' columns of FIGURE_STATS
@@ -680,12 +681,12 @@ def _stats_frame(df: pd.DataFrame) -> pd.DataFrame:
 # (money: only in the currency asked for).
 DURATION_FIGURE = """
 WITH {cte},
-x AS (SELECT incident_id, value, currency FROM incident_impact WHERE counted AND metric = ?)
+x AS (SELECT incident_key, value, currency FROM incident_impact WHERE counted AND metric = ?)
 SELECT f.incident_id, coalesce(f.severity, 'unknown') AS severity,
        coalesce(f.ttr_minutes, f.reported_duration_minutes) AS duration_minutes,
        CASE WHEN NOT ? OR coalesce(x.currency, 'unspecified') = ? THEN x.value END AS figure,
        hash(f.incident_id) AS sample_key
-FROM f LEFT JOIN x ON x.incident_id = f.incident_id
+FROM f LEFT JOIN x ON x.incident_key = f.incident_key
 ORDER BY f.occurred_at, f.incident_id
 """
 POINT_DETAILS = """

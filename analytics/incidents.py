@@ -16,36 +16,37 @@ from analytics.stats import summarize
 HITS = """
 {cte},
 hits AS (
-    SELECT f.incident_id, f.title, f.quarter, f.occurred_at, f.team, f.severity, f.status, f.services,
+    SELECT f.incident_id, f.incident_key, f.title, f.quarter, f.occurred_at, f.team, f.severity, f.status, f.services,
            f.ttd_minutes, f.ttr_minutes, f.source_path
     FROM f {where}
 )"""
 SEARCH = """
     WHERE f.incident_id ILIKE '%' || ? || '%' OR f.title ILIKE '%' || ? || '%'
        OR list_contains(f.services, lower(?))
-       OR f.incident_id IN (SELECT incident_id FROM contributing_factors WHERE text ILIKE '%' || ? || '%')
-       OR f.incident_id IN (SELECT incident_id FROM timeline_events WHERE text ILIKE '%' || ? || '%')"""
+       OR f.incident_key IN (SELECT incident_key FROM contributing_factors WHERE text ILIKE '%' || ? || '%')
+       OR f.incident_key IN (SELECT incident_key FROM timeline_events WHERE text ILIKE '%' || ? || '%')"""
 # Those incidents newest first, with their counts. {limit}: '' (all of them) or 'LIMIT ?' (the first rows only:
 # the counts are then taken for those rows alone).
 LISTING = """
 WITH {hits},
 shown AS MATERIALIZED (SELECT * FROM hits ORDER BY occurred_at DESC, incident_id {limit}),
 items AS (
-    SELECT incident_id, count(*) AS items, count(*) FILTER (WHERE status = 'open') AS open_items
-    FROM action_items WHERE incident_id IN (SELECT incident_id FROM shown) GROUP BY 1
+    SELECT incident_key, count(*) AS items, count(*) FILTER (WHERE status = 'open') AS open_items
+    FROM action_items WHERE incident_key IN (SELECT incident_key FROM shown) GROUP BY 1
 ),
 probs AS (
     SELECT incident_id, count(*) AS problems FROM problems WHERE incident_id IN (SELECT incident_id FROM shown)
     GROUP BY 1
 ),
 fails AS (
-    SELECT incident_id, count(*) AS rule_failures FROM quality_findings
-    WHERE outcome = 'fail' AND incident_id IN (SELECT incident_id FROM shown) GROUP BY 1
+    SELECT incident_key, count(*) AS rule_failures FROM quality_findings
+    WHERE outcome = 'fail' AND incident_key IN (SELECT incident_key FROM shown) GROUP BY 1
 )
 SELECT s.incident_id, s.title, s.quarter, s.occurred_at, s.team, s.severity, s.status, s.services,
        s.ttd_minutes, s.ttr_minutes, coalesce(items.items, 0) AS items, coalesce(items.open_items, 0) AS open_items,
        coalesce(probs.problems, 0) AS problems, coalesce(fails.rule_failures, 0) AS rule_failures, s.source_path
-FROM shown s LEFT JOIN items USING (incident_id) LEFT JOIN probs USING (incident_id) LEFT JOIN fails USING (incident_id)
+FROM shown s LEFT JOIN items ON items.incident_key = s.incident_key LEFT JOIN probs ON probs.incident_id = s.incident_id
+LEFT JOIN fails ON fails.incident_key = s.incident_key
 ORDER BY s.occurred_at DESC, s.incident_id
 """
 HITS_COUNT = "WITH {hits} SELECT count(*) FROM hits"
@@ -88,7 +89,7 @@ DURATION_ROWS = """
 WITH {hits}
 SELECT h.incident_id, h.title, h.quarter, h.occurred_at, h.team, h.severity, h.status, d.minutes, d.doubt,
        d.corrected
-FROM hits h JOIN incident_durations d USING (incident_id)
+FROM hits h JOIN incident_durations d USING (incident_key)
 WHERE d.duration_id = ? AND isfinite(d.minutes) AND abs(d.minutes) <= ?
 ORDER BY d.minutes, h.occurred_at, h.incident_id
 LIMIT ?
@@ -96,7 +97,7 @@ LIMIT ?
 DURATION_MINUTES = """
 WITH {hits}
 SELECT d.minutes, d.doubt IS NOT NULL AS doubtful
-FROM hits h JOIN incident_durations d USING (incident_id)
+FROM hits h JOIN incident_durations d USING (incident_key)
 WHERE d.duration_id = ?
 """
 DURATION_LABEL = "SELECT label FROM duration_definitions WHERE duration_id = ?"
@@ -106,28 +107,28 @@ DURATION_LABEL = "SELECT label FROM duration_definitions WHERE duration_id = ?"
 CATEGORY_ROWS = """
 WITH {hits},
 c AS (
-    SELECT incident_id, count(*) AS factors
+    SELECT incident_key, count(*) AS factors
     FROM contributing_factors
-    WHERE category = ? AND incident_id IN (SELECT incident_id FROM hits)
-    GROUP BY incident_id
+    WHERE category = ? AND incident_key IN (SELECT incident_key FROM hits)
+    GROUP BY incident_key
 ),
 top AS MATERIALIZED (
-    SELECT h.incident_id, h.title, h.quarter, h.occurred_at, h.team, h.severity, h.status, c.factors,
-           count(*) OVER () AS _total, sum(c.factors) OVER () AS _factors
-    FROM hits h JOIN c USING (incident_id)
+    SELECT h.incident_id, h.incident_key, h.title, h.quarter, h.occurred_at, h.team, h.severity, h.status,
+           c.factors, count(*) OVER () AS _total, sum(c.factors) OVER () AS _factors
+    FROM hits h JOIN c USING (incident_key)
     ORDER BY h.occurred_at DESC, h.incident_id
     LIMIT ?
 ),
 l AS (
-    SELECT incident_id, list(text ORDER BY source_path, seq) AS texts, list(line ORDER BY source_path, seq) AS lines,
-           list(section ORDER BY source_path, seq) AS sections
+    SELECT incident_key, list(text ORDER BY source_path, seq) AS texts,
+           list(line ORDER BY source_path, seq) AS lines, list(section ORDER BY source_path, seq) AS sections
     FROM contributing_factors
-    WHERE category = ? AND incident_id IN (SELECT incident_id FROM top)
-    GROUP BY incident_id
+    WHERE category = ? AND incident_key IN (SELECT incident_key FROM top)
+    GROUP BY incident_key
 )
 SELECT t.incident_id, t.title, t.quarter, t.occurred_at, t.team, t.severity, t.status, t.factors, l.texts,
        l.lines, l.sections, t._total, t._factors
-FROM top t JOIN l USING (incident_id)
+FROM top t JOIN l USING (incident_key)
 ORDER BY t.occurred_at DESC, t.incident_id
 """
 # The incidents that state one impact figure (impact.summary's n: counted, not 'unknown'; money: in one
@@ -137,7 +138,7 @@ WITH {hits}
 SELECT h.incident_id, h.title, h.quarter, h.occurred_at, h.team, h.severity, h.status,
        x.metric, x.value, x.low, x.high, x.unit, x.currency, x.qualifier, x.approximate, x.flag, x.text, x.line,
        x.source_path, count(*) OVER () AS _total, sum(x.value) OVER () AS _sum
-FROM hits h JOIN incident_impact x ON x.incident_id = h.incident_id AND x.counted
+FROM hits h JOIN incident_impact x ON x.incident_key = h.incident_key AND x.counted
 WHERE x.metric = ? AND x.qualifier <> 'unknown'
   AND (CAST(? AS VARCHAR) IS NULL OR coalesce(nullif(x.currency, ''), ?) = CAST(? AS VARCHAR))
 ORDER BY x.flag DESC NULLS LAST, x.value DESC NULLS LAST, h.occurred_at DESC, h.incident_id

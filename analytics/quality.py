@@ -38,23 +38,23 @@ WITH {cte}
 SELECT q.rule, count(*) FILTER (WHERE q.outcome = 'pass') AS pass,
        count(*) FILTER (WHERE q.outcome = 'fail') AS fail,
        count(*) FILTER (WHERE q.outcome = 'unknown') AS unknown
-FROM quality_findings q JOIN f USING (incident_id) GROUP BY 1 ORDER BY 1
+FROM quality_findings q JOIN f USING (incident_key) GROUP BY 1 ORDER BY 1
 """
 # {where}: the conditions of findings() (a plain `q.outcome = ?` lets DuckDB filter while it reads).
 FINDINGS = """
 WITH {cte}
 SELECT f.incident_id, f.title, f.team, f.quarter, q.rule, q.outcome, q.detail, q.line, q.quote, f.source_path
-FROM quality_findings q JOIN f USING (incident_id)
+FROM quality_findings q JOIN f USING (incident_key)
 WHERE {where}
 ORDER BY q.rule, f.occurred_at DESC, f.incident_id
 """
-FINDINGS_COUNT = "WITH {cte} SELECT count(*) FROM quality_findings q JOIN f USING (incident_id) WHERE {where}"
+FINDINGS_COUNT = "WITH {cte} SELECT count(*) FROM quality_findings q JOIN f USING (incident_key) WHERE {where}"
 
 # Per duration, over the filtered incidents: its figures, how many are doubtful, how many rest on a correction.
 DURATION_CHECKS = """
 WITH {cte}
 SELECT x.duration_id, x.label, count(d.minutes) AS figures, count(d.doubt) AS doubtful, count(d.corrected) AS corrected
-FROM duration_definitions x LEFT JOIN (incident_durations d JOIN f USING (incident_id)) USING (duration_id)
+FROM duration_definitions x LEFT JOIN (incident_durations d JOIN f USING (incident_key)) USING (duration_id)
 GROUP BY x.duration_id, x.label, x.position
 ORDER BY x.position
 """
@@ -62,13 +62,13 @@ ORDER BY x.position
 TO_CHECK = """
 WITH {cte}
 SELECT f.incident_id, f.title, f.team, f.quarter, d.duration_id, d.minutes, d.doubt, d.corrected
-FROM incident_durations d JOIN f USING (incident_id)
+FROM incident_durations d JOIN f USING (incident_key)
 WHERE (d.doubt IS NOT NULL OR d.corrected IS NOT NULL) AND (? = '' OR d.duration_id = ?)
 ORDER BY d.duration_id, f.occurred_at DESC, f.incident_id
 """
 TO_CHECK_COUNT = """
 WITH {cte}
-SELECT count(*) FROM incident_durations d JOIN f USING (incident_id)
+SELECT count(*) FROM incident_durations d JOIN f USING (incident_key)
 WHERE (d.doubt IS NOT NULL OR d.corrected IS NOT NULL) AND (? = '' OR d.duration_id = ?)
 """
 

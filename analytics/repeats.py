@@ -36,7 +36,7 @@ REPEATS = """
 WITH {cte},
 pairs AS (
     SELECT DISTINCT c.incident_id, c.category, s.service, f.occurred_at
-    FROM contributing_factors c JOIN f USING (incident_id) JOIN incident_services s USING (incident_id)
+    FROM contributing_factors c JOIN f USING (incident_key) JOIN incident_services s USING (incident_key)
     WHERE c.category <> 'uncategorized'
       AND (len(CAST(? AS VARCHAR[])) = 0 OR list_contains(CAST(? AS VARCHAR[]), s.service))
 ),

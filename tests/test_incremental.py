@@ -15,14 +15,29 @@ from tests.conftest import ROOT
 SAMPLE = ROOT / "data" / "sample"
 
 
+KEYED = [name for name, _, cols in TABLES if any(c == "incident_key" for c, _, _ in cols)]
+
+
+def _keys_agree(con) -> None:
+    """Each incident has one incident_key of its own, and every row of an incident carries it."""
+    n, keys = con.execute("SELECT count(*), count(DISTINCT incident_key) FROM incidents").fetchone()
+    assert n == keys
+    for name in KEYED:
+        assert con.execute(f"SELECT count(*) FROM {name} x LEFT JOIN incidents i USING (incident_id) "
+                           "WHERE x.incident_key IS DISTINCT FROM i.incident_key").fetchone()[0] == 0, name  # fmt: skip
+
+
 def _dump(db: Path) -> dict:
+    """Every table's rows but the numbers of the incidents (incident_key: a rebuild in place numbers a new
+    incident after the others, a full build in id order), which must agree within the database."""
     con = duckdb.connect(str(db), read_only=True)
     try:
+        _keys_agree(con)
         out = {}
         for name, _, cols in TABLES:
             if name == "meta":
                 continue
-            keep = [c for c, _, _ in cols if c != "reused"]
+            keep = [c for c, _, _ in cols if c not in ("reused", "incident_key")]
             out[name] = con.execute(f"SELECT {', '.join(repr(c).replace(chr(39), chr(34)) for c in keep)} "
                                     f"FROM {name} ORDER BY ALL").fetchall()  # fmt: skip
         return out
@@ -74,6 +89,34 @@ def test_in_place_rebuild_equals_a_full_build(corpus, tmp_path, rules):
     full = tmp_path / "full.duckdb"
     build(_opts(corpus, full, full=True), rules)
     assert _dump(db) == _dump(full)
+
+
+def _keys(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(con.execute("SELECT incident_id, incident_key FROM incidents").fetchall())
+    finally:
+        con.close()
+
+
+def test_a_rebuild_in_place_keeps_each_incidents_key_and_numbers_a_new_one_after_them(corpus, tmp_path, rules):
+    db = tmp_path / "x.duckdb"
+    build(_opts(corpus, db), rules)
+    before = _keys(db)
+    assert sorted(before.values()) == list(range(1, len(before) + 1))  # a full build: 1..n in id order
+    assert [k for _, k in sorted(before.items())] == list(range(1, len(before) + 1))
+    (corpus / "payments" / "0000-first-by-id.md").write_text(
+        "---\nid: AAA-0001\n---\n# Postmortem: Sorts first\n\n**Date:** 2026-10-20\n\n## Timeline\n\n"
+        "- 10:00 - Alert fired\n- 10:30 - Resolved\n"
+    )
+    again = build(_opts(corpus, db), rules)
+    assert "in place: per incident" in again.stages
+    after = _keys(db)
+    assert {i: after[i] for i in before} == before
+    assert after["AAA-0001"] == len(before) + 1
+    full = tmp_path / "full.duckdb"
+    build(_opts(corpus, full, full=True), rules)
+    assert _keys(full)["AAA-0001"] == 1
 
 
 def test_a_change_of_ids_falls_back_to_a_full_build(corpus, tmp_path, rules):

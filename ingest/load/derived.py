@@ -32,7 +32,8 @@ DERIVED_TABLES = ("repeat_pairs", "incident_categories", "factor_words", "uncate
 REPEAT_PAIRS = """
 INSERT INTO repeat_pairs
 WITH ids AS (
-    SELECT incident_id, row_number() OVER (ORDER BY incident_id) AS k, occurred_at, nullif(team, '') AS team
+    SELECT incident_id, incident_key, row_number() OVER (ORDER BY incident_id) AS k, occurred_at,
+           nullif(team, '') AS team
     FROM incidents WHERE occurred_at IS NOT NULL
 ),
 pairs AS (
@@ -113,7 +114,7 @@ item_counts AS (  -- per earlier incident: items, dropped, done with no date, th
     GROUP BY i.k
 )
 SELECT g.scope, i.team, g.scope = '' AND i.team IS NOT NULL AND g.k NOT IN (SELECT k FROM mixed) AS in_team,
-       i.incident_id, e.incident_id AS earlier_id, g.occurred_at, g.categories, g.services,
+       i.incident_id, i.incident_key, e.incident_id AS earlier_id, g.occurred_at, g.categories, g.services,
        g.times_before, g.basis, coalesce(c.items, 0) AS items, coalesce(c.dropped, 0) AS dropped,
        coalesce(c.done_undated, 0)
          + coalesce(len(list_filter(c.done_dates, lambda d: d < CAST(g.occurred_at AS DATE))), 0) AS done_before
@@ -124,10 +125,10 @@ ORDER BY g.scope, g.occurred_at  -- a page reads one scope and a few quarters: f
 # One row per incident and factor category: the factor sentences (mentions) and those of What Went Wrong.
 INCIDENT_CATEGORIES = """
 INSERT INTO incident_categories
-SELECT incident_id, category, count(*) AS mentions,
+SELECT incident_id, incident_key, category, count(*) AS mentions,
        count(*) FILTER (WHERE section = 'what_went_wrong') AS went_wrong
 FROM contributing_factors
-GROUP BY incident_id, category
+GROUP BY incident_id, incident_key, category
 ORDER BY incident_id, category
 """
 
@@ -147,10 +148,10 @@ text_words AS (
     SELECT text, unnest(list_distinct(regexp_split_to_array(lower(text), '[^a-z0-9]+'))) AS word FROM texts
 ),
 used AS (SELECT * FROM text_words WHERE word IN (SELECT word FROM uncategorized_words))
-SELECT u.word, c.incident_id, count(*) AS factors
+SELECT u.word, c.incident_id, c.incident_key, count(*) AS factors
 FROM contributing_factors c JOIN used u ON u.text = c.text
 WHERE c.category <> 'uncategorized'
-GROUP BY u.word, c.incident_id
+GROUP BY u.word, c.incident_id, c.incident_key
 ORDER BY u.word, c.incident_id
 """
 

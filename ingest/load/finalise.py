@@ -120,16 +120,17 @@ def per_source(con, new_only: bool) -> None:
     build (the staging tables then hold reused sources too, marked reused)."""
     only_new = " WHERE NOT s.reused" if new_only else ""
     con.execute("INSERT INTO sources SELECT s.path, s.root, s.relpath, r.outcome, r.reason, s.kind, s.doc_id, "
-                "s.id_explicit, s.attach_to, r.incident_id, s.content_hash, s.size_bytes, s.mtime_ns, s.reused "
+                "s.id_explicit, s.attach_to, r.incident_id, r.incident_key, s.content_hash, s.size_bytes, s.mtime_ns, "
+                "s.reused "
                 f"FROM _sources s JOIN _resolved r USING (path){only_new}")  # fmt: skip
     doc_cols = STAGING["documents"]
-    con.execute(f"INSERT INTO documents ({q(doc_cols)}, incident_id) "
-                f"SELECT {q(doc_cols, 'd.')}, r.incident_id "
+    con.execute(f"INSERT INTO documents ({q(doc_cols)}, incident_id, incident_key) "
+                f"SELECT {q(doc_cols, 'd.')}, r.incident_id, r.incident_key "
                 "FROM _documents d JOIN _resolved r ON r.path = d.source_path")  # fmt: skip
     for t in ("timeline_events", "milestone_evidence", "contributing_factors", "whys", "lessons", "blame_hits"):
         cols = STAGING[t]
-        con.execute(f"INSERT INTO {t} ({q(cols)}, incident_id) SELECT {q(cols, 'x.')}, "
-                    f"r.incident_id FROM _{t} x JOIN _resolved r ON r.path = x.source_path")  # fmt: skip
+        con.execute(f"INSERT INTO {t} ({q(cols)}, incident_id, incident_key) SELECT {q(cols, 'x.')}, "
+                    f"r.incident_id, r.incident_key FROM _{t} x JOIN _resolved r ON r.path = x.source_path")  # fmt: skip
     con.execute(ACTION_ITEMS)
     new_items = " WHERE a.item_id IN (SELECT item_id FROM _action_items)" if new_only else ""
     con.execute(ITEM_OWNERS + new_items)
@@ -142,7 +143,7 @@ AFFECTED = "incident_id IN (SELECT incident_id FROM _affected)"
 # (validated names); {corrected}: CORRECTED or NULL. `?`: duration id, duration id (then CORRECTED's).
 DURATIONS = """
 INSERT INTO incident_durations
-SELECT i.incident_id, ?, date_diff('second', i.{a}, i.{b}) / 60.0,
+SELECT i.incident_id, i.incident_key, ?, date_diff('second', i.{a}, i.{b}) / 60.0,
        json_extract_string(i.duration_doubts, '$."' || ? || '"'),
        {corrected}
 FROM incidents i WHERE i.{a} IS NOT NULL AND i.{b} IS NOT NULL AND i.{b} >= i.{a}{where}
@@ -176,7 +177,7 @@ def per_incident(con, rules: Rules, extra_problems: list[tuple], git: dict[str, 
             con.execute(DURATIONS.format(a=a, b=b, where=where, corrected=CORRECTED), [d.id, d.id, d.start, d.end])
         else:
             con.execute(DURATIONS.format(a=a, b=b, where=where, corrected="NULL"), [d.id, d.id])
-    con.execute("INSERT INTO incident_services SELECT DISTINCT incident_id, unnest(services) FROM incidents"
+    con.execute("INSERT INTO incident_services SELECT DISTINCT incident_id, incident_key, unnest(services) FROM incidents"
                 + (f" WHERE {AFFECTED}" if only else ""))  # fmt: skip
     con.execute(IMPACT.format(only=f"AND r.{AFFECTED}" if only else ""))
     con.execute(LINKS.format(only=f"AND r.{AFFECTED}" if links_only else ""))
@@ -201,12 +202,12 @@ def _incidents_sql(rules: Rules) -> str:
     ms = ", ".join(f"d.{m}_at" for m in MILESTONES if m != "published")
     return f"""
 INSERT INTO incidents
-SELECT incident_id, title, kind, date, severity, status, team, services, tags, authors,
+SELECT incident_id, incident_key, title, kind, date, severity, status, team, services, tags, authors,
        started_at, detected_at, acknowledged_at, declared_at, mitigated_at, resolved_at, published_at,
        published_source, occurred_at, {dur("ttd")}, {dur("tta")}, {dur("ttm")}, {dur("ttr")},
        reported_duration_minutes, milestone_sources, duration_doubts, custom_fields, source_path, n_documents
 FROM (
-  SELECT d.incident_id, d.title, d.kind, d.date, d.severity, d.status, d.team, d.services, d.tags, d.authors,
+  SELECT d.incident_id, d.incident_key, d.title, d.kind, d.date, d.severity, d.status, d.team, d.services, d.tags, d.authors,
          {ms},
          coalesce(d.published_at, g.committed_at) AS published_at,
          CASE WHEN d.published_at IS NOT NULL THEN 'document' WHEN g.committed_at IS NOT NULL THEN 'git' END
@@ -223,7 +224,7 @@ FROM (
 ACTION_ITEMS = """
 INSERT INTO action_items
 WITH m AS (SELECT coalesce(map(list(alias), list(handle)), map()) AS m FROM _aliases)
-SELECT a.item_id, r.incident_id, a.source_path, a.seq, a.line, a.section, a.priority, a.action, a.doc_owners,
+SELECT a.item_id, r.incident_id, r.incident_key, a.source_path, a.seq, a.line, a.section, a.priority, a.action, a.doc_owners,
        CASE WHEN len(a.doc_owners) = 0 AND t.assignee IS NOT NULL THEN [coalesce(m.m[t.assignee], t.assignee)]
             ELSE list_filter(x.mapped, lambda o, i: list_position(x.mapped, o) = i) END,
        a.doc_due_date, coalesce(a.doc_due_date, t.due_date), a.due_text, a.ticket, a.item_type, a.item_type_source,
@@ -242,7 +243,7 @@ LEFT JOIN _tickets t ON t.key_norm = upper(a.ticket)
 # One figure per incident and metric counts: the main document's, else the first attached document's.
 IMPACT = """
 INSERT INTO incident_impact
-SELECT r.incident_id, x.source_path, x.seq, x.line, x.metric, x.value, x.low, x.high, x.unit, x.currency, x.qualifier,
+SELECT r.incident_id, r.incident_key, x.source_path, x.seq, x.line, x.metric, x.value, x.low, x.high, x.unit, x.currency, x.qualifier,
        x.approximate, x.flag, x.source, x.text,
        row_number() OVER (PARTITION BY r.incident_id, x.metric
                           ORDER BY (r.outcome = 'incident') DESC, x.source_path, x.seq) = 1
@@ -256,7 +257,7 @@ ORDER BY x.source_path, x.seq
 LINKS = r"""
 INSERT INTO incident_links
 WITH l AS (
-    SELECT x.*, r.incident_id, s.root
+    SELECT x.*, r.incident_id, r.incident_key, s.root
     FROM _incident_links x JOIN _resolved r ON r.path = x.source_path JOIN _sources s ON s.path = x.source_path
     WHERE r.incident_id IS NOT NULL {only}
 ),
@@ -291,7 +292,7 @@ cand AS (
     WHERE l.ref_kind = 'url' AND ends_with(l.ref_key, '/' || f.relpath)
 ),
 best AS (SELECT source_path, seq, arg_min(target, rank) AS target FROM cand GROUP BY source_path, seq)
-SELECT l.incident_id, l.source_path, l.seq, l.line, l.section, l.ref_kind, l.ref, l.ref_key, l.ref_date, l.text,
+SELECT l.incident_id, l.incident_key, l.source_path, l.seq, l.line, l.section, l.ref_kind, l.ref, l.ref_key, l.ref_date, l.text,
        b.target, b.target IS NOT NULL,
        coalesce(b.target <> l.incident_id, NOT (l.section = 'body' AND l.ref_kind IN ('path', 'url')))
 FROM l LEFT JOIN best b USING (source_path, seq)
@@ -299,7 +300,7 @@ ORDER BY l.source_path, l.seq
 """
 ITEM_OWNERS = """
 INSERT INTO action_item_owners
-SELECT a.item_id, a.incident_id, o.owner, p.name, p.team, p.manager
+SELECT a.item_id, a.incident_id, a.incident_key, o.owner, p.name, p.team, p.manager
 FROM action_items a, unnest(a.owners) AS o(owner)
 LEFT JOIN people p ON p.handle = o.owner
 """

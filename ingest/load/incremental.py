@@ -59,7 +59,7 @@ def refresh(con, tables: dict[str, list[pa.Table]], reuse: list[tuple[str, int]]
     """Refresh the database `con` (a copy of the previous one) for this build.
     False when the change is not local; `con` is then to be thrown away."""
     stage(con, tables, reuse, old="", copy=CROSS_SOURCE, keep=True)
-    resolve_problems = resolve_staged(con)
+    resolve_problems = resolve_staged(con, keep_keys=True)
     if con.execute(UNCHANGED_KEEP_THEIR_IDS).fetchone()[0]:
         return False
     lap("in place: stage, resolve")

@@ -20,7 +20,7 @@ RULES = {
 
 LAG = """
 INSERT INTO quality_findings
-SELECT incident_id, 'written_within_48h',
+SELECT incident_id, incident_key, 'written_within_48h',
        CASE WHEN resolved_at IS NULL OR published_at IS NULL THEN 'unknown'
             WHEN date_diff('minute', resolved_at, published_at) <= ? * 60 THEN 'pass' ELSE 'fail' END,
        CASE WHEN resolved_at IS NULL THEN 'no resolution time in the timeline'
@@ -32,14 +32,14 @@ FROM incidents
 """
 WHYS = """
 INSERT INTO quality_findings
-SELECT i.incident_id, 'whys_depth',
+SELECT i.incident_id, i.incident_key, 'whys_depth',
        CASE WHEN coalesce(w.n, 0) >= ? THEN 'pass' ELSE 'fail' END,
        coalesce(w.n, 0) || ' level(s) of why', NULL, NULL
 FROM incidents i LEFT JOIN (SELECT incident_id, count(*) AS n FROM whys GROUP BY 1) w USING (incident_id)
 """
 ITEMS_COMPLETE = """
 INSERT INTO quality_findings
-SELECT i.incident_id, 'action_items_complete',
+SELECT i.incident_id, i.incident_key, 'action_items_complete',
        CASE WHEN coalesce(a.n, 0) = 0 THEN 'unknown' WHEN a.incomplete = 0 THEN 'pass' ELSE 'fail' END,
        CASE WHEN coalesce(a.n, 0) = 0 THEN 'no action items'
             ELSE a.incomplete || ' of ' || a.n || ' item(s) incomplete: ' || a.no_owner || ' without owner, '
@@ -56,7 +56,7 @@ FROM incidents i LEFT JOIN (
 """
 WENT_WELL = """
 INSERT INTO quality_findings
-SELECT i.incident_id, 'what_went_well',
+SELECT i.incident_id, i.incident_key, 'what_went_well',
        CASE WHEN d.has_went_well_section AND coalesce(l.n, 0) > 0 THEN 'pass' ELSE 'fail' END,
        CASE WHEN NOT d.has_went_well_section THEN 'no What Went Well section'
             WHEN coalesce(l.n, 0) = 0 THEN 'What Went Well section is empty'
@@ -69,7 +69,7 @@ LEFT JOIN (SELECT incident_id, count(*) AS n FROM lessons WHERE kind = 'went_wel
 """
 BLAMELESS = """
 INSERT INTO quality_findings
-SELECT i.incident_id, 'blameless',
+SELECT i.incident_id, i.incident_key, 'blameless',
        CASE WHEN b.n IS NULL THEN 'pass' ELSE 'fail' END,
        CASE WHEN b.n IS NULL THEN 'no blame phrasing found'
             ELSE b.n || ' sentence(s) with blame phrasing, e.g. "' || b.phrase || '"' END,
@@ -81,14 +81,14 @@ FROM incidents i LEFT JOIN (
 """
 HAS_ITEMS = """
 INSERT INTO quality_findings
-SELECT i.incident_id, 'has_action_items',
+SELECT i.incident_id, i.incident_key, 'has_action_items',
        CASE WHEN coalesce(a.n, 0) > 0 THEN 'pass' ELSE 'fail' END,
        coalesce(a.n, 0) || ' action item(s)', NULL, NULL
 FROM incidents i LEFT JOIN (SELECT incident_id, count(*) AS n FROM action_items GROUP BY 1) a USING (incident_id)
 """
 MEASURABLE = """
 INSERT INTO quality_findings
-SELECT incident_id, 'measurable',
+SELECT incident_id, incident_key, 'measurable',
        CASE WHEN detected_at IS NOT NULL AND resolved_at IS NOT NULL THEN 'pass' ELSE 'fail' END,
        CASE WHEN detected_at IS NOT NULL AND resolved_at IS NOT NULL THEN 'detected and resolved times known'
             WHEN detected_at IS NULL AND resolved_at IS NULL THEN 'no detection and no resolution time'
@@ -98,7 +98,7 @@ FROM incidents
 """
 REPORTED = """
 INSERT INTO quality_findings
-SELECT incident_id, 'reported_duration',
+SELECT incident_id, incident_key, 'reported_duration',
        CASE WHEN reported_duration_minutes IS NULL OR ttr_minutes IS NULL THEN 'unknown'
             WHEN abs(reported_duration_minutes - ttr_minutes) > ?
              AND abs(reported_duration_minutes - ttr_minutes) > ? * reported_duration_minutes THEN 'fail'

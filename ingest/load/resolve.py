@@ -85,10 +85,31 @@ SELECT path, final, NULL, 'warning', code, message FROM (
 
 SOURCES_BY_PATH = "SELECT path, outcome, reason, doc_id, id_explicit, attach_to FROM _sources ORDER BY path"
 
+# Every incident id's number (incident_key), which the dashboard's queries join on. A full build numbers the ids
+# in order; a rebuild in place keeps the previous build's numbers (its incidents table) and numbers the new ids
+# after the largest, so the rows it keeps still join.
+KEYS = """
+CREATE TEMP TABLE _keys AS
+WITH ids AS (SELECT DISTINCT incident_id FROM _resolved WHERE incident_id IS NOT NULL),
+old AS ({old}),
+new AS (SELECT incident_id FROM ids WHERE incident_id NOT IN (SELECT incident_id FROM old))
+SELECT incident_id, incident_key FROM old
+UNION ALL
+SELECT incident_id,
+       CAST((SELECT coalesce(max(incident_key), 0) FROM old) + row_number() OVER (ORDER BY incident_id) AS INTEGER)
+FROM new
+"""
+NO_KEYS = "SELECT CAST(NULL AS VARCHAR) AS incident_id, CAST(NULL AS INTEGER) AS incident_key WHERE false"
+PREVIOUS_KEYS = "SELECT incident_id, incident_key FROM incidents"
+KEYED = """
+CREATE TEMP TABLE _keyed AS SELECT r.*, k.incident_key FROM _resolved r LEFT JOIN _keys k USING (incident_id)
+"""
 
-def resolve_staged(con) -> list[tuple]:
-    """The _resolved table (path, outcome, reason, incident_id) of the staged _sources; returns the
-    build problems (source_path, incident_id, line, level, code, message) the resolving found."""
+
+def resolve_staged(con, keep_keys: bool = False) -> list[tuple]:
+    """The _resolved table (path, outcome, reason, incident_id, incident_key) of the staged _sources; with
+    `keep_keys`, the keys of the incidents table `con` holds are kept.
+    Returns the build problems (source_path, incident_id, line, level, code, message) the resolving found."""
     con.execute(CLAIMS)
     if con.execute(CLAIMS_PLAIN).fetchone()[0]:
         problems = con.execute(CLAIM_PROBLEMS).fetchall()
@@ -97,6 +118,11 @@ def resolve_staged(con) -> list[tuple]:
         resolved, problems = resolve(con.execute(SOURCES_BY_PATH).fetchall())
         load(con, "_resolved", resolved_table(resolved), temp=True)
     con.execute("DROP TABLE _claims")
+    con.execute(KEYS.format(old=PREVIOUS_KEYS if keep_keys else NO_KEYS))
+    con.execute(KEYED)
+    con.execute("DROP TABLE _resolved")
+    con.execute("DROP TABLE _keys")
+    con.execute("ALTER TABLE _keyed RENAME TO _resolved")
     return problems
 
 

@@ -5,6 +5,11 @@ file they came from) and `incident_id` (the incident they belong to after the
 corpus-level resolution of ids and 5-whys attachments). Rows parsed from a
 file depend only on that file's bytes, the parser version and the rule files,
 which is what lets a rebuild reuse them for unchanged files.
+
+Every table with an `incident_id` (but `problems`) has the incident's
+`incident_key` beside it: a number given when ids are resolved
+(ingest/load/resolve.py), which the dashboard's queries join on, since
+integers hash and compare faster than text.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("id_explicit", "BOOLEAN", "the id was written in the document"),
         ("attach_to", "VARCHAR", "for 5-whys documents: the incident id they name"),
         ("incident_id", "VARCHAR", "the incident the file became or joined"),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("content_hash", "VARCHAR", "SHA-256 of the bytes (first 32 hex digits)"),
         ("size_bytes", "BIGINT", "file size"),
         ("mtime_ns", "BIGINT", "the file's modification time (ns since the epoch) when it was read"),
@@ -30,6 +36,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ("documents", "One row per postmortem document read (incidents and attached parts), as the document says it.", [
         ("source_path", "VARCHAR", "the file"),
         ("incident_id", "VARCHAR", "resolved incident id"),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("doc_id", "VARCHAR", "declared or derived id"),
         ("kind", "VARCHAR", "standard | quick | five_whys | structured"),
         ("title", "VARCHAR", ""),
@@ -57,6 +64,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("incidents", "One row per incident: its main document's fields, resolved milestones and durations.", [
         ("incident_id", "VARCHAR", "unique"),
+        ("incident_key", "INTEGER", "unique: the number the other tables join on; a rebuild in place keeps it"),
         ("title", "VARCHAR", ""),
         ("kind", "VARCHAR", "kind of the main document"),
         ("date", "DATE", ""),
@@ -88,6 +96,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("incident_durations", "Every duration of data/durations.yaml per incident, where computable.", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("duration_id", "VARCHAR", "ttd, tta, ttm, ttr, ... as defined"),
         ("minutes", "DOUBLE", "end - start, never negative"),
         ("doubt", "VARCHAR", "why the figure is doubtful (weak evidence, a stated duration that disagrees), else NULL"),
@@ -102,10 +111,12 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("incident_services", "One row per incident and service it names.", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("service", "VARCHAR", ""),
     ]),
     ("timeline_events", "Timeline rows, in document order.", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("source_path", "VARCHAR", ""),
         ("seq", "INTEGER", "position in the document's timeline"),
         ("line", "INTEGER", "line in the file"),
@@ -119,6 +130,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("milestone_evidence", "Why each milestone is what it is: the line, the rule and the words it rests on.", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("source_path", "VARCHAR", ""),
         ("milestone", "VARCHAR", "started | detected | acknowledged | declared | mitigated | resolved"),
         ("at", "TIMESTAMP", "UTC; NULL when a correction clears the milestone"),
@@ -131,6 +143,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("contributing_factors", "Contributing factors with their taxonomy category.", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("source_path", "VARCHAR", ""),
         ("seq", "INTEGER", ""),
         ("line", "INTEGER", ""),
@@ -141,6 +154,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("whys", "The 5 whys chain.", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("source_path", "VARCHAR", ""),
         ("level", "INTEGER", "1 = the first why"),
         ("line", "INTEGER", ""),
@@ -151,6 +165,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ("action_items", "One row per action item; status merged from the ticket tracker export.", [
         ("item_id", "VARCHAR", "source_path#seq, stable while the file is unchanged"),
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("source_path", "VARCHAR", ""),
         ("seq", "INTEGER", ""),
         ("line", "INTEGER", ""),
@@ -178,6 +193,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ("action_item_owners", "One row per action item and owner, with the people file's name, team and manager.", [
         ("item_id", "VARCHAR", ""),
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("owner", "VARCHAR", "normalised handle"),
         ("owner_name", "VARCHAR", "from the people file"),
         ("owner_team", "VARCHAR", "from the people file"),
@@ -185,6 +201,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("lessons", "What went well / wrong, where we got lucky, lessons.", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("source_path", "VARCHAR", ""),
         ("seq", "INTEGER", ""),
         ("line", "INTEGER", ""),
@@ -193,6 +210,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("blame_hits", "Sentences with blame phrasing about people (data/guide_rules.yaml).", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("source_path", "VARCHAR", ""),
         ("line", "INTEGER", ""),
         ("phrase", "VARCHAR", ""),
@@ -201,6 +219,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ("incident_impact", "Impact figures as the documents state them (ingest/understand/impact.py): one row per document and "
      "metric.", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("source_path", "VARCHAR", ""),
         ("seq", "INTEGER", ""),
         ("line", "INTEGER", "NULL for front matter and structured fields"),
@@ -220,6 +239,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("incident_links", "References to other incidents (ingest/understand/links.py), resolved where the target is in the corpus.", [
         ("incident_id", "VARCHAR", "the incident whose document makes the reference"),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("source_path", "VARCHAR", ""),
         ("seq", "INTEGER", ""),
         ("line", "INTEGER", ""),
@@ -245,6 +265,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("quality_findings", "The guide's rules per incident: pass, fail or unknown (not measurable).", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("rule", "VARCHAR", "written_within_48h | whys_depth | action_items_complete | what_went_well | blameless | has_action_items | measurable | reported_duration"),
         ("outcome", "VARCHAR", "pass | fail | unknown"),
         ("detail", "VARCHAR", "what was found"),
@@ -259,6 +280,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         ("team", "VARCHAR", "the later incident's team"),
         ("in_team", "BOOLEAN", "scope '': the pair is also one within the later incident's team"),
         ("incident_id", "VARCHAR", "the later incident"),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("earlier_id", "VARCHAR", "the incident it repeats"),
         ("occurred_at", "TIMESTAMP", "when the later incident happened"),
         ("categories", "VARCHAR[]", "factor categories the two share on a shared service"),
@@ -271,6 +293,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
     ]),
     ("incident_categories", "Derived: per incident and factor category, how many factors say it.", [
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("category", "VARCHAR", ""),
         ("mentions", "BIGINT", "contributing factors of the incident in the category"),
         ("went_wrong", "BIGINT", "of them from What Went Wrong"),
@@ -283,6 +306,7 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]]]] = [
      "categorized factors use it (what curation weighs a suggested pattern against).", [
         ("word", "VARCHAR", ""),
         ("incident_id", "VARCHAR", ""),
+        ("incident_key", "INTEGER", "the incident's incident_key"),
         ("factors", "BIGINT", ""),
     ]),
     ("tickets", "The ticket tracker export (--tickets).", [
@@ -334,7 +358,9 @@ def ddl(table: str) -> str:
 def markdown() -> str:
     """docs/SCHEMA.md: the tables as a reader of the database needs them."""
     out = ["# Database schema", "", "Generated from `ingest/load/schema.py` (`python -m ingest.load.schema > docs/SCHEMA.md`).",
-           "All timestamps are UTC (`TIMESTAMP` without zone); durations are minutes.", ""]  # fmt: skip
+           "All timestamps are UTC (`TIMESTAMP` without zone); durations are minutes.",
+           "Every `incident_id` (but the problems') has the incident's `incident_key` beside it: join on either; "
+           "the number is faster.", ""]  # fmt: skip
     for name, desc, cols in TABLES:
         out += [f"## `{name}`", "", desc, "", "| column | type | meaning |", "|---|---|---|"]
         out += [f"| `{c}` | {t} | {d} |" for c, t, d in cols]
