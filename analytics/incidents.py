@@ -218,33 +218,39 @@ def figure_list(con, f: Filters, metric: str, currency: str | None = None, searc
 
 
 INCIDENT = "SELECT * FROM incidents WHERE incident_id = ?"
+# The incident's rows, by its incident_key (`?`; EVIDENCE: and its main document): an integer compared across a
+# table costs less than a text, and only some tables have an index on incident_id. The problems have no key.
 EVENTS = """
 SELECT seq, line, "at", kind, kind_source, text, time_text, signals, episode, source_path
-FROM timeline_events WHERE incident_id = ? ORDER BY source_path, seq
+FROM timeline_events WHERE incident_key = ? ORDER BY source_path, seq
 """
-FACTORS = "SELECT section, category, text, why, line, source_path FROM contributing_factors WHERE incident_id = ? ORDER BY source_path, seq"
-WHYS = "SELECT level, question, answer, evidence, line, source_path FROM whys WHERE incident_id = ? ORDER BY source_path, level"
+FACTORS = """
+SELECT section, category, text, why, line, source_path FROM contributing_factors WHERE incident_key = ?
+ORDER BY source_path, seq
+"""
+WHYS = "SELECT level, question, answer, evidence, line, source_path FROM whys WHERE incident_key = ? ORDER BY source_path, level"
 ITEMS = """
 SELECT item_id, priority, action, owners, due_date, due_text, ticket, status, status_source, ticket_status, done_at,
        item_type, line, source_path
-FROM action_items WHERE incident_id = ? ORDER BY source_path, seq
+FROM action_items WHERE incident_key = ? ORDER BY source_path, seq
 """
-LESSONS = "SELECT kind, text, line, source_path FROM lessons WHERE incident_id = ? ORDER BY source_path, seq"
+LESSONS = "SELECT kind, text, line, source_path FROM lessons WHERE incident_key = ? ORDER BY source_path, seq"
 PROBLEMS = (
     "SELECT level, code, line, message, source_path FROM problems WHERE incident_id = ? ORDER BY source_path, line"
 )
-FINDINGS = "SELECT rule, outcome, detail, line, quote FROM quality_findings WHERE incident_id = ? ORDER BY rule"
-DOCUMENTS = "SELECT path, relpath, outcome, kind, reason FROM sources WHERE incident_id = ? ORDER BY outcome DESC, path"
+FINDINGS = "SELECT rule, outcome, detail, line, quote FROM quality_findings WHERE incident_key = ? ORDER BY rule"
+DOCUMENTS = (
+    "SELECT path, relpath, outcome, kind, reason FROM sources WHERE incident_key = ? ORDER BY outcome DESC, path"
+)
 DURATIONS = """
 SELECT d.duration_id, d.label, d.start_milestone, d.end_milestone, x.minutes, x.doubt, x.corrected
-FROM duration_definitions d LEFT JOIN incident_durations x ON x.duration_id = d.duration_id AND x.incident_id = ?
+FROM duration_definitions d LEFT JOIN incident_durations x ON x.duration_id = d.duration_id AND x.incident_key = ?
 ORDER BY d.position
 """
 # Why each milestone of the incident is what it is: the main document's evidence (a correction included).
 EVIDENCE = """
-SELECT e.milestone, e."at", e.source, e.line, e.rule, e.phrase, e.confidence, e.reason
-FROM milestone_evidence e JOIN incidents i ON i.incident_id = e.incident_id AND i.source_path = e.source_path
-WHERE e.incident_id = ?
+SELECT milestone, "at", source, line, rule, phrase, confidence, reason
+FROM milestone_evidence WHERE incident_key = ? AND source_path = ?
 """
 MILESTONES = ("started", "detected", "acknowledged", "declared", "mitigated", "resolved", "published")
 
@@ -269,8 +275,8 @@ def detail(con, incident_id: str) -> dict | None:
     if inc.empty:
         return None
     row = inc.iloc[0].to_dict()
-    p = [incident_id]
-    evidence = {r["milestone"]: r for r in query(con, EVIDENCE, p).to_dict("records")}
+    p = [int(row["incident_key"])]
+    evidence = {r["milestone"]: r for r in query(con, EVIDENCE, [*p, row["source_path"]]).to_dict("records")}
     shown = [m for m in MILESTONES if _has(row.get(f"{m}_at")) or m in evidence]
     milestones = pd.DataFrame(
         [
@@ -288,7 +294,7 @@ def detail(con, incident_id: str) -> dict | None:
         "whys": query(con, WHYS, p),
         "action_items": query(con, ITEMS, p),
         "lessons": query(con, LESSONS, p),
-        "problems": query(con, PROBLEMS, p),
+        "problems": query(con, PROBLEMS, [incident_id]),
         "findings": query(con, FINDINGS, p),
         "documents": query(con, DOCUMENTS, p),
     }
