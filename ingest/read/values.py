@@ -175,9 +175,11 @@ def check_aliases(root, limit: int = MAX_ALIAS_VALUES) -> int:
     return added
 
 
-def _construct(loader: _Loader, node, first_line: int) -> tuple[object, list[Note]]:
-    """One composed document -> (value, notes), after the alias guard."""
-    check_aliases(node)
+def _construct(loader: _Loader, node, first_line: int, aliases: bool = True) -> tuple[object, list[Note]]:
+    """One composed document -> (value, notes), after the alias guard. `aliases`: the text may hold an alias
+    (a `*`): a text without one composes no node twice, so the guard has nothing to count."""
+    if aliases:
+        check_aliases(node)
     value = loader.construct_document(node)
     notes = [Note(code, line + first_line, msg) for code, line, msg in loader.notes]
     loader.notes.clear()
@@ -199,7 +201,7 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[object, list[Note]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        return (None, []) if node is None else _construct(loader, node, first_line)
+        return (None, []) if node is None else _construct(loader, node, first_line, "*" in text)
     finally:
         loader.dispose()
 
@@ -364,7 +366,7 @@ def _load_yaml_documents(text: str) -> list[tuple[object, list[Note]]]:
     try:
         docs = []
         while loader.check_node():
-            docs.append(_construct(loader, loader.get_node(), 1))
+            docs.append(_construct(loader, loader.get_node(), 1, "*" in text))
         return [d for d in docs if d[0] is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
