@@ -40,3 +40,23 @@ def test_the_harness_writes_every_section_on_a_tiny_corpus(tmp_path):
     again = out.read_text(encoding="utf-8")
     assert "Bounded by X." in again
     assert "carried over from an earlier run" in again and "slowest analytics call" in again
+
+
+def test_the_parser_comparison_measures_the_builds_own_parser_and_names_the_libraries(tmp_path, capsys):
+    from benchmarks import parsers
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"2026-01-0{i + 1}-x.md").write_text(
+            f"# Postmortem: Thing {i}\n\n**Date:** 2026-01-0{i + 1}\n\n## Timeline\n\n- 10:00 - Alert fired\n"
+            "- 10:30 - Resolved\n\n## Root Cause\n\nA bad config.\n"
+        )
+    assert parsers.main(["--count", "2", "--corpus", str(docs)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 .md files of ")
+    rows = [line for line in out.splitlines() if line.startswith("| ") and not line.startswith("| parser")]
+    assert [r.split(" | ")[0][2:] for r in rows] == [name for name, _ in parsers.candidates({})]
+    for row in rows[-3:]:  # markdown-it-py and the build's own: always installed, always measured
+        cells = row.strip("|").split("|")
+        assert float(cells[1].replace(",", "")) > 0 and float(cells[2]) > 0, row
