@@ -175,7 +175,7 @@ def check_aliases(root, limit: int = MAX_ALIAS_VALUES) -> int:
     return added
 
 
-def _construct(loader: _Loader, node, first_line: int, aliases: bool = True) -> tuple[object, list[Note]]:
+def _construct(loader: _Loader, node, first_line: int, aliases: bool) -> tuple[object, list[Note]]:
     """One composed document -> (value, notes), after the alias guard. `aliases`: the text may hold an alias
     (a `*`): a text without one composes no node twice, so the guard has nothing to count."""
     if aliases:
@@ -365,8 +365,9 @@ def _load_yaml_documents(text: str) -> list[tuple[object, list[Note]]]:
     loader = _Loader(text)
     try:
         docs = []
+        aliases = "*" in text  # once for the stream, not once per document in it
         while loader.check_node():
-            docs.append(_construct(loader, loader.get_node(), 1, "*" in text))
+            docs.append(_construct(loader, loader.get_node(), 1, aliases))
         return [d for d in docs if d[0] is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
